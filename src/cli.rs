@@ -1,0 +1,687 @@
+//! The headless commands: `info`, `stats`, `select`, `generate`.
+//!
+//! Every command prints deterministic (sorted) output so scripts and tests can rely
+//! on it. Errors are returned to `main`, which prints them once on one line.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use geo::{Coord, Rect};
+use serde_json::json;
+
+use crate::crs::Crs;
+use crate::io::{LoadControl, LoadOptions, atomic_write, load_path};
+use crate::landuse::LanduseTable;
+use crate::model::{FieldRole, Layer, geometry_type_name};
+use crate::selection::{self, AreaMode};
+use crate::stats::{self, AreaMethod, GroupBy, StatsTable};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "parcelview",
+    version,
+    about = "Planning viewer and headless GIS tools for the Jiaxing airport new town (空港新城)",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Describe a GeoJSON layer: features, geometry types, CRS, extent, fields and roles.
+    Info(InfoArgs),
+    /// Area statistics: the land-use balance table or a breakdown by a field.
+    Stats(StatsArgs),
+    /// Select the features that intersect a point, a box or a polygon.
+    Select(SelectArgs),
+    /// Generate data: synthetic parcel layers, or the bundled district.
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LayerArgs {
+    /// The GeoJSON file.
+    pub file: PathBuf,
+    /// The file's CRS, overriding its `crs` member (EPSG:4549, urn:ogc:def:crs:EPSG::4528, +proj=…).
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Force a field role, e.g. `--role landuse=YDDM` (roles: id, landuse, far, density, green, height, name).
+    #[arg(long = "role", value_name = "ROLE=FIELD")]
+    pub roles: Vec<String>,
+}
+
+impl LayerArgs {
+    fn load(&self) -> anyhow::Result<Layer> {
+        let crs_override = self
+            .crs
+            .as_deref()
+            .map(Crs::parse)
+            .transpose()
+            .with_context(|| format!("--crs {}", self.crs.as_deref().unwrap_or("")))?;
+        let mut role_overrides = Vec::new();
+        for r in &self.roles {
+            let Some((role, field)) = r.split_once('=') else {
+                bail!("--role {r}: expected ROLE=FIELD");
+            };
+            let role = FieldRole::from_key(role.trim()).with_context(|| {
+                format!("--role {r}: unknown role '{role}' (id, landuse, far, density, green, height, name)")
+            })?;
+            role_overrides.push((role, field.trim().to_string()));
+        }
+        let options = LoadOptions {
+            crs_override,
+            role_overrides,
+            name: None,
+        };
+        Ok(load_path(&self.file, &options, LoadControl::default())?)
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InfoFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub layer: LayerArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: InfoFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AreaArg {
+    Ellipsoidal,
+    #[value(name = "gauss-kruger", alias = "gk", alias = "plane")]
+    GaussKruger,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub layer: LayerArgs,
+    /// Group by the raw values of this field.
+    #[arg(
+        long,
+        conflicts_with = "by_class",
+        required_unless_present = "by_class"
+    )]
+    pub by_field: Option<String>,
+    /// Group by land-use class at level 1, 2 or 3.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub by_class: Option<u8>,
+    /// How areas are measured.
+    #[arg(long, value_enum, default_value = "ellipsoidal")]
+    pub area: AreaArg,
+    /// Central meridian (degrees E) for Gauss-Krüger areas; default: from the data.
+    #[arg(long)]
+    pub cm: Option<f64>,
+    /// Only features intersecting this lon/lat box: W,S,E,N.
+    #[arg(long, value_parser = parse_bbox, allow_hyphen_values = true)]
+    pub bbox: Option<Rect<f64>>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: StatsFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SelectFormat {
+    Ids,
+    Json,
+    Geojson,
+}
+
+#[derive(Args, Debug)]
+pub struct SelectArgs {
+    #[command(flatten)]
+    pub layer: LayerArgs,
+    /// A lon/lat point: LON,LAT.
+    #[arg(long, value_parser = parse_point, allow_hyphen_values = true, group = "query")]
+    pub point: Option<Coord<f64>>,
+    /// A lon/lat box: W,S,E,N.
+    #[arg(long, value_parser = parse_bbox, allow_hyphen_values = true, group = "query")]
+    pub bbox: Option<Rect<f64>>,
+    /// A GeoJSON file with a polygon (its polygons are joined).
+    #[arg(long, group = "query")]
+    pub within: Option<PathBuf>,
+    /// With --within: select only features wholly inside the polygon.
+    #[arg(long)]
+    pub fully_within: bool,
+    #[arg(long, value_enum, default_value = "ids")]
+    pub format: SelectFormat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GenerateCommand {
+    /// A synthetic parcel layer for tests and benchmarks.
+    Parcels {
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write CGCS2000 Gauss-Krüger (EPSG:4549) coordinates instead of lon/lat.
+        #[arg(long)]
+        projected: bool,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn parse_numbers<const N: usize>(text: &str, what: &str) -> Result<[f64; N], String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    if parts.len() != N {
+        return Err(format!(
+            "expected {what} ({N} comma-separated numbers), got '{text}'"
+        ));
+    }
+    let mut out = [0.0; N];
+    for (slot, p) in out.iter_mut().zip(&parts) {
+        *slot = p
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("'{p}' is not a number in '{text}'"))?;
+    }
+    Ok(out)
+}
+
+fn parse_point(text: &str) -> Result<Coord<f64>, String> {
+    let [x, y] = parse_numbers::<2>(text, "LON,LAT")?;
+    Ok(Coord { x, y })
+}
+
+fn parse_bbox(text: &str) -> Result<Rect<f64>, String> {
+    let [w, s, e, n] = parse_numbers::<4>(text, "W,S,E,N")?;
+    if w > e || s > n {
+        return Err(format!("box '{text}' has west > east or south > north"));
+    }
+    Ok(Rect::new(Coord { x: w, y: s }, Coord { x: e, y: n }))
+}
+
+/// Runs a parsed command, writing to `out` and warnings to `err`.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
+    match cli.command {
+        None => {
+            use clap::CommandFactory;
+            let help = Cli::command().render_help();
+            writeln!(out, "{help}")?;
+            Ok(())
+        }
+        Some(Command::Info(a)) => info(&a, out),
+        Some(Command::Stats(a)) => stats_cmd(&a, out, err),
+        Some(Command::Select(a)) => select_cmd(&a, out, err),
+        Some(Command::Generate(g)) => generate_cmd(g, out),
+    }
+}
+
+fn print_warnings(layer: &Layer, err: &mut dyn Write) -> anyhow::Result<()> {
+    for w in &layer.warnings {
+        writeln!(err, "warning: {}: {w}", layer.source)?;
+    }
+    Ok(())
+}
+
+fn info(a: &InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let layer = a.layer.load()?;
+    let bbox = layer.bbox();
+    let roles: Vec<(&str, Option<&str>)> = FieldRole::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.key(),
+                layer
+                    .roles
+                    .get(*r)
+                    .and_then(|i| layer.fields.get(i))
+                    .map(String::as_str),
+            )
+        })
+        .collect();
+    let field_role = |i: usize| -> Option<&str> {
+        FieldRole::ALL
+            .iter()
+            .find(|r| layer.roles.get(**r) == Some(i))
+            .map(|r| r.key())
+    };
+    let types = layer.geometry_type_counts();
+    if a.format == InfoFormat::Json {
+        let v = json!({
+            "file": layer.source,
+            "features": layer.len(),
+            "skipped": layer.skipped,
+            "crs": layer.source_crs.label,
+            "geometry_types": types.iter().map(|(t, n)| json!({"type": t, "count": n})).collect::<Vec<_>>(),
+            "bbox": bbox.map(|r| vec![r.min().x, r.min().y, r.max().x, r.max().y]),
+            "fields": layer.fields.iter().enumerate().map(|(i, f)| json!({"name": f, "role": field_role(i)})).collect::<Vec<_>>(),
+            "roles": roles.iter().map(|(k, f)| (k.to_string(), json!(f))).collect::<serde_json::Map<_, _>>(),
+            "total_area_m2": layer.area_m2.iter().sum::<f64>(),
+            "warnings": layer.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(());
+    }
+    writeln!(out, "file:      {}", layer.source)?;
+    writeln!(
+        out,
+        "features:  {} ({} skipped)",
+        layer.len(),
+        layer.skipped
+    )?;
+    writeln!(
+        out,
+        "crs:       {}{}",
+        layer.source_crs.label,
+        if layer.source_crs.is_geographic() {
+            ""
+        } else {
+            " (reprojected to lon/lat)"
+        }
+    )?;
+    let types_text: Vec<String> = types.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    writeln!(out, "geometry:  {}", types_text.join(", "))?;
+    match bbox {
+        Some(r) => writeln!(
+            out,
+            "bbox:      {:.7},{:.7},{:.7},{:.7} (W,S,E,N lon/lat)",
+            r.min().x,
+            r.min().y,
+            r.max().x,
+            r.max().y
+        )?,
+        None => writeln!(out, "bbox:      (no geometry)")?,
+    }
+    let total: f64 = layer.area_m2.iter().sum();
+    writeln!(
+        out,
+        "area:      {:.2} m² = {:.2} 公顷 = {:.2} 亩 (ellipsoidal)",
+        total,
+        total / stats::M2_PER_HA,
+        total / stats::M2_PER_MU
+    )?;
+    writeln!(out, "fields:")?;
+    for (i, f) in layer.fields.iter().enumerate() {
+        match field_role(i) {
+            Some(r) => writeln!(out, "  {f}  [{r}]")?,
+            None => writeln!(out, "  {f}")?,
+        }
+    }
+    if layer.warnings.is_empty() {
+        writeln!(out, "warnings:  none")?;
+    } else {
+        writeln!(out, "warnings:  {}", layer.warnings.len())?;
+        for w in &layer.warnings {
+            writeln!(out, "  {w}")?;
+        }
+    }
+    Ok(())
+}
+
+fn stats_cmd(a: &StatsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
+    let layer = a.layer.load()?;
+    print_warnings(&layer, err)?;
+    let method = match a.area {
+        AreaArg::Ellipsoidal => AreaMethod::Ellipsoidal,
+        AreaArg::GaussKruger => AreaMethod::gauss_kruger_for(&layer, a.cm),
+    };
+    let by = match (&a.by_field, a.by_class) {
+        (Some(f), _) => GroupBy::Field(layer.field_index(f).with_context(|| {
+            format!(
+                "{}: no field named '{f}' (fields: {})",
+                layer.source,
+                layer.fields.join(", ")
+            )
+        })?),
+        (None, Some(level)) => {
+            if layer.roles.landuse.is_none() {
+                bail!(
+                    "{}: no land-use field found (looked for landuse, YDDM, YDXZ, 用地代码, …); name it with --role landuse=FIELD",
+                    layer.source
+                );
+            }
+            GroupBy::Class(level)
+        }
+        (None, None) => bail!("give --by-field FIELD or --by-class LEVEL"),
+    };
+    let selected = a.bbox.map(|r| selection::in_rect(&layer, r));
+    let areas = stats::feature_areas(&layer, method)?;
+    let table = stats::group_stats(&layer, selected.as_deref(), by, method, &areas);
+    match a.format {
+        StatsFormat::Json => {
+            let mut v = serde_json::to_value(&table)?;
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("skipped".into(), json!(layer.skipped));
+                obj.insert(
+                    "warnings".into(),
+                    json!(
+                        layer
+                            .warnings
+                            .iter()
+                            .map(|w| w.to_string())
+                            .collect::<Vec<_>>()
+                    ),
+                );
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        StatsFormat::Csv => write_stats_csv(&table, out)?,
+        StatsFormat::Table => write_stats_table(&table, matches!(by, GroupBy::Class(_)), out)?,
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The statistics table as CSV: exact m², balanced 2-decimal 公顷, 亩 and %.
+pub fn write_stats_csv(t: &StatsTable, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "key,name,count,area_m2,area_ha,area_mu,share_pct")?;
+    for g in &t.groups {
+        writeln!(
+            out,
+            "{},{},{},{:.3},{:.2},{:.2},{:.2}",
+            csv_field(&g.key),
+            csv_field(g.name.as_deref().unwrap_or("")),
+            g.count,
+            g.area_m2,
+            g.area_ha_rounded,
+            g.area_mu_rounded,
+            g.share_pct_rounded
+        )?;
+    }
+    writeln!(
+        out,
+        "合计,,{},{:.3},{:.2},{:.2},{:.2}",
+        t.features,
+        t.total_area_m2,
+        t.total_area_ha_rounded,
+        t.total_area_mu_rounded,
+        if t.total_area_m2 > 0.0 { 100.0 } else { 0.0 }
+    )
+}
+
+/// Display width of a string in a terminal: CJK characters take two columns.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            if (c as u32) >= 0x1100 && !(0xFF61..=0xFFDC).contains(&(c as u32)) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+fn pad(s: &str, width: usize, right: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(display_width(s)));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
+}
+
+/// The statistics table for reading in a terminal, in the 用地平衡表 layout.
+pub fn write_stats_table(
+    t: &StatsTable,
+    by_class: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let header: [&str; 6] = if by_class {
+        [
+            "用地代码",
+            "用地名称",
+            "地块数",
+            "面积(公顷)",
+            "面积(亩)",
+            "比例(%)",
+        ]
+    } else {
+        [
+            "取值",
+            "名称",
+            "要素数",
+            "面积(公顷)",
+            "面积(亩)",
+            "比例(%)",
+        ]
+    };
+    let mut rows: Vec<[String; 6]> = t
+        .groups
+        .iter()
+        .map(|g| {
+            [
+                if g.key.is_empty() {
+                    "(空)".into()
+                } else {
+                    g.key.clone()
+                },
+                g.name.clone().unwrap_or_else(|| {
+                    if by_class && !g.key.is_empty() {
+                        "(未识别代码)".into()
+                    } else {
+                        String::new()
+                    }
+                }),
+                g.count.to_string(),
+                format!("{:.2}", g.area_ha_rounded),
+                format!("{:.2}", g.area_mu_rounded),
+                format!("{:.2}", g.share_pct_rounded),
+            ]
+        })
+        .collect();
+    rows.push([
+        "合计".into(),
+        String::new(),
+        t.features.to_string(),
+        format!("{:.2}", t.total_area_ha_rounded),
+        format!("{:.2}", t.total_area_mu_rounded),
+        format!("{:.2}", if t.total_area_m2 > 0.0 { 100.0 } else { 0.0 }),
+    ]);
+    let mut widths = header.map(display_width);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(display_width(c));
+        }
+    }
+    let line = |cells: &[String; 6]| -> String {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| pad(c, widths[i], i >= 2))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    writeln!(out, "{}", line(&header.map(String::from)))?;
+    let total_width = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+    writeln!(out, "{}", "-".repeat(total_width))?;
+    for (i, r) in rows.iter().enumerate() {
+        if i + 1 == rows.len() {
+            writeln!(out, "{}", "-".repeat(total_width))?;
+        }
+        writeln!(out, "{}", line(r))?;
+    }
+    writeln!(out, "{}", t.method.describe_zh())?;
+    let ind = &t.indicators;
+    if let Some(far) = ind.far_weighted {
+        writeln!(
+            out,
+            "总建筑面积 {:.2} 万m²;平均容积率 {:.2}({} 个地块有容积率)",
+            ind.gfa_m2 / 10_000.0,
+            far,
+            ind.parcels_with_far
+        )?;
+    }
+    if let Some(d) = ind.density_weighted {
+        writeln!(
+            out,
+            "建筑基底面积 {:.2} 公顷;平均建筑密度 {:.1}%",
+            ind.footprint_m2 / stats::M2_PER_HA,
+            d * 100.0
+        )?;
+    }
+    if let Some(g) = ind.green_ratio_weighted {
+        writeln!(
+            out,
+            "绿地面积 {:.2} 公顷;平均绿地率 {:.1}%",
+            ind.green_area_m2 / stats::M2_PER_HA,
+            g * 100.0
+        )?;
+    }
+    Ok(())
+}
+
+fn select_cmd(a: &SelectArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
+    let layer = a.layer.load()?;
+    print_warnings(&layer, err)?;
+    let hits: Vec<usize> = if let Some(p) = a.point {
+        selection::at_point(&layer, p)
+    } else if let Some(r) = a.bbox {
+        selection::in_rect(&layer, r)
+    } else if let Some(path) = &a.within {
+        let area_layer = LayerArgs {
+            file: path.clone(),
+            crs: None,
+            roles: vec![],
+        }
+        .load()?;
+        let polys: Vec<geo::Polygon<f64>> = area_layer
+            .geometries
+            .iter()
+            .flatten()
+            .filter_map(selection::polygonal)
+            .flat_map(|mp| mp.0)
+            .collect();
+        if polys.is_empty() {
+            bail!("{}: contains no polygon to select with", path.display());
+        }
+        let mode = if a.fully_within {
+            AreaMode::Within
+        } else {
+            AreaMode::Intersects
+        };
+        selection::in_polygon(&layer, &geo::MultiPolygon(polys), mode)
+    } else {
+        bail!("give one of --point LON,LAT, --bbox W,S,E,N or --within POLYGON.geojson");
+    };
+    let mut ids: Vec<(String, usize)> = hits.iter().map(|&i| (layer.feature_id(i), i)).collect();
+    ids.sort();
+    match a.format {
+        SelectFormat::Ids => {
+            for (id, _) in &ids {
+                writeln!(out, "{id}")?;
+            }
+        }
+        SelectFormat::Json => {
+            let v = json!({
+                "count": ids.len(),
+                "ids": ids.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+                "area_m2": ids.iter().map(|(_, i)| layer.area_m2.get(*i).copied().unwrap_or(0.0)).sum::<f64>(),
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        SelectFormat::Geojson => write_features_geojson(&layer, ids.iter().map(|(_, i)| *i), out)?,
+    }
+    Ok(())
+}
+
+/// Writes the given features as a FeatureCollection with computed area columns.
+pub fn write_features_geojson(
+    layer: &Layer,
+    features: impl Iterator<Item = usize>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    use crate::io::write::{OutFeature, write_geojson_features};
+    let table = LanduseTable::global();
+    let feats: Vec<OutFeature> = features
+        .map(|i| {
+            let mut properties: Vec<(&str, serde_json::Value)> = layer
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(f, name)| (name.as_str(), layer.value(i, f).to_json()))
+                .collect();
+            let a = layer.area_m2.get(i).copied().unwrap_or(0.0);
+            properties.push(("area_m2", json!(stats::round2(a))));
+            properties.push((
+                "area_ha",
+                json!((a / stats::M2_PER_HA * 10_000.0).round() / 10_000.0),
+            ));
+            properties.push((
+                "area_mu",
+                json!((a / stats::M2_PER_MU * 10_000.0).round() / 10_000.0),
+            ));
+            if let Some(c) = layer
+                .class
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(|c| table.class(c))
+            {
+                properties.push(("landuse_name", json!(c.name_zh)));
+            }
+            OutFeature {
+                properties,
+                geometry: layer.geometries.get(i).and_then(|g| g.as_ref()),
+            }
+        })
+        .collect();
+    write_geojson_features(out, &[], feats, 8)
+}
+
+fn generate_cmd(g: GenerateCommand, out: &mut dyn Write) -> anyhow::Result<()> {
+    match g {
+        GenerateCommand::Parcels {
+            count,
+            seed,
+            projected,
+            out: path,
+        } => {
+            let options = crate::generate::ParcelOptions {
+                count,
+                seed,
+                projected,
+                ..Default::default()
+            };
+            atomic_write(&path, |w| {
+                crate::generate::write_parcels(w, &options).map_err(std::io::Error::other)
+            })?;
+            writeln!(out, "wrote {count} parcels to {}", path.display())?;
+        }
+    }
+    Ok(())
+}
+
+/// `true` if the path names a GeoJSON file by its extension.
+pub fn is_geojson(path: &Path) -> bool {
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("geojson" | "json")
+    )
+}
+
+#[allow(dead_code)]
+fn type_name(layer: &Layer, i: usize) -> &'static str {
+    geometry_type_name(layer.geometries.get(i).and_then(|g| g.as_ref()))
+}

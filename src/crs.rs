@@ -1,0 +1,422 @@
+//! Coordinate reference systems: reading the names files use, detecting projected
+//! coordinates that arrive without a name, and reprojecting to lon/lat once at load.
+//!
+//! Projections come from proj4rs with the EPSG definitions of crs-definitions, a
+//! pure-Rust pair that needs no C PROJ on a planner's workstation. CGCS2000 and
+//! WGS84 are treated as the same datum (they differ by centimetres), as planning
+//! offices do.
+
+use geo::{Coord, Geometry};
+use proj4rs::Proj;
+use proj4rs::transform::{Transform, TransformClosure, transform};
+
+/// A coordinate reference system a layer's source was in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Crs {
+    /// How the CRS is named in messages, e.g. `EPSG:4549`.
+    pub label: String,
+    pub kind: CrsKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CrsKind {
+    /// Longitude/latitude in degrees (EPSG:4326, 4490, CRS84, …).
+    Geographic,
+    /// Projected coordinates in metres, defined by a proj4 string.
+    Projected { proj4: String },
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum CrsError {
+    #[error(
+        "unknown coordinate reference system '{0}' (use EPSG:<code>, a CRS URN or a +proj string)"
+    )]
+    Unknown(String),
+    #[error(
+        "coordinate reference system '{0}' is geocentric; only geographic and projected systems are supported"
+    )]
+    Geocentric(String),
+    #[error("cannot set up projection '{label}': {reason}")]
+    Projection { label: String, reason: String },
+    #[error("cannot reproject coordinate ({x}, {y}) from {label}: {reason}")]
+    Point {
+        label: String,
+        x: f64,
+        y: f64,
+        reason: String,
+    },
+}
+
+impl Crs {
+    /// WGS84 longitude/latitude, the default of RFC 7946.
+    pub fn wgs84() -> Crs {
+        Crs {
+            label: "EPSG:4326".into(),
+            kind: CrsKind::Geographic,
+        }
+    }
+
+    pub fn is_geographic(&self) -> bool {
+        matches!(self.kind, CrsKind::Geographic)
+    }
+
+    /// Parses the CRS names found in files and on the command line:
+    /// `EPSG:4549`, `4549`, `urn:ogc:def:crs:EPSG::4549`, `urn:ogc:def:crs:EPSG:6.6:4326`,
+    /// `urn:ogc:def:crs:OGC:1.3:CRS84`, `CRS84`, and `+proj=…` strings.
+    pub fn parse(text: &str) -> Result<Crs, CrsError> {
+        let t = text.trim();
+        if t.starts_with('+') || t.starts_with("proj=") {
+            let proj4 = if t.starts_with('+') {
+                t.to_string()
+            } else {
+                format!("+{t}")
+            };
+            let kind = if proj4.contains("+proj=longlat") || proj4.contains("+proj=latlong") {
+                CrsKind::Geographic
+            } else if proj4.contains("+proj=geocent") {
+                return Err(CrsError::Geocentric(t.to_string()));
+            } else {
+                CrsKind::Projected { proj4 }
+            };
+            return Ok(Crs {
+                label: t.to_string(),
+                kind,
+            });
+        }
+        let upper = t.to_ascii_uppercase();
+        if upper.ends_with("CRS84") || upper.ends_with("CRS:84") {
+            return Ok(Crs {
+                label: "OGC:CRS84".into(),
+                kind: CrsKind::Geographic,
+            });
+        }
+        // The EPSG code is the last run of digits after the authority, whatever the
+        // URN's version part says.
+        let code_text = if upper.contains("EPSG") {
+            upper
+                .rsplit(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap_or("")
+        } else {
+            upper.as_str()
+        };
+        let code: u16 = code_text
+            .parse()
+            .map_err(|_| CrsError::Unknown(t.to_string()))?;
+        Crs::from_epsg(code).ok_or_else(|| CrsError::Unknown(t.to_string()))
+    }
+
+    /// The CRS for an EPSG code, from the bundled definitions.
+    pub fn from_epsg(code: u16) -> Option<Crs> {
+        let def = crs_definitions::from_code(code)?;
+        let proj4 = def.proj4.trim().to_string();
+        let kind = if proj4.contains("+proj=longlat") {
+            CrsKind::Geographic
+        } else if proj4.contains("+proj=geocent") || proj4.is_empty() {
+            return None;
+        } else {
+            CrsKind::Projected { proj4 }
+        };
+        Some(Crs {
+            label: format!("EPSG:{code}"),
+            kind,
+        })
+    }
+
+    /// The central meridian (degrees) when this is a transverse Mercator projection.
+    pub fn central_meridian_deg(&self) -> Option<f64> {
+        match &self.kind {
+            CrsKind::Projected { proj4 } if proj4.contains("+proj=tmerc") => proj4
+                .split_whitespace()
+                .find_map(|p| p.strip_prefix("+lon_0="))
+                .and_then(|v| v.parse().ok()),
+            _ => None,
+        }
+    }
+}
+
+/// A guess of what a projected file without a `crs` member is in, for the error
+/// message that asks the user to pass `--crs`.
+pub fn guess_projected(x: f64, y: f64) -> Option<String> {
+    if (2.0e5..8.0e5).contains(&x) && (2.0e6..6.0e6).contains(&y) {
+        return Some(
+            "the values look like CGCS2000 3° Gauss-Krüger without zone prefix; for Jiaxing (CM 120°E) try --crs EPSG:4549".into(),
+        );
+    }
+    let zone = (x / 1.0e6).floor();
+    if (25.0..=45.0).contains(&zone) && (2.0e6..6.0e6).contains(&y) {
+        let code = 4513.0 + (zone - 25.0);
+        return Some(format!(
+            "the values look like CGCS2000 3° Gauss-Krüger zone {zone} with zone prefix; try --crs EPSG:{code}"
+        ));
+    }
+    if x.abs() <= 2.0038e7 && y.abs() <= 2.0038e7 {
+        return Some(
+            "the values may be Web Mercator (try --crs EPSG:3857) or a local projection".into(),
+        );
+    }
+    None
+}
+
+/// Converts projected coordinates to lon/lat degrees.
+pub struct Reprojector {
+    label: String,
+    src: Proj,
+    dst: Proj,
+}
+
+impl Reprojector {
+    /// `None` for a geographic CRS, which needs no reprojection.
+    pub fn new(crs: &Crs) -> Result<Option<Reprojector>, CrsError> {
+        let CrsKind::Projected { proj4 } = &crs.kind else {
+            return Ok(None);
+        };
+        let err = |e: proj4rs::errors::Error| CrsError::Projection {
+            label: crs.label.clone(),
+            reason: e.to_string(),
+        };
+        let src = Proj::from_proj_string(proj4).map_err(err)?;
+        let dst = Proj::from_proj_string("+proj=longlat +ellps=WGS84 +no_defs").map_err(err)?;
+        Ok(Some(Reprojector {
+            label: crs.label.clone(),
+            src,
+            dst,
+        }))
+    }
+
+    /// Reprojects every coordinate of `geometry` in place to lon/lat degrees.
+    pub fn to_lon_lat(&self, geometry: &mut Geometry<f64>) -> Result<(), CrsError> {
+        let mut points = GeometryPoints {
+            geometry,
+            failed: None,
+        };
+        let result = transform(&self.src, &self.dst, &mut points);
+        if let Some((c, reason)) = points.failed {
+            return Err(CrsError::Point {
+                label: self.label.clone(),
+                x: c.x,
+                y: c.y,
+                reason,
+            });
+        }
+        result.map_err(|e| CrsError::Projection {
+            label: self.label.clone(),
+            reason: e.to_string(),
+        })?;
+        for_each_coord_mut(points.geometry, &mut |c| {
+            c.x = c.x.to_degrees();
+            c.y = c.y.to_degrees();
+        });
+        Ok(())
+    }
+}
+
+/// A transverse Mercator (Gauss-Krüger) plane on the CGCS2000 ellipsoid, for plane
+/// areas and for showing cursor positions the way planning drawings do.
+pub struct GaussKruger {
+    pub central_meridian_deg: f64,
+    geo: Proj,
+    plane: Proj,
+}
+
+impl GaussKruger {
+    /// The 3° zone plane with central meridian `central_meridian_deg`, scale 1 and a
+    /// false easting of 500 km (no zone prefix), as EPSG:4549 is for 120°E.
+    pub fn new(central_meridian_deg: f64) -> Result<GaussKruger, CrsError> {
+        let label = format!("Gauss-Krüger CM {central_meridian_deg}°E");
+        let err = |e: proj4rs::errors::Error| CrsError::Projection {
+            label: label.clone(),
+            reason: e.to_string(),
+        };
+        let plane = Proj::from_proj_string(&format!(
+            "+proj=tmerc +lat_0=0 +lon_0={central_meridian_deg} +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs"
+        ))
+        .map_err(err)?;
+        let geo = Proj::from_proj_string("+proj=longlat +ellps=GRS80 +no_defs").map_err(err)?;
+        Ok(GaussKruger {
+            central_meridian_deg,
+            geo,
+            plane,
+        })
+    }
+
+    /// The central meridian of the 3° zone containing `lon_deg` (a multiple of 3°).
+    pub fn zone_meridian_for(lon_deg: f64) -> f64 {
+        (lon_deg / 3.0).round() * 3.0
+    }
+
+    /// Projects lon/lat degrees to plane metres (easting, northing).
+    pub fn forward(&self, lon_lat: Coord<f64>) -> Option<Coord<f64>> {
+        let mut p = (lon_lat.x.to_radians(), lon_lat.y.to_radians(), 0.0);
+        transform(&self.geo, &self.plane, &mut p).ok()?;
+        Some(Coord { x: p.0, y: p.1 })
+    }
+
+    /// Projects plane metres back to lon/lat degrees.
+    pub fn inverse(&self, en: Coord<f64>) -> Option<Coord<f64>> {
+        let mut p = (en.x, en.y, 0.0);
+        transform(&self.plane, &self.geo, &mut p).ok()?;
+        Some(Coord {
+            x: p.0.to_degrees(),
+            y: p.1.to_degrees(),
+        })
+    }
+
+    /// Projects a whole geometry to the plane in place.
+    pub fn forward_geometry(&self, geometry: &mut Geometry<f64>) -> bool {
+        for_each_coord_mut(geometry, &mut |c| {
+            c.x = c.x.to_radians();
+            c.y = c.y.to_radians();
+        });
+        let mut points = GeometryPoints {
+            geometry,
+            failed: None,
+        };
+        transform(&self.geo, &self.plane, &mut points).is_ok() && points.failed.is_none()
+    }
+
+    /// Projects a whole geometry from the plane to lon/lat in place.
+    pub fn inverse_geometry(&self, geometry: &mut Geometry<f64>) -> bool {
+        let mut points = GeometryPoints {
+            geometry,
+            failed: None,
+        };
+        let ok = transform(&self.plane, &self.geo, &mut points).is_ok() && points.failed.is_none();
+        for_each_coord_mut(points.geometry, &mut |c| {
+            c.x = c.x.to_degrees();
+            c.y = c.y.to_degrees();
+        });
+        ok
+    }
+}
+
+/// Lets proj4rs transform every coordinate of a geometry in one call, so the
+/// per-call set-up of `transform` is paid once per feature, not once per vertex.
+struct GeometryPoints<'a> {
+    geometry: &'a mut Geometry<f64>,
+    failed: Option<(Coord<f64>, String)>,
+}
+
+impl Transform for GeometryPoints<'_> {
+    fn transform_coordinates<F: TransformClosure>(
+        &mut self,
+        f: &mut F,
+    ) -> proj4rs::errors::Result<()> {
+        let failed = &mut self.failed;
+        for_each_coord_mut(self.geometry, &mut |c| {
+            if failed.is_some() {
+                return;
+            }
+            match f(c.x, c.y, 0.0) {
+                Ok((x, y, _)) => {
+                    c.x = x;
+                    c.y = y;
+                }
+                Err(e) => *failed = Some((*c, e.to_string())),
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Calls `f` on every coordinate of `geometry`.
+pub fn for_each_coord_mut(geometry: &mut Geometry<f64>, f: &mut impl FnMut(&mut Coord<f64>)) {
+    match geometry {
+        Geometry::Point(p) => f(&mut p.0),
+        Geometry::Line(l) => {
+            f(&mut l.start);
+            f(&mut l.end);
+        }
+        Geometry::LineString(ls) => ls.0.iter_mut().for_each(f),
+        Geometry::Polygon(p) => polygon_coords_mut(p, f),
+        Geometry::MultiPoint(mp) => mp.0.iter_mut().for_each(|p| f(&mut p.0)),
+        Geometry::MultiLineString(mls) => mls
+            .0
+            .iter_mut()
+            .for_each(|ls| ls.0.iter_mut().for_each(&mut *f)),
+        Geometry::MultiPolygon(mp) => mp.0.iter_mut().for_each(|p| polygon_coords_mut(p, f)),
+        Geometry::GeometryCollection(gc) => gc.0.iter_mut().for_each(|g| for_each_coord_mut(g, f)),
+        Geometry::Rect(r) => {
+            let (mut a, mut b) = (r.min(), r.max());
+            f(&mut a);
+            f(&mut b);
+            *r = geo::Rect::new(a, b);
+        }
+        Geometry::Triangle(t) => {
+            let (mut a, mut b, mut c) = (t.v1(), t.v2(), t.v3());
+            f(&mut a);
+            f(&mut b);
+            f(&mut c);
+            *t = geo::Triangle::new(a, b, c);
+        }
+    }
+}
+
+fn polygon_coords_mut(p: &mut geo::Polygon<f64>, f: &mut impl FnMut(&mut Coord<f64>)) {
+    p.exterior_mut(|e| e.0.iter_mut().for_each(&mut *f));
+    p.interiors_mut(|rings| {
+        for r in rings {
+            r.0.iter_mut().for_each(&mut *f)
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_common_names() {
+        for name in [
+            "EPSG:4326",
+            "urn:ogc:def:crs:EPSG::4326",
+            "urn:ogc:def:crs:EPSG:6.6:4490",
+            "urn:ogc:def:crs:OGC:1.3:CRS84",
+            "CRS84",
+        ] {
+            assert!(Crs::parse(name).unwrap().is_geographic(), "{name}");
+        }
+        let gk = Crs::parse("urn:ogc:def:crs:EPSG::4549").unwrap();
+        assert_eq!(gk.label, "EPSG:4549");
+        assert_eq!(gk.central_meridian_deg(), Some(120.0));
+        assert!(!Crs::parse("EPSG:3857").unwrap().is_geographic());
+        assert!(Crs::parse("EPSG:4528").is_ok());
+        assert!(matches!(
+            Crs::parse("EPSG:99999"),
+            Err(CrsError::Unknown(_))
+        ));
+        assert!(matches!(Crs::parse("banana"), Err(CrsError::Unknown(_))));
+    }
+
+    #[test]
+    fn gauss_kruger_round_trip_and_known_point() {
+        // On the central meridian the easting is exactly the false easting and the
+        // northing is the meridian arc length: 30°N on GRS80 is 3 320 113.398 m
+        // (meridian arc, computed independently from the series of Helmert).
+        let gk = GaussKruger::new(120.0).unwrap();
+        let en = gk.forward(Coord { x: 120.0, y: 30.0 }).unwrap();
+        assert!((en.x - 500_000.0).abs() < 1e-6, "{en:?}");
+        assert!((en.y - 3_320_113.398).abs() < 0.01, "{en:?}");
+        let ll = gk
+            .inverse(
+                gk.forward(Coord {
+                    x: 120.68,
+                    y: 30.70,
+                })
+                .unwrap(),
+            )
+            .unwrap();
+        assert!((ll.x - 120.68).abs() < 1e-9 && (ll.y - 30.70).abs() < 1e-9);
+
+        let r = Reprojector::new(&Crs::parse("EPSG:4528").unwrap())
+            .unwrap()
+            .unwrap();
+        let mut g = Geometry::Point(geo::Point::new(40_500_000.0, en.y));
+        r.to_lon_lat(&mut g).unwrap();
+        let Geometry::Point(p) = g else { panic!() };
+        assert!(
+            (p.x() - 120.0).abs() < 1e-9 && (p.y() - 30.0).abs() < 1e-9,
+            "{p:?}"
+        );
+    }
+}

@@ -1,0 +1,311 @@
+//! A streaming scanner that finds where JSON values begin and end without parsing
+//! them, so a FeatureCollection of several hundred megabytes is read in blocks and
+//! its features handed to the parser a batch at a time.
+//!
+//! The scanner tracks strings, escapes and bracket nesting only; the values it
+//! delimits are parsed by serde_json. It keeps the line number of the start of its
+//! buffer so every error can name a line and column in the file.
+
+use std::io::Read;
+
+/// Where an error happened in the file (1-based line and column, 0-based byte).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: u64,
+    pub column: u64,
+    pub byte: u64,
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, column {} (byte {})",
+            self.line, self.column, self.byte
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("read failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{position}: {reason}")]
+    Syntax { position: Position, reason: String },
+}
+
+const BLOCK: usize = 4 << 20;
+
+pub struct Scanner<R: Read> {
+    reader: R,
+    pub buf: Vec<u8>,
+    pub pos: usize,
+    /// Absolute byte offset of `buf[0]`.
+    base: u64,
+    /// Line (1-based) of `buf[0]`.
+    line: u64,
+    /// Column (0-based) of `buf[0]` within its line.
+    column: u64,
+    eof: bool,
+    pub bytes_read: u64,
+}
+
+impl<R: Read> Scanner<R> {
+    pub fn new(reader: R) -> Scanner<R> {
+        Scanner {
+            reader,
+            buf: Vec::with_capacity(BLOCK),
+            pos: 0,
+            base: 0,
+            line: 1,
+            column: 0,
+            eof: false,
+            bytes_read: 0,
+        }
+    }
+
+    /// The position of buffer offset `at` in the file.
+    pub fn position(&self, at: usize) -> Position {
+        let at = at.min(self.buf.len());
+        let head = &self.buf[..at];
+        let newlines = memchr::memchr_iter(b'\n', head).count() as u64;
+        let column = match memchr::memrchr(b'\n', head) {
+            Some(nl) => (at - nl - 1) as u64,
+            None => self.column + at as u64,
+        };
+        Position {
+            line: self.line + newlines,
+            column: column + 1,
+            byte: self.base + at as u64,
+        }
+    }
+
+    pub fn error(&self, at: usize, reason: impl Into<String>) -> ScanError {
+        ScanError::Syntax {
+            position: self.position(at),
+            reason: reason.into(),
+        }
+    }
+
+    /// Drops the bytes before `pos` and reads another block. Returns false at the end
+    /// of the input. Offsets relative to `pos` stay valid across the call.
+    pub fn fill(&mut self) -> Result<bool, ScanError> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.pos > 0 {
+            let dropped = &self.buf[..self.pos];
+            let newlines = memchr::memchr_iter(b'\n', dropped).count() as u64;
+            match memchr::memrchr(b'\n', dropped) {
+                Some(nl) => self.column = (self.pos - nl - 1) as u64,
+                None => self.column += self.pos as u64,
+            }
+            self.line += newlines;
+            self.base += self.pos as u64;
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        // Grow the read with the buffer so that a single huge value is not rescanned
+        // from the start once per block.
+        let want = BLOCK.max(self.buf.len());
+        let old = self.buf.len();
+        self.buf.resize(old + want, 0);
+        let mut filled = old;
+        while filled < self.buf.len() {
+            match self.reader.read(&mut self.buf[filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(ScanError::Io(e)),
+            }
+        }
+        self.buf.truncate(filled);
+        self.bytes_read += (filled - old) as u64;
+        Ok(filled > old)
+    }
+
+    /// Skips white space and returns the next byte without consuming it; `None` at
+    /// the end of the input.
+    pub fn peek(&mut self) -> Result<Option<u8>, ScanError> {
+        loop {
+            while let Some(&b) = self.buf.get(self.pos) {
+                if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+                    self.pos += 1;
+                } else {
+                    return Ok(Some(b));
+                }
+            }
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Consumes the byte `want` (after white space), or fails naming what was found.
+    pub fn expect(&mut self, want: u8, context: &str) -> Result<(), ScanError> {
+        match self.peek()? {
+            Some(b) if b == want => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(b) => Err(self.error(
+                self.pos,
+                format!(
+                    "expected '{}' {context}, found '{}'",
+                    want as char,
+                    printable(b)
+                ),
+            )),
+            None => Err(self.error(
+                self.pos,
+                format!(
+                    "unexpected end of file: expected '{}' {context}",
+                    want as char
+                ),
+            )),
+        }
+    }
+
+    /// Delimits the JSON value that starts at the next non-space byte and returns its
+    /// range in `buf`, leaving `pos` after it.
+    pub fn take_value(&mut self) -> Result<(usize, usize), ScanError> {
+        let Some(first) = self.peek()? else {
+            return Err(self.error(self.pos, "unexpected end of file: expected a value"));
+        };
+        let mut stack: Vec<u8> = Vec::new();
+        let mut in_string = false;
+        let mut escaped = false;
+        // Offset (relative to pos) up to which the value has been scanned.
+        let mut done = 0usize;
+        let scalar = !matches!(first, b'{' | b'[' | b'"');
+        loop {
+            let start = self.pos;
+            let bytes = &self.buf[start + done..];
+            let mut end = None;
+            let mut i = 0;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                        if stack.is_empty() {
+                            end = Some(i + 1);
+                            break;
+                        }
+                    } else {
+                        // Jump to the next quote or backslash: string content is most
+                        // of a file's bytes in attribute-heavy layers.
+                        match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                            Some(k) => {
+                                i += k;
+                                continue;
+                            }
+                            None => {
+                                i = bytes.len();
+                                continue;
+                            }
+                        }
+                    }
+                } else if scalar {
+                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') {
+                        end = Some(i);
+                        break;
+                    }
+                } else {
+                    match b {
+                        b'"' => in_string = true,
+                        b'{' | b'[' => stack.push(b),
+                        b'}' | b']' => {
+                            let open = if b == b'}' { b'{' } else { b'[' };
+                            match stack.pop() {
+                                Some(o) if o == open => {}
+                                _ => {
+                                    let at = start + done + i;
+                                    return Err(self.error(
+                                        at,
+                                        format!(
+                                            "unexpected '{}': brackets do not match",
+                                            b as char
+                                        ),
+                                    ));
+                                }
+                            }
+                            if stack.is_empty() {
+                                end = Some(i + 1);
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                i += 1;
+            }
+            if let Some(e) = end {
+                let range = (start, start + done + e);
+                self.pos = range.1;
+                return Ok(range);
+            }
+            done += bytes.len();
+            if !self.fill()? {
+                if scalar && done > 0 {
+                    let range = (self.pos, self.pos + done);
+                    self.pos = range.1;
+                    return Ok(range);
+                }
+                return Err(self.error(
+                    self.buf.len(),
+                    "unexpected end of file inside a value (the file is truncated)",
+                ));
+            }
+        }
+    }
+}
+
+/// A byte as something readable in an error message.
+pub fn printable(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        (b as char).to_string()
+    } else {
+        format!("\\x{b:02x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimits_values_across_tiny_blocks() {
+        let text = br#"  {"a": [1, {"b": "x]}\"y"}], "c": 2}  , 17 , "s\"" "#;
+        let mut s = Scanner::new(&text[..]);
+        let (a, b) = s.take_value().unwrap();
+        assert_eq!(&s.buf[a..b], &br#"{"a": [1, {"b": "x]}\"y"}], "c": 2}"#[..]);
+        s.expect(b',', "between values").unwrap();
+        let (a, b) = s.take_value().unwrap();
+        assert_eq!(&s.buf[a..b], b"17");
+        s.expect(b',', "").unwrap();
+        let (a, b) = s.take_value().unwrap();
+        assert_eq!(&s.buf[a..b], br#""s\"""#);
+        assert_eq!(s.peek().unwrap(), None);
+    }
+
+    #[test]
+    fn truncated_and_mismatched_inputs_name_positions() {
+        let mut s = Scanner::new(&b"{\"a\":\n [1, 2"[..]);
+        let err = s.take_value().unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("truncated"), "{err}");
+        let mut s = Scanner::new(&b"[1, 2}"[..]);
+        let err = s.take_value().unwrap_err().to_string();
+        assert!(
+            err.contains("column 6") && err.contains("do not match"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! parcelview: a desktop GIS planning viewer for the airport new town (空港新城) of
+//! Jiaxing High-tech Zone, and the headless core it is built on.
+//!
+//! The core has no UI dependency; the CLI and (later) the app call the same
+//! functions.
+//!
+//! | module | what it does |
+//! | --- | --- |
+//! | [`model`] | layers, features, columnar attributes, field roles |
+//! | [`io`] | streaming GeoJSON import, GeoJSON export, atomic writes |
+//! | [`crs`] | CRS names, projected-coordinate detection, reprojection, Gauss-Krüger |
+//! | [`area`] | ellipsoidal and plane areas |
+//! | [`landuse`] | land-use classes of the 2023 national standard and GB 50137 |
+//! | [`index`] | R*-tree over feature envelopes |
+//! | [`selection`] | point, rectangle, polygon and distance queries with exact predicates |
+//! | [`stats`] | land-use balance tables and planning indicators |
+//! | [`generate`] | synthetic parcel layers and the bundled airport-city district |
+//! | [`cli`] | the headless commands |
+
+pub mod area;
+pub mod cli;
+pub mod crs;
+pub mod generate;
+pub mod index;
+pub mod io;
+pub mod landuse;
+pub mod model;
+pub mod selection;
+pub mod stats;

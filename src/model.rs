@@ -1,0 +1,443 @@
+//! The in-memory model: layers of features with columnar attributes.
+//!
+//! A [`Layer`] keeps geometry in lon/lat (WGS84 ≈ CGCS2000) as `geo` types and its
+//! attributes column by column, because a million parcels with a dozen fields each
+//! would otherwise spend most of their memory on per-feature maps. Everything that
+//! statistics and selection need per feature (ellipsoidal area, resolved land-use
+//! class, FAR, …) is derived once when the layer is built, never per query.
+
+use compact_str::CompactString;
+use geo::{BoundingRect, Geometry, Rect};
+use rayon::prelude::*;
+
+use crate::area::ellipsoidal_area_m2;
+use crate::crs::Crs;
+use crate::index::SpatialIndex;
+use crate::landuse::{ClassId, LanduseTable};
+
+/// One attribute value as read from the source file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttrValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// Text, also used for nested JSON objects and arrays (kept as their JSON text so
+    /// nothing is silently dropped).
+    Text(CompactString),
+}
+
+impl AttrValue {
+    /// The value as a number: numbers as they are, and numbers given as strings
+    /// (`"2.5"`, `" 35 "`, `"35%"`) parsed, since many exported files quote them.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            AttrValue::Int(i) => Some(*i as f64),
+            AttrValue::Float(f) if f.is_finite() => Some(*f),
+            AttrValue::Text(s) => {
+                let t = s.trim().trim_end_matches('%').trim();
+                t.parse::<f64>().ok().filter(|v| v.is_finite())
+            }
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, AttrValue::Null)
+    }
+
+    /// The value as display text; `None` for null.
+    pub fn to_text(&self) -> Option<String> {
+        match self {
+            AttrValue::Null => None,
+            AttrValue::Bool(b) => Some(b.to_string()),
+            AttrValue::Int(i) => Some(i.to_string()),
+            AttrValue::Float(f) => Some(format_float(*f)),
+            AttrValue::Text(s) => Some(s.to_string()),
+        }
+    }
+
+    /// The value as JSON, for exports.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            AttrValue::Null => serde_json::Value::Null,
+            AttrValue::Bool(b) => serde_json::Value::Bool(*b),
+            AttrValue::Int(i) => serde_json::Value::from(*i),
+            AttrValue::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            AttrValue::Text(s) => serde_json::Value::String(s.to_string()),
+        }
+    }
+}
+
+/// Formats a float without a spurious `.0` on whole numbers (`3` not `3.0`), as
+/// planners expect in tables.
+pub fn format_float(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// What a field means to the program, detected from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FieldRole {
+    Id,
+    Landuse,
+    Far,
+    BuildingDensity,
+    GreenRatio,
+    HeightLimit,
+    Name,
+}
+
+impl FieldRole {
+    pub const ALL: [FieldRole; 7] = [
+        FieldRole::Id,
+        FieldRole::Landuse,
+        FieldRole::Far,
+        FieldRole::BuildingDensity,
+        FieldRole::GreenRatio,
+        FieldRole::HeightLimit,
+        FieldRole::Name,
+    ];
+
+    /// The role's name in the CLI and in JSON (`id`, `landuse`, `far`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            FieldRole::Id => "id",
+            FieldRole::Landuse => "landuse",
+            FieldRole::Far => "far",
+            FieldRole::BuildingDensity => "density",
+            FieldRole::GreenRatio => "green",
+            FieldRole::HeightLimit => "height",
+            FieldRole::Name => "name",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<FieldRole> {
+        FieldRole::ALL.into_iter().find(|r| r.key() == key)
+    }
+
+    /// Field names that carry this role, lower-case, in order of preference. The
+    /// first match among a layer's fields wins.
+    pub fn field_names(self) -> &'static [&'static str] {
+        match self {
+            FieldRole::Id => &[
+                "parcel_id",
+                "dkbh",
+                "地块编号",
+                "地块编码",
+                "id",
+                "fid",
+                "objectid",
+                "bh",
+                "编号",
+            ],
+            FieldRole::Landuse => &[
+                "landuse",
+                "land_use",
+                "yddm",
+                "ydxz",
+                "用地代码",
+                "用地性质",
+                "dlbm",
+                "地类编码",
+                "ydlx",
+                "用地类型",
+                "landuse_code",
+            ],
+            FieldRole::Far => &["far", "rjl", "容积率"],
+            FieldRole::BuildingDensity => &["jzmd", "建筑密度", "density", "building_density"],
+            FieldRole::GreenRatio => &["ldl", "绿地率", "green_ratio", "green"],
+            FieldRole::HeightLimit => &["xg", "限高", "height_m", "height_limit", "建筑限高"],
+            FieldRole::Name => &["name", "mc", "名称", "dkmc", "地块名称"],
+        }
+    }
+}
+
+/// Which field plays which role; `None` where the layer has no such field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldRoles {
+    pub id: Option<usize>,
+    pub landuse: Option<usize>,
+    pub far: Option<usize>,
+    pub density: Option<usize>,
+    pub green: Option<usize>,
+    pub height: Option<usize>,
+    pub name: Option<usize>,
+}
+
+impl FieldRoles {
+    pub fn get(&self, role: FieldRole) -> Option<usize> {
+        match role {
+            FieldRole::Id => self.id,
+            FieldRole::Landuse => self.landuse,
+            FieldRole::Far => self.far,
+            FieldRole::BuildingDensity => self.density,
+            FieldRole::GreenRatio => self.green,
+            FieldRole::HeightLimit => self.height,
+            FieldRole::Name => self.name,
+        }
+    }
+
+    pub fn set(&mut self, role: FieldRole, field: Option<usize>) {
+        let slot = match role {
+            FieldRole::Id => &mut self.id,
+            FieldRole::Landuse => &mut self.landuse,
+            FieldRole::Far => &mut self.far,
+            FieldRole::BuildingDensity => &mut self.density,
+            FieldRole::GreenRatio => &mut self.green,
+            FieldRole::HeightLimit => &mut self.height,
+            FieldRole::Name => &mut self.name,
+        };
+        *slot = field;
+    }
+
+    /// Detects roles from field names, case-insensitively. A role may be forced with
+    /// `overrides` (role → field name), which wins over detection.
+    pub fn detect(fields: &[String], overrides: &[(FieldRole, String)]) -> FieldRoles {
+        let lower: Vec<String> = fields.iter().map(|f| f.trim().to_lowercase()).collect();
+        let mut roles = FieldRoles::default();
+        for role in FieldRole::ALL {
+            let found = role
+                .field_names()
+                .iter()
+                .find_map(|name| lower.iter().position(|f| f == name));
+            roles.set(role, found);
+        }
+        for (role, name) in overrides {
+            let wanted = name.trim().to_lowercase();
+            roles.set(role.to_owned(), lower.iter().position(|f| *f == wanted));
+        }
+        roles
+    }
+}
+
+/// A warning met while loading; the feature is named by its position in the file
+/// (0-based) and its id where it has one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadWarning {
+    pub feature_index: Option<usize>,
+    pub feature_id: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.feature_index, &self.feature_id) {
+            (Some(i), Some(id)) => write!(f, "feature #{i} (id {id}): {}", self.message),
+            (Some(i), None) => write!(f, "feature #{i}: {}", self.message),
+            _ => write!(f, "{}", self.message),
+        }
+    }
+}
+
+/// A layer: features with geometry in lon/lat and columnar attributes.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// Display name (the file stem unless a project names it).
+    pub name: String,
+    /// Where the layer came from, for messages.
+    pub source: String,
+    /// The CRS the source was in (before reprojection to lon/lat).
+    pub source_crs: Crs,
+    /// Field names in file order of first appearance.
+    pub fields: Vec<String>,
+    /// One column per field, each as long as `geometries`.
+    pub columns: Vec<Vec<AttrValue>>,
+    /// Geometry in lon/lat; `None` for attribute-only records (null geometry).
+    pub geometries: Vec<Option<Geometry<f64>>>,
+    /// Each feature's position in the source file (0-based, counting skipped ones).
+    pub source_index: Vec<u32>,
+    /// Each feature's top-level GeoJSON `id` member, when it had one.
+    pub feature_ids: Vec<Option<CompactString>>,
+    pub roles: FieldRoles,
+    /// Ellipsoidal (WGS84) area of each feature in m²; 0 for points and lines.
+    pub area_m2: Vec<f64>,
+    /// Resolved land-use class of each feature, if the layer has a land-use field.
+    pub class: Vec<Option<ClassId>>,
+    /// Lon/lat bounding box of every geometry, `None` for null geometry.
+    pub envelopes: Vec<Option<Rect<f64>>>,
+    pub index: SpatialIndex,
+    pub warnings: Vec<LoadWarning>,
+    /// How many features of the source were skipped (each has a warning).
+    pub skipped: usize,
+}
+
+impl Layer {
+    /// Builds a layer from parsed features, deriving areas, envelopes, classes and
+    /// the spatial index. The per-feature work runs in parallel.
+    #[allow(clippy::too_many_arguments)]
+    pub fn build(
+        name: String,
+        source: String,
+        source_crs: Crs,
+        fields: Vec<String>,
+        columns: Vec<Vec<AttrValue>>,
+        geometries: Vec<Option<Geometry<f64>>>,
+        source_index: Vec<u32>,
+        feature_ids: Vec<Option<CompactString>>,
+        role_overrides: &[(FieldRole, String)],
+        warnings: Vec<LoadWarning>,
+        skipped: usize,
+    ) -> Layer {
+        let roles = FieldRoles::detect(&fields, role_overrides);
+        let (area_m2, envelopes): (Vec<f64>, Vec<Option<Rect<f64>>>) = geometries
+            .par_iter()
+            .map(|g| match g {
+                Some(g) => (ellipsoidal_area_m2(g), g.bounding_rect()),
+                None => (0.0, None),
+            })
+            .unzip();
+        let index = SpatialIndex::build(&envelopes);
+        let mut layer = Layer {
+            name,
+            source,
+            source_crs,
+            fields,
+            columns,
+            geometries,
+            source_index,
+            feature_ids,
+            roles,
+            area_m2,
+            class: Vec::new(),
+            envelopes,
+            index,
+            warnings,
+            skipped,
+        };
+        layer.resolve_classes();
+        layer
+    }
+
+    /// Re-reads the land-use column into resolved classes; called after build and
+    /// after the land-use role changes. Unknown codes get one summary warning each.
+    pub fn resolve_classes(&mut self) {
+        let table = LanduseTable::global();
+        let Some(col) = self.roles.landuse.and_then(|i| self.columns.get(i)) else {
+            self.class = vec![None; self.len()];
+            return;
+        };
+        let mut cache: std::collections::HashMap<CompactString, Option<ClassId>> =
+            std::collections::HashMap::new();
+        let mut unknown: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+        let mut classes = Vec::with_capacity(col.len());
+        for (i, value) in col.iter().enumerate() {
+            let class = match value {
+                AttrValue::Text(s) => *cache
+                    .entry(s.clone())
+                    .or_insert_with(|| table.resolve(s).map(|r| r.class)),
+                AttrValue::Int(n) => table.resolve(&n.to_string()).map(|r| r.class),
+                AttrValue::Null => None,
+                other => other
+                    .to_text()
+                    .and_then(|t| table.resolve(&t).map(|r| r.class)),
+            };
+            if class.is_none()
+                && let Some(text) = value.to_text()
+                && !text.trim().is_empty()
+            {
+                let e = unknown.entry(text).or_insert((0, i));
+                e.0 += 1;
+            }
+            classes.push(class);
+        }
+        self.class = classes;
+        for (code, (count, first)) in unknown {
+            self.warnings.push(LoadWarning {
+                feature_index: self.source_index.get(first).map(|&i| i as usize),
+                feature_id: None,
+                message: format!(
+                    "land-use code '{code}' is not in the standard table ({count} feature(s)); kept as is and grouped under its own code"
+                ),
+            });
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.geometries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.geometries.is_empty()
+    }
+
+    /// The value of `field` for feature `feature`, or `Null`.
+    pub fn value(&self, feature: usize, field: usize) -> &AttrValue {
+        self.columns
+            .get(field)
+            .and_then(|c| c.get(feature))
+            .unwrap_or(&AttrValue::Null)
+    }
+
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        let lower = name.trim().to_lowercase();
+        self.fields
+            .iter()
+            .position(|f| f == name)
+            .or_else(|| self.fields.iter().position(|f| f.to_lowercase() == lower))
+    }
+
+    /// The feature's identifier for output: the id field, else the GeoJSON `id`
+    /// member, else its position in the source file.
+    pub fn feature_id(&self, feature: usize) -> String {
+        if let Some(text) = self.roles.id.and_then(|f| self.value(feature, f).to_text()) {
+            return text;
+        }
+        if let Some(Some(id)) = self.feature_ids.get(feature) {
+            return id.to_string();
+        }
+        self.source_index
+            .get(feature)
+            .map(|i| i.to_string())
+            .unwrap_or_default()
+    }
+
+    /// The numeric value of the field that plays `role`, if present and numeric.
+    pub fn role_f64(&self, feature: usize, role: FieldRole) -> Option<f64> {
+        self.roles
+            .get(role)
+            .and_then(|f| self.value(feature, f).as_f64())
+    }
+
+    /// Lon/lat bounding box of the whole layer.
+    pub fn bbox(&self) -> Option<Rect<f64>> {
+        let mut it = self.envelopes.iter().flatten();
+        let first = *it.next()?;
+        Some(it.fold(first, |acc, r| {
+            Rect::new(
+                geo::coord! { x: acc.min().x.min(r.min().x), y: acc.min().y.min(r.min().y) },
+                geo::coord! { x: acc.max().x.max(r.max().x), y: acc.max().y.max(r.max().y) },
+            )
+        }))
+    }
+
+    /// Counts of geometry types, sorted by name.
+    pub fn geometry_type_counts(&self) -> Vec<(&'static str, usize)> {
+        let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
+        for g in &self.geometries {
+            *counts.entry(geometry_type_name(g.as_ref())).or_default() += 1;
+        }
+        counts.into_iter().collect()
+    }
+}
+
+/// The GeoJSON name of a geometry's type; `"null"` for no geometry.
+pub fn geometry_type_name(g: Option<&Geometry<f64>>) -> &'static str {
+    match g {
+        None => "null",
+        Some(Geometry::Point(_)) => "Point",
+        Some(Geometry::MultiPoint(_)) => "MultiPoint",
+        Some(Geometry::LineString(_)) | Some(Geometry::Line(_)) => "LineString",
+        Some(Geometry::MultiLineString(_)) => "MultiLineString",
+        Some(Geometry::Polygon(_)) | Some(Geometry::Rect(_)) | Some(Geometry::Triangle(_)) => {
+            "Polygon"
+        }
+        Some(Geometry::MultiPolygon(_)) => "MultiPolygon",
+        Some(Geometry::GeometryCollection(_)) => "GeometryCollection",
+    }
+}
