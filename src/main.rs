@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Loading a large layer makes millions of small allocations from two threads;
+// mimalloc's thread-local heaps make that markedly faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = parcelview::cli::Cli::parse();
     let stdout = std::io::stdout();

@@ -216,6 +216,14 @@ impl FieldRoles {
     }
 }
 
+/// The roles whose values are kept as numbers per feature, in `numeric_roles` order.
+pub const NUMERIC_ROLES: [FieldRole; 4] = [
+    FieldRole::Far,
+    FieldRole::BuildingDensity,
+    FieldRole::GreenRatio,
+    FieldRole::HeightLimit,
+];
+
 /// A warning met while loading; the feature is named by its position in the file
 /// (0-based) and its id where it has one.
 #[derive(Debug, Clone, PartialEq)]
@@ -259,6 +267,10 @@ pub struct Layer {
     pub area_m2: Vec<f64>,
     /// Resolved land-use class of each feature, if the layer has a land-use field.
     pub class: Vec<Option<ClassId>>,
+    /// FAR, building density, green ratio and height limit of each feature as
+    /// numbers (NaN where missing or not numeric), read once from the role fields so
+    /// statistics over 100k parcels do not re-parse attribute values.
+    pub numeric_roles: [Vec<f64>; 4],
     /// Lon/lat bounding box of every geometry, `None` for null geometry.
     pub envelopes: Vec<Option<Rect<f64>>>,
     pub index: SpatialIndex,
@@ -305,18 +317,33 @@ impl Layer {
             roles,
             area_m2,
             class: Vec::new(),
+            numeric_roles: Default::default(),
             envelopes,
             index,
             warnings,
             skipped,
         };
-        layer.resolve_classes();
+        layer.derive_role_columns();
         layer
     }
 
-    /// Re-reads the land-use column into resolved classes; called after build and
-    /// after the land-use role changes. Unknown codes get one summary warning each.
-    pub fn resolve_classes(&mut self) {
+    /// Re-derives everything that depends on field roles (land-use classes and the
+    /// numeric indicator columns); call after changing `roles`.
+    pub fn derive_role_columns(&mut self) {
+        self.resolve_classes();
+        let n = self.len();
+        self.numeric_roles = NUMERIC_ROLES.map(|role| match self.roles.get(role).and_then(|f| self.columns.get(f)) {
+            Some(col) => col
+                .par_iter()
+                .map(|v| v.as_f64().unwrap_or(f64::NAN))
+                .collect(),
+            None => vec![f64::NAN; n],
+        });
+    }
+
+    /// Re-reads the land-use column into resolved classes. Unknown codes get one
+    /// summary warning each.
+    fn resolve_classes(&mut self) {
         let table = LanduseTable::global();
         let Some(col) = self.roles.landuse.and_then(|i| self.columns.get(i)) else {
             self.class = vec![None; self.len()];
@@ -328,9 +355,14 @@ impl Layer {
         let mut classes = Vec::with_capacity(col.len());
         for (i, value) in col.iter().enumerate() {
             let class = match value {
-                AttrValue::Text(s) => *cache
-                    .entry(s.clone())
-                    .or_insert_with(|| table.resolve(s).map(|r| r.class)),
+                AttrValue::Text(s) => match cache.get(s) {
+                    Some(c) => *c,
+                    None => {
+                        let c = table.resolve(s).map(|r| r.class);
+                        cache.insert(s.clone(), c);
+                        c
+                    }
+                },
                 AttrValue::Int(n) => table.resolve(&n.to_string()).map(|r| r.class),
                 AttrValue::Null => None,
                 other => other
@@ -399,6 +431,14 @@ impl Layer {
 
     /// The numeric value of the field that plays `role`, if present and numeric.
     pub fn role_f64(&self, feature: usize, role: FieldRole) -> Option<f64> {
+        if let Some(k) = NUMERIC_ROLES.iter().position(|r| *r == role) {
+            return self
+                .numeric_roles
+                .get(k)
+                .and_then(|c| c.get(feature))
+                .copied()
+                .filter(|v| !v.is_nan());
+        }
         self.roles
             .get(role)
             .and_then(|f| self.value(feature, f).as_f64())

@@ -148,23 +148,32 @@ impl Collected {
         }
     }
 
-    fn push(&mut self, local_names: &[String], f: ParsedFeature, index: usize) {
+    /// The column of each of a batch's local field names, creating columns for new
+    /// fields (filled with nulls for the rows before).
+    fn columns_for(&mut self, local_names: &[String]) -> Vec<usize> {
+        let rows = self.geometries.len();
+        local_names
+            .iter()
+            .map(|name| match self.field_slots.get(name) {
+                Some(&c) => c,
+                None => {
+                    self.fields.push(name.clone());
+                    self.field_slots.insert(name.clone(), self.fields.len() - 1);
+                    self.columns.push(vec![AttrValue::Null; rows]);
+                    self.fields.len() - 1
+                }
+            })
+            .collect()
+    }
+
+    fn push(&mut self, slot_columns: &[usize], f: ParsedFeature, index: usize) {
         let row = self.geometries.len();
         for c in &mut self.columns {
             c.push(AttrValue::Null);
         }
         for (slot, value) in f.props {
-            let Some(name) = local_names.get(slot as usize) else {
+            let Some(&col) = slot_columns.get(slot as usize) else {
                 continue;
-            };
-            let col = match self.field_slots.get(name) {
-                Some(&c) => c,
-                None => {
-                    self.fields.push(name.clone());
-                    self.field_slots.insert(name.clone(), self.fields.len() - 1);
-                    self.columns.push(vec![AttrValue::Null; row + 1]);
-                    self.fields.len() - 1
-                }
             };
             if let Some(cell) = self.columns.get_mut(col).and_then(|c| c.get_mut(row)) {
                 *cell = value;
@@ -327,7 +336,10 @@ pub fn load_reader<R: Read>(
             whole.shrink_to_fit();
             let mut fields = LocalFields::default();
             match parse_feature(&whole, &mut fields) {
-                Ok(f) => c.push(&fields.names, f, 0),
+                Ok(f) => {
+                    let slots = c.columns_for(&fields.names);
+                    c.push(&slots, f, 0)
+                }
                 Err(p) => c.skip(0, p.id, p.reason),
             }
             c.seen = 1;
@@ -481,49 +493,46 @@ fn take_value_no_compact<R: Read>(
     Some((start, end))
 }
 
-/// The end of the object or array starting at `start`, if it ends inside `buf`.
-/// Anything unusual (a scalar, a bracket mismatch) returns `None` so that the
-/// careful path in [`Scanner::take_value`] reports it.
+/// The end of the object starting at `start`, if it ends inside `buf`.
+///
+/// Only braces and strings matter for finding where an object ends, so the scan
+/// jumps between `"`, `{` and `}` with memchr and never looks at the coordinate
+/// arrays in between, which are most of a parcel file's bytes. Bracket mismatches
+/// inside the object are left for serde_json, which reports them for that feature.
+/// Anything unusual (not an object, unbalanced braces) returns `None` so that the
+/// careful path in [`Scanner::take_value`] reports it with its position.
 fn value_end_in(buf: &[u8], start: usize) -> Option<usize> {
     let bytes = buf.get(start..)?;
-    let first = *bytes.first()?;
-    if first != b'{' && first != b'[' {
+    if bytes.first() != Some(&b'{') {
         return None;
     }
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            } else if let Some(k) = memchr::memchr2(b'"', b'\\', bytes.get(i..)?) {
-                i += k;
-                continue;
-            } else {
-                return None;
-            }
-        } else {
-            match b {
-                b'"' => in_string = true,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth = depth.checked_sub(1)?;
-                    if depth == 0 {
-                        return Some(start + i + 1);
+    loop {
+        i += memchr::memchr3(b'"', b'{', b'}', bytes.get(i..)?)?;
+        match bytes.get(i)? {
+            b'"' => {
+                // Skip the string: find its closing quote, stepping over escapes.
+                i += 1;
+                loop {
+                    i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+                    if *bytes.get(i)? == b'\\' {
+                        i += 2;
+                    } else {
+                        break;
                     }
                 }
-                _ => {}
+            }
+            b'{' => depth += 1,
+            _ => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(start + i + 1);
+                }
             }
         }
         i += 1;
     }
-    None
 }
 
 /// Parses the pending features in parallel and appends them in file order.
@@ -564,13 +573,14 @@ fn flush<R: Read>(
         .collect();
     let mut k = 0;
     for (fields, parsed) in chunks {
+        let slot_columns = c.columns_for(&fields.names);
         for result in parsed {
             let index = c.seen;
             c.seen += 1;
             let start = pending.get(k).map(|r| r.0).unwrap_or(0);
             k += 1;
             match result {
-                Ok(f) => c.push(&fields.names, f, index),
+                Ok(f) => c.push(&slot_columns, f, index),
                 Err(p) => {
                     let mut reason = p.reason;
                     if let Some((line, col)) = p.at {
