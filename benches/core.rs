@@ -49,8 +49,10 @@ fn bench_size(n: usize, dir: &Path) {
             seed: 42,
             ..Default::default()
         };
-        atomic_write(&path, |w| write_parcels(w, &options).map_err(std::io::Error::other))
-            .expect("write bench file");
+        atomic_write(&path, |w| {
+            write_parcels(w, &options).map_err(std::io::Error::other)
+        })
+        .expect("write bench file");
     }
     let size_mb = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
 
@@ -106,7 +108,11 @@ fn bench_size(n: usize, dir: &Path) {
         hits += selection::pick(&layer, *p).is_some() as usize;
     }
     let per_pick = t.elapsed() / picks.len() as u32;
-    println!("{n:>8} parcels: point pick {:>7.3} µs ({hits} hits of {})", per_pick.as_secs_f64() * 1e6, picks.len());
+    println!(
+        "{n:>8} parcels: point pick {:>7.3} µs ({hits} hits of {})",
+        per_pick.as_secs_f64() * 1e6,
+        picks.len()
+    );
     let t = Instant::now();
     let mut cands = 0usize;
     for p in &picks {
@@ -122,14 +128,29 @@ fn bench_size(n: usize, dir: &Path) {
             }
         }
     }
-    println!("{n:>8} parcels: candidates + exact test {:>7.3} µs ({exact})", (t.elapsed() / picks.len() as u32).as_secs_f64() * 1e6);
-    println!("{n:>8} parcels: envelope candidates only {:>7.3} µs ({cands} candidates)", per_pick.as_secs_f64() * 1e6);
+    println!(
+        "{n:>8} parcels: candidates + exact test {:>7.3} µs ({exact})",
+        (t.elapsed() / picks.len() as u32).as_secs_f64() * 1e6
+    );
+    println!(
+        "{n:>8} parcels: envelope candidates only {:>7.3} µs ({cands} candidates)",
+        per_pick.as_secs_f64() * 1e6
+    );
 
     // Exact rectangle selection of about 11k parcels (or all, for smaller layers).
     let frac = (11_000.0 / n as f64).min(1.0).sqrt();
     let c = bbox.center();
     let (w, h) = (bbox.width() * frac / 2.0, bbox.height() * frac / 2.0);
-    let rect = Rect::new(Coord { x: c.x - w, y: c.y - h }, Coord { x: c.x + w, y: c.y + h });
+    let rect = Rect::new(
+        Coord {
+            x: c.x - w,
+            y: c.y - h,
+        },
+        Coord {
+            x: c.x + w,
+            y: c.y + h,
+        },
+    );
     let mut times = Vec::new();
     let mut count = 0;
     for _ in 0..21 {
@@ -143,11 +164,19 @@ fn bench_size(n: usize, dir: &Path) {
     );
 
     // Class statistics over up to 100k selected parcels.
-    let selected: Vec<usize> = (0..layer.len()).step_by((layer.len() / 100_000).max(1)).collect();
+    let selected: Vec<usize> = (0..layer.len())
+        .step_by((layer.len() / 100_000).max(1))
+        .collect();
     let mut times = Vec::new();
     for _ in 0..21 {
         let t = Instant::now();
-        let table = group_stats(&layer, Some(&selected), GroupBy::Class(2), AreaMethod::Ellipsoidal, &layer.area_m2);
+        let table = group_stats(
+            &layer,
+            Some(&selected),
+            GroupBy::Class(2),
+            AreaMethod::Ellipsoidal,
+            &layer.area_m2,
+        );
         std::hint::black_box(table);
         times.push(t.elapsed());
     }
@@ -168,7 +197,8 @@ fn main() {
         bench_size(n, &dir);
         return;
     }
-    let sizes = std::env::var("PARCELVIEW_BENCH_SIZES").unwrap_or_else(|_| "10000,100000,1000000".into());
+    let sizes =
+        std::env::var("PARCELVIEW_BENCH_SIZES").unwrap_or_else(|_| "10000,100000,1000000".into());
     let exe = std::env::current_exe().expect("exe");
     for s in sizes.split(',') {
         let status = std::process::Command::new(&exe)

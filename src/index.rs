@@ -85,7 +85,10 @@ impl PointGrid {
         let Some(first) = it.next() else {
             return PointGrid::default();
         };
-        let (mut lo, mut hi) = ([first.min().x, first.min().y], [first.max().x, first.max().y]);
+        let (mut lo, mut hi) = (
+            [first.min().x, first.min().y],
+            [first.max().x, first.max().y],
+        );
         let mut count = 1usize;
         for r in it {
             lo = [lo[0].min(r.min().x), lo[1].min(r.min().y)];
@@ -145,13 +148,18 @@ impl PointGrid {
         let mut fill: Vec<u32> = grid.offsets.clone();
         grid.items = vec![GridItem::default(); grid.offsets.last().copied().unwrap_or(0) as usize];
         for (i, span) in spans.iter().enumerate() {
-            let Some((x0, y0, x1, y1, rel_box)) = *span else { continue };
+            let Some((x0, y0, x1, y1, rel_box)) = *span else {
+                continue;
+            };
             for y in y0..=y1 {
                 for x in x0..=x1 {
                     let c = y * nx + x;
                     if let (Some(f), Some(_)) = (fill.get_mut(c), grid.offsets.get(c)) {
                         if let Some(slot) = grid.items.get_mut(*f as usize) {
-                            *slot = GridItem { id: i as u32, rel_box };
+                            *slot = GridItem {
+                                id: i as u32,
+                                rel_box,
+                            };
                         }
                         *f += 1;
                     }
@@ -258,7 +266,9 @@ mod tests {
         let mut envelopes = Vec::new();
         let mut s = 11u64;
         let mut next = || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (s >> 11) as f64 / (1u64 << 53) as f64
         };
         for i in 0..2000 {
@@ -268,8 +278,15 @@ mod tests {
             }
             let (x, y) = (120.0 + next(), 30.0 + next());
             // Mostly small boxes, some huge ones that go to the large-feature tree.
-            let (w, h) = if i % 50 == 0 { (0.6, 0.5) } else { (0.01 * next(), 0.01 * next()) };
-            envelopes.push(Some(Rect::new(coord! { x: x, y: y }, coord! { x: x + w, y: y + h })));
+            let (w, h) = if i % 50 == 0 {
+                (0.6, 0.5)
+            } else {
+                (0.01 * next(), 0.01 * next())
+            };
+            envelopes.push(Some(Rect::new(
+                coord! { x: x, y: y },
+                coord! { x: x + w, y: y + h },
+            )));
         }
         let index = SpatialIndex::build(&envelopes);
         assert!(index.grid.large.size() > 0);
@@ -280,7 +297,14 @@ mod tests {
             let want: Vec<usize> = envelopes
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| r.is_some_and(|r| p[0] >= r.min().x && p[0] <= r.max().x && p[1] >= r.min().y && p[1] <= r.max().y))
+                .filter(|(_, r)| {
+                    r.is_some_and(|r| {
+                        p[0] >= r.min().x
+                            && p[0] <= r.max().x
+                            && p[1] >= r.min().y
+                            && p[1] <= r.max().y
+                    })
+                })
                 .map(|(i, _)| i)
                 .collect();
             assert_eq!(got, want, "at {p:?}");

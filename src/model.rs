@@ -332,12 +332,14 @@ impl Layer {
     pub fn derive_role_columns(&mut self) {
         self.resolve_classes();
         let n = self.len();
-        self.numeric_roles = NUMERIC_ROLES.map(|role| match self.roles.get(role).and_then(|f| self.columns.get(f)) {
-            Some(col) => col
-                .par_iter()
-                .map(|v| v.as_f64().unwrap_or(f64::NAN))
-                .collect(),
-            None => vec![f64::NAN; n],
+        self.numeric_roles = NUMERIC_ROLES.map(|role| {
+            match self.roles.get(role).and_then(|f| self.columns.get(f)) {
+                Some(col) => col
+                    .par_iter()
+                    .map(|v| v.as_f64().unwrap_or(f64::NAN))
+                    .collect(),
+                None => vec![f64::NAN; n],
+            }
         });
     }
 
