@@ -178,6 +178,14 @@ pub enum GenerateCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The bundled airport-city project (illustrative plan) into a folder.
+    District {
+        #[arg(long, default_value_t = crate::generate::DEFAULT_SEED)]
+        seed: u64,
+        /// The folder to write (e.g. maps/).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn parse_numbers<const N: usize>(text: &str, what: &str) -> Result<[f64; N], String> {
@@ -665,6 +673,11 @@ fn generate_cmd(g: GenerateCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 crate::generate::write_parcels(w, &options).map_err(std::io::Error::other)
             })?;
             writeln!(out, "wrote {count} parcels to {}", path.display())?;
+        }
+        GenerateCommand::District { seed, out: dir } => {
+            for path in crate::generate::write_district(&dir, seed)? {
+                writeln!(out, "wrote {}", path.display())?;
+            }
         }
     }
     Ok(())
