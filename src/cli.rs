@@ -510,16 +510,21 @@ pub fn write_stats_table(
             *w = (*w).max(display_width(c));
         }
     }
+    // Field values have no class name: their table leaves that column out.
+    let shown: Vec<usize> = if by_class {
+        (0..6).collect()
+    } else {
+        vec![0, 2, 3, 4, 5]
+    };
     let line = |cells: &[String; 6]| -> String {
-        cells
+        shown
             .iter()
-            .enumerate()
-            .map(|(i, c)| pad(c, widths[i], i >= 2))
+            .map(|&i| pad(&cells[i], widths[i], i >= 2))
             .collect::<Vec<_>>()
             .join("  ")
     };
     writeln!(out, "{}", line(&header.map(String::from)))?;
-    let total_width = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+    let total_width = shown.iter().map(|&i| widths[i]).sum::<usize>() + 2 * (shown.len() - 1);
     writeln!(out, "{}", "-".repeat(total_width))?;
     for (i, r) in rows.iter().enumerate() {
         if i + 1 == rows.len() {

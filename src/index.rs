@@ -112,21 +112,21 @@ impl PointGrid {
             items: Vec::new(),
             large: RTree::default(),
         };
-        // Two passes (count, then fill) keep the item lists contiguous.
-        let mut large = Vec::new();
-        let mut spans = Vec::with_capacity(envelopes.len());
-        for (i, r) in envelopes.iter().enumerate() {
-            let Some(r) = r else {
-                spans.push(None);
-                continue;
-            };
+        // Two passes (count, then fill) keep the item lists contiguous; the cell span
+        // of each feature is recomputed in the second pass rather than stored, which
+        // would cost more memory than the grid itself.
+        let span = |grid: &PointGrid, r: &Rect<f64>| -> Option<(usize, usize, usize, usize)> {
             let (x0, y0) = grid.cell_of(r.min().x, r.min().y);
             let (x1, y1) = grid.cell_of(r.max().x, r.max().y);
-            if (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_CELLS_PER_FEATURE {
+            ((x1 - x0 + 1) * (y1 - y0 + 1) <= MAX_CELLS_PER_FEATURE).then_some((x0, y0, x1, y1))
+        };
+        let mut large = Vec::new();
+        for (i, r) in envelopes.iter().enumerate() {
+            let Some(r) = r else { continue };
+            let Some((x0, y0, x1, y1)) = span(&grid, r) else {
                 large.push(entry(i, r));
-                spans.push(None);
                 continue;
-            }
+            };
             for y in y0..=y1 {
                 for x in x0..=x1 {
                     if let Some(o) = grid.offsets.get_mut(y * nx + x + 1) {
@@ -134,27 +134,26 @@ impl PointGrid {
                     }
                 }
             }
-            let rel_box = [
-                down(r.min().x - lo[0]),
-                down(r.min().y - lo[1]),
-                up(r.max().x - lo[0]),
-                up(r.max().y - lo[1]),
-            ];
-            spans.push(Some((x0, y0, x1, y1, rel_box)));
         }
         for c in 1..grid.offsets.len() {
             grid.offsets[c] += grid.offsets[c - 1];
         }
         let mut fill: Vec<u32> = grid.offsets.clone();
         grid.items = vec![GridItem::default(); grid.offsets.last().copied().unwrap_or(0) as usize];
-        for (i, span) in spans.iter().enumerate() {
-            let Some((x0, y0, x1, y1, rel_box)) = *span else {
+        for (i, r) in envelopes.iter().enumerate() {
+            let Some(r) = r else { continue };
+            let Some((x0, y0, x1, y1)) = span(&grid, r) else {
                 continue;
             };
+            let rel_box = [
+                down(r.min().x - lo[0]),
+                down(r.min().y - lo[1]),
+                up(r.max().x - lo[0]),
+                up(r.max().y - lo[1]),
+            ];
             for y in y0..=y1 {
                 for x in x0..=x1 {
-                    let c = y * nx + x;
-                    if let (Some(f), Some(_)) = (fill.get_mut(c), grid.offsets.get(c)) {
+                    if let Some(f) = fill.get_mut(y * nx + x) {
                         if let Some(slot) = grid.items.get_mut(*f as usize) {
                             *slot = GridItem {
                                 id: i as u32,

@@ -296,6 +296,14 @@ impl Layer {
         warnings: Vec<LoadWarning>,
         skipped: usize,
     ) -> Layer {
+        let (mut columns, mut geometries, mut source_index, mut feature_ids) =
+            (columns, geometries, source_index, feature_ids);
+        for c in &mut columns {
+            c.shrink_to_fit();
+        }
+        geometries.shrink_to_fit();
+        source_index.shrink_to_fit();
+        feature_ids.shrink_to_fit();
         let roles = FieldRoles::detect(&fields, role_overrides);
         let (area_m2, envelopes): (Vec<f64>, Vec<Option<Rect<f64>>>) = geometries
             .par_iter()

@@ -137,6 +137,9 @@ struct Collected {
     /// Features seen in the file, kept or not.
     seen: usize,
     total_bytes: Option<u64>,
+    /// Expected number of features, estimated from the first batch, so vectors are
+    /// allocated once instead of doubling (which would hold up to twice the memory).
+    expected: usize,
 }
 
 impl Collected {
@@ -159,7 +162,9 @@ impl Collected {
                 None => {
                     self.fields.push(name.clone());
                     self.field_slots.insert(name.clone(), self.fields.len() - 1);
-                    self.columns.push(vec![AttrValue::Null; rows]);
+                    let mut col = Vec::with_capacity(self.expected.max(rows));
+                    col.resize(rows, AttrValue::Null);
+                    self.columns.push(col);
                     self.fields.len() - 1
                 }
             })
@@ -571,6 +576,21 @@ fn flush<R: Read>(
             (fields, parsed)
         })
         .collect();
+    if c.expected == 0
+        && let Some(total) = c.total_bytes
+    {
+        let batch_bytes: usize = pending.iter().map(|(a, b)| b - a).sum();
+        let per_feature = (batch_bytes / pending.len()).max(1) as u64;
+        // Features plus separators: a slight overestimate, trimmed after loading.
+        let expected = (total / per_feature + 16) as usize;
+        c.expected = expected;
+        c.geometries.reserve(expected);
+        c.source_index.reserve(expected);
+        c.feature_ids.reserve(expected);
+        for col in &mut c.columns {
+            col.reserve(expected.saturating_sub(col.len()));
+        }
+    }
     let mut k = 0;
     for (fields, parsed) in chunks {
         let slot_columns = c.columns_for(&fields.names);
@@ -641,8 +661,10 @@ fn parse_crs_member(raw: &[u8]) -> CrsMember {
 
 fn out_of_lon_lat(g: &Geometry<f64>) -> Option<Coord<f64>> {
     use geo::CoordsIter;
+    // A failed reprojection can yield NaN or infinity, which must count as out of
+    // range too (NaN compares false with everything).
     g.coords_iter()
-        .find(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0)
+        .find(|c| !(c.x.abs() <= 180.0 && c.y.abs() <= 90.0))
 }
 
 fn finish(
