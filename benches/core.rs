@@ -119,6 +119,26 @@ fn bench_size(n: usize, dir: &Path) {
         cands += layer.index.at_point([p.x, p.y]).count();
     }
     let per_pick = t.elapsed() / picks.len() as u32;
+    // A cursor moving across the map: consecutive picks a few pixels apart, as when
+    // hovering, which is what the pick serves in the app.
+    let c = bbox.center();
+    let step = bbox.width() / 20_000.0;
+    let sweep: Vec<Coord<f64>> = (0..10_000)
+        .map(|i| Coord {
+            x: c.x - bbox.width() / 4.0 + step * i as f64,
+            y: c.y + (i as f64 * 0.01).sin() * bbox.height() / 50.0,
+        })
+        .collect();
+    let mut sweep_hits = 0usize;
+    let t = Instant::now();
+    for p in &sweep {
+        sweep_hits += selection::pick(&layer, *p).is_some() as usize;
+    }
+    println!(
+        "{n:>8} parcels: point pick along a cursor path {:>7.3} µs ({sweep_hits} hits of {})",
+        (t.elapsed() / sweep.len() as u32).as_secs_f64() * 1e6,
+        sweep.len()
+    );
     let t = Instant::now();
     let mut exact = 0usize;
     for p in &picks {

@@ -25,9 +25,13 @@ use crate::stats::{self, AreaMethod, GroupBy, StatsTable};
     about = "Planning viewer and headless GIS tools for the Jiaxing airport new town (空港新城)",
     long_about = None
 )]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Without a command: GeoJSON files or a project file to open in the app
+    /// (default: the bundled airport-city project).
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -115,13 +119,10 @@ pub struct StatsArgs {
     #[command(flatten)]
     pub layer: LayerArgs,
     /// Group by the raw values of this field.
-    #[arg(
-        long,
-        conflicts_with = "by_class",
-        required_unless_present = "by_class"
-    )]
+    #[arg(long, conflicts_with = "by_class")]
     pub by_field: Option<String>,
-    /// Group by land-use class at level 1, 2 or 3.
+    /// Group by land-use class at level 1, 2 or 3 (the default: level 2, the
+    /// usual depth of a land-use balance table).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
     pub by_class: Option<u8>,
     /// How areas are measured.
@@ -222,12 +223,7 @@ fn parse_bbox(text: &str) -> Result<Rect<f64>, String> {
 /// Runs a parsed command, writing to `out` and warnings to `err`.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
-        None => {
-            use clap::CommandFactory;
-            let help = Cli::command().render_help();
-            writeln!(out, "{help}")?;
-            Ok(())
-        }
+        None => crate::app::run(cli.files),
         Some(Command::Info(a)) => info(&a, out),
         Some(Command::Stats(a)) => stats_cmd(&a, out, err),
         Some(Command::Select(a)) => select_cmd(&a, out, err),
@@ -344,7 +340,7 @@ fn stats_cmd(a: &StatsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow:
         AreaArg::Ellipsoidal => AreaMethod::Ellipsoidal,
         AreaArg::GaussKruger => AreaMethod::gauss_kruger_for(&layer, a.cm),
     };
-    let by = match (&a.by_field, a.by_class) {
+    let by = match (&a.by_field, a.by_class.unwrap_or(2)) {
         (Some(f), _) => GroupBy::Field(layer.field_index(f).with_context(|| {
             format!(
                 "{}: no field named '{f}' (fields: {})",
@@ -352,7 +348,7 @@ fn stats_cmd(a: &StatsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow:
                 layer.fields.join(", ")
             )
         })?),
-        (None, Some(level)) => {
+        (None, level) => {
             if layer.roles.landuse.is_none() {
                 bail!(
                     "{}: no land-use field found (looked for landuse, YDDM, YDXZ, 用地代码, …); name it with --role landuse=FIELD",
@@ -361,7 +357,6 @@ fn stats_cmd(a: &StatsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow:
             }
             GroupBy::Class(level)
         }
-        (None, None) => bail!("give --by-field FIELD or --by-class LEVEL"),
     };
     let selected = a.bbox.map(|r| selection::in_rect(&layer, r));
     let areas = stats::feature_areas(&layer, method)?;

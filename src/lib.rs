@@ -15,8 +15,12 @@
 //! | [`selection`] | point, rectangle, polygon and distance queries with exact predicates |
 //! | [`stats`] | land-use balance tables and planning indicators |
 //! | [`generate`] | synthetic parcel layers and the bundled airport-city district |
+//! | [`project`] | project files: layers, styles, views |
+//! | [`render`] | Web Mercator coordinates and the offline basemap's raster tiles |
 //! | [`cli`] | the headless commands |
+//! | [`app`] | the desktop app (egui, eframe, walkers): the only module that uses egui |
 
+pub mod app;
 pub mod area;
 pub mod cli;
 pub mod crs;
@@ -25,5 +29,7 @@ pub mod index;
 pub mod io;
 pub mod landuse;
 pub mod model;
+pub mod project;
+pub mod render;
 pub mod selection;
 pub mod stats;

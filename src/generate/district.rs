@@ -751,7 +751,14 @@ fn merge_slivers(mut polys: Vec<Polygon<f64>>, min_area: f64) -> Vec<Polygon<f64
 /// regulatory plan leaves them blank.
 fn indicators(code: &str, rng: &mut Rng) -> (Option<f64>, Option<f64>, Option<f64>, Option<f64>) {
     let r = |rng: &mut Rng, lo: f64, hi: f64, step: f64| {
-        Some(((rng.range(lo, hi)) / step).round() * step)
+        // Dividing by the reciprocal keeps decimal steps exact in the output
+        // (1.9, not 1.9000000000000001).
+        let k = (rng.range(lo, hi) / step).round();
+        Some(if step < 1.0 {
+            k / (1.0 / step).round()
+        } else {
+            k * step
+        })
     };
     match code {
         c if c.starts_with("1001") => (

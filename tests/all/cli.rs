@@ -166,8 +166,38 @@ fn exit_codes_and_one_line_errors() {
         err.contains("truncated.geojson") && err.contains("line 3"),
         "{err}"
     );
-    let o = run(&["stats", data("small.geojson").to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2), "missing --by-* is a usage error");
+    let o = run(&[
+        "stats",
+        data("small.geojson").to_str().unwrap(),
+        "--by-class",
+        "4",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a level beyond 3 is a usage error"
+    );
+    // Without --by-*, stats gives the balance table at level 2.
+    let o = run(&[
+        "stats",
+        data("small.geojson").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let level2 = run(&[
+        "stats",
+        data("small.geojson").to_str().unwrap(),
+        "--by-class",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        v,
+        serde_json::from_slice::<serde_json::Value>(&level2.stdout).unwrap()
+    );
     let o = run(&[
         "select",
         data("small.geojson").to_str().unwrap(),

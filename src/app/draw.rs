@@ -1,0 +1,317 @@
+//! What the map draws for each layer, prepared once: vertices in Web Mercator world
+//! coordinates, triangles (egui fills only convex shapes, so every polygon is
+//! triangulated once with earcut), outline rings, per-feature colours and label
+//! anchors. A frame then only culls, scales and translates.
+
+use std::ops::Range;
+
+use egui::Color32;
+use geo::{Geometry, InteriorPoint, Polygon, TriangulateEarcut};
+
+use crate::landuse::LanduseTable;
+use crate::model::Layer;
+use crate::project::StyleSpec;
+use crate::render::world_from_lon_lat;
+
+/// How a layer is painted, resolved from its style.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Paint {
+    /// Fill each feature with its own colour (land use or category).
+    Fill,
+    /// Outlines only, bold (industrial parks, the district).
+    Outline { color: Color32, width: f32 },
+    /// One fill colour and an edge colour.
+    Single { fill: Color32, edge: Color32 },
+    /// Points as symbols by type.
+    Symbols,
+}
+
+pub struct FeatureDraw {
+    pub tris: Range<u32>,
+    pub rings: Range<u32>,
+    /// World bounding box: min x, min y, max x, max y.
+    pub bbox: [f64; 4],
+    pub color: Color32,
+    /// Label anchor (world), inside the feature.
+    pub anchor: Option<[f64; 2]>,
+}
+
+pub struct DrawLayer {
+    pub paint: Paint,
+    pub verts: Vec<[f64; 2]>,
+    pub tris: Vec<u32>,
+    /// Vertex ranges of outline rings (closed) and lines (open, flagged).
+    pub rings: Vec<(Range<u32>, bool)>,
+    pub features: Vec<FeatureDraw>,
+    /// Field whose value labels each feature (when zoomed in), if any.
+    pub label_field: Option<usize>,
+    /// A second label line (e.g. FAR), if any.
+    pub label_field2: Option<usize>,
+    /// For symbols: the field with the type.
+    pub symbol_field: Option<usize>,
+}
+
+pub fn parse_hex(text: Option<&str>, fallback: Color32) -> Color32 {
+    let Some(t) = text.map(|t| t.trim_start_matches('#')) else {
+        return fallback;
+    };
+    if t.len() != 6 {
+        return fallback;
+    }
+    match u32::from_str_radix(t, 16) {
+        Ok(v) => Color32::from_rgb((v >> 16) as u8, (v >> 8) as u8, v as u8),
+        Err(_) => fallback,
+    }
+}
+
+/// A colour for a category value, stable across runs (hashed), for layers styled
+/// by a field without a standard palette.
+fn category_color(text: &str) -> Color32 {
+    let mut h: u32 = 2166136261;
+    for b in text.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(16777619);
+    }
+    let hue = (h % 360) as f32 / 360.0;
+    egui::ecolor::Hsva::new(hue, 0.45, 0.85, 1.0).into()
+}
+
+impl DrawLayer {
+    pub fn build(layer: &Layer, style: &StyleSpec) -> DrawLayer {
+        let table = LanduseTable::global();
+        let paint = match style.kind.as_str() {
+            "landuse" | "category" => Paint::Fill,
+            "outline" => Paint::Outline {
+                color: parse_hex(style.stroke.as_deref(), Color32::from_rgb(108, 52, 131)),
+                width: style.width.unwrap_or(2.5),
+            },
+            "symbols" => Paint::Symbols,
+            _ => Paint::Single {
+                fill: parse_hex(style.fill.as_deref(), Color32::from_rgb(200, 200, 200)),
+                edge: parse_hex(style.stroke.as_deref(), Color32::from_rgb(90, 90, 90)),
+            },
+        };
+        let field = |name: Option<&String>| name.and_then(|n| layer.field_index(n));
+        let category = if style.kind == "category" {
+            field(style.field.as_ref())
+        } else {
+            None
+        };
+        let mut out = DrawLayer {
+            paint,
+            verts: Vec::new(),
+            tris: Vec::new(),
+            rings: Vec::new(),
+            features: Vec::with_capacity(layer.len()),
+            label_field: field(style.labels.first()).or(if style.kind == "landuse" {
+                layer.roles.id
+            } else {
+                None
+            }),
+            label_field2: field(style.labels.get(1)),
+            symbol_field: field(style.field.as_ref()),
+        };
+        for (i, g) in layer.geometries.iter().enumerate() {
+            let color = match (style.kind.as_str(), layer.class.get(i).copied().flatten()) {
+                ("landuse", Some(c)) => {
+                    let [r, g, b] = table.rgb(c);
+                    Color32::from_rgb(r, g, b)
+                }
+                ("landuse", None) => Color32::from_rgb(210, 210, 210),
+                _ => match category.and_then(|f| layer.value(i, f).to_text()) {
+                    Some(t) => category_color(&t),
+                    None => match paint {
+                        Paint::Single { fill, .. } => fill,
+                        _ => Color32::from_rgb(200, 200, 200),
+                    },
+                },
+            };
+            let tri_start = out.tris.len() as u32;
+            let ring_start = out.rings.len() as u32;
+            let mut anchor = None;
+            if let Some(g) = g {
+                out.add_geometry(g, &mut anchor);
+            }
+            let bbox = layer.envelopes.get(i).copied().flatten().map(|r| {
+                let a = world_from_lon_lat(geo::coord! { x: r.min().x, y: r.max().y });
+                let b = world_from_lon_lat(geo::coord! { x: r.max().x, y: r.min().y });
+                [a.x, a.y, b.x, b.y]
+            });
+            out.features.push(FeatureDraw {
+                tris: tri_start..out.tris.len() as u32,
+                rings: ring_start..out.rings.len() as u32,
+                bbox: bbox.unwrap_or([f64::NAN; 4]),
+                color,
+                anchor,
+            });
+        }
+        out
+    }
+
+    fn push_ring(&mut self, coords: &[geo::Coord<f64>], closed: bool) -> Range<u32> {
+        let start = self.verts.len() as u32;
+        let n = if closed && coords.len() > 1 {
+            coords.len() - 1
+        } else {
+            coords.len()
+        };
+        for c in coords.iter().take(n) {
+            let w = world_from_lon_lat(*c);
+            self.verts.push([w.x, w.y]);
+        }
+        start..self.verts.len() as u32
+    }
+
+    fn add_polygon(&mut self, p: &Polygon<f64>, anchor: &mut Option<[f64; 2]>) {
+        let start = self.verts.len() as u32;
+        for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+            let r = self.push_ring(&ring.0, true);
+            self.rings.push((r, false));
+        }
+        // earcut's vertex list is the rings without their closing points, in order:
+        // the same as ours, so its indices map straight onto our vertices.
+        let raw = p.earcut_triangles_raw();
+        let ours = self.verts.len() as u32 - start;
+        if raw.vertices.len() == ours as usize {
+            self.tris
+                .extend(raw.triangle_indices.iter().map(|&k| start + k as u32));
+        }
+        if anchor.is_none()
+            && let Some(pt) = p.interior_point()
+        {
+            let w = world_from_lon_lat(pt.0);
+            *anchor = Some([w.x, w.y]);
+        }
+    }
+
+    fn add_geometry(&mut self, g: &Geometry<f64>, anchor: &mut Option<[f64; 2]>) {
+        match g {
+            Geometry::Polygon(p) => self.add_polygon(p, anchor),
+            Geometry::MultiPolygon(mp) => {
+                // The label goes in the largest part.
+                use geo::Area;
+                let mut parts: Vec<&Polygon<f64>> = mp.0.iter().collect();
+                parts.sort_by(|a, b| b.unsigned_area().total_cmp(&a.unsigned_area()));
+                for p in parts {
+                    self.add_polygon(p, anchor);
+                }
+            }
+            Geometry::Point(p) => {
+                let w = world_from_lon_lat(p.0);
+                *anchor = Some([w.x, w.y]);
+            }
+            Geometry::MultiPoint(mp) => {
+                if let Some(p) = mp.0.first() {
+                    let w = world_from_lon_lat(p.0);
+                    *anchor = Some([w.x, w.y]);
+                }
+            }
+            Geometry::LineString(ls) => {
+                let r = self.push_ring(&ls.0, false);
+                self.rings.push((r, true));
+            }
+            Geometry::MultiLineString(mls) => {
+                for ls in &mls.0 {
+                    let r = self.push_ring(&ls.0, false);
+                    self.rings.push((r, true));
+                }
+            }
+            Geometry::GeometryCollection(gc) => {
+                gc.0.iter().for_each(|g| self.add_geometry(g, anchor))
+            }
+            Geometry::Rect(r) => self.add_polygon(&r.to_polygon(), anchor),
+            Geometry::Triangle(t) => self.add_polygon(&t.to_polygon(), anchor),
+            Geometry::Line(l) => {
+                let r = self.push_ring(&[l.start, l.end], false);
+                self.rings.push((r, true));
+            }
+        }
+    }
+}
+
+/// The symbol glyph and colour of a facility type.
+pub fn facility_symbol(kind: &str) -> (&'static str, Color32) {
+    let edu = Color32::from_rgb(214, 74, 160);
+    let health = Color32::from_rgb(220, 60, 60);
+    let civic = Color32::from_rgb(60, 110, 200);
+    let green = Color32::from_rgb(40, 150, 70);
+    let utility = Color32::from_rgb(0, 99, 128);
+    match kind {
+        "中小学" => ("学", edu),
+        "幼儿园" => ("幼", edu),
+        "医院" => ("医", health),
+        "社区卫生服务站" => ("卫", health),
+        "一老一小服务中心" => ("老", Color32::from_rgb(230, 126, 34)),
+        "公园" => ("园", green),
+        "体育中心" => ("体", green),
+        "文化中心" => ("文", Color32::from_rgb(200, 110, 0)),
+        "消防站" => ("消", Color32::from_rgb(200, 30, 30)),
+        "派出所" => ("警", civic),
+        "变电站" => ("电", utility),
+        "公交枢纽" => ("交", Color32::from_rgb(90, 90, 90)),
+        "研究院" => ("研", Color32::from_rgb(150, 0, 60)),
+        "孵化器" => ("创", Color32::from_rgb(150, 0, 60)),
+        "人才社区" => ("才", Color32::from_rgb(180, 150, 0)),
+        _ => ("●", civic),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::{LoadOptions, load_bytes};
+
+    /// The triangles of every polygon cover exactly its area (in world units), so
+    /// fills have no holes or overlaps.
+    #[test]
+    fn triangles_cover_each_polygon() {
+        let text = br#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"id":"L","landuse":"1001"},"geometry":{"type":"Polygon","coordinates":[[[120.0,30.0],[120.02,30.0],[120.02,30.01],[120.01,30.01],[120.01,30.02],[120.0,30.02],[120.0,30.0]]]}},
+          {"type":"Feature","properties":{"id":"H","landuse":"0701"},"geometry":{"type":"Polygon","coordinates":[[[120.1,30.0],[120.13,30.0],[120.13,30.03],[120.1,30.03],[120.1,30.0]],[[120.11,30.01],[120.12,30.01],[120.12,30.02],[120.11,30.02],[120.11,30.01]]]}}
+        ]}"#;
+        let layer = load_bytes(text, "t.geojson", &LoadOptions::default()).unwrap();
+        let style = StyleSpec {
+            kind: "landuse".into(),
+            ..Default::default()
+        };
+        let d = DrawLayer::build(&layer, &style);
+        assert_eq!(d.features.len(), 2);
+        for (i, f) in d.features.iter().enumerate() {
+            let tris = &d.tris[f.tris.start as usize..f.tris.end as usize];
+            assert!(!tris.is_empty(), "feature {i} has no triangles");
+            let tri_area: f64 = tris
+                .chunks_exact(3)
+                .map(|t| {
+                    let [a, b, c] = [
+                        d.verts[t[0] as usize],
+                        d.verts[t[1] as usize],
+                        d.verts[t[2] as usize],
+                    ];
+                    ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])).abs() / 2.0
+                })
+                .sum();
+            // The shoelace area of the rings, outer minus holes, in world units.
+            let mut ring_area = 0.0;
+            for (k, (r, _)) in d.rings[f.rings.start as usize..f.rings.end as usize]
+                .iter()
+                .enumerate()
+            {
+                let v = &d.verts[r.start as usize..r.end as usize];
+                let a: f64 = (0..v.len())
+                    .map(|j| {
+                        let (p, q) = (v[j], v[(j + 1) % v.len()]);
+                        p[0] * q[1] - q[0] * p[1]
+                    })
+                    .sum::<f64>()
+                    .abs()
+                    / 2.0;
+                ring_area += if k == 0 { a } else { -a };
+            }
+            assert!(
+                (tri_area - ring_area).abs() < 1e-6 * ring_area,
+                "feature {i}: {tri_area} vs {ring_area}"
+            );
+        }
+        // The land-use colours come from the standard table.
+        assert_ne!(d.features[0].color, d.features[1].color);
+    }
+}

@@ -1,0 +1,544 @@
+//! The map: walkers draws the basemap tiles and handles pan and zoom; the overlay
+//! (parcels, parks, facilities, highlights, labels, scale bar, north arrow) is
+//! painted from the prepared [`DrawLayer`]s, culled to the view.
+
+use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, pos2, vec2};
+use walkers::{Map, Projector, Tiles, lon_lat};
+
+use super::draw::{DrawLayer, FeatureDraw, Paint, facility_symbol};
+use super::{BasemapChoice, Command, MapLayer, ParcelApp};
+use crate::landuse::LanduseTable;
+use crate::render::{lon_lat_from_world, world_from_lon_lat};
+use crate::selection;
+
+/// World → screen for the current frame, in f64 until the last step so deep zooms
+/// stay exact.
+struct View {
+    centre_screen: Pos2,
+    centre_world: [f64; 2],
+    scale: f64,
+    world_min: [f64; 2],
+    world_max: [f64; 2],
+}
+
+impl View {
+    fn new(projector: &Projector) -> View {
+        let clip = projector.clip_rect();
+        let scale = 256.0 * 2f64.powf(projector.zoom());
+        let centre = projector.unproject(clip.center().to_vec2());
+        let cw = world_from_lon_lat(geo::coord! { x: centre.x(), y: centre.y() });
+        let half = [
+            f64::from(clip.width()) / 2.0 / scale,
+            f64::from(clip.height()) / 2.0 / scale,
+        ];
+        View {
+            centre_screen: clip.center(),
+            centre_world: [cw.x, cw.y],
+            scale,
+            world_min: [cw.x - half[0], cw.y - half[1]],
+            world_max: [cw.x + half[0], cw.y + half[1]],
+        }
+    }
+
+    fn screen(&self, w: [f64; 2]) -> Pos2 {
+        pos2(
+            self.centre_screen.x + ((w[0] - self.centre_world[0]) * self.scale) as f32,
+            self.centre_screen.y + ((w[1] - self.centre_world[1]) * self.scale) as f32,
+        )
+    }
+
+    fn world(&self, p: Pos2) -> [f64; 2] {
+        [
+            self.centre_world[0] + f64::from(p.x - self.centre_screen.x) / self.scale,
+            self.centre_world[1] + f64::from(p.y - self.centre_screen.y) / self.scale,
+        ]
+    }
+
+    fn visible(&self, b: &[f64; 4]) -> bool {
+        !(b[2] < self.world_min[0]
+            || b[0] > self.world_max[0]
+            || b[3] < self.world_min[1]
+            || b[1] > self.world_max[1])
+    }
+
+    /// Size of a feature's box on screen, in points.
+    fn size(&self, b: &[f64; 4]) -> f32 {
+        (((b[2] - b[0]).max(b[3] - b[1])) * self.scale) as f32
+    }
+}
+
+fn with_opacity(c: Color32, opacity: f32) -> Color32 {
+    let [r, g, b, a] = c.to_array();
+    Color32::from_rgba_unmultiplied(r, g, b, (f32::from(a) * opacity) as u8)
+}
+
+/// What the overlay reports back to the app after drawing.
+#[derive(Default)]
+struct Interaction {
+    hovered: Option<(usize, usize)>,
+    clicked: bool,
+    cursor: Option<geo::Coord<f64>>,
+}
+
+impl ParcelApp {
+    pub(super) fn map_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(fit) = self.fit.take() {
+            let rect = ui.available_rect_before_wrap();
+            let a = world_from_lon_lat(geo::coord! { x: fit.bbox[0], y: fit.bbox[3] });
+            let b = world_from_lon_lat(geo::coord! { x: fit.bbox[2], y: fit.bbox[1] });
+            let (dx, dy) = ((b.x - a.x).max(1e-9), (b.y - a.y).max(1e-9));
+            let zoom = (f64::from(rect.width()) / (dx * 256.0))
+                .min(f64::from(rect.height()) / (dy * 256.0))
+                .log2()
+                - 0.1;
+            let centre =
+                lon_lat_from_world(geo::coord! { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 });
+            self.map_memory.center_at(lon_lat(centre.x, centre.y));
+            let _ = self.map_memory.set_zoom(zoom.clamp(2.0, 20.0));
+        }
+        let home_centre = lon_lat(
+            (self.home[0] + self.home[2]) / 2.0,
+            (self.home[1] + self.home[3]) / 2.0,
+        );
+        let selected = self.selected;
+        let lang = self.settings.lang;
+        let layers = &self.layers;
+        let tiles: Option<&mut dyn Tiles> = match self.settings.basemap {
+            BasemapChoice::None => None,
+            _ => self.basemap_tiles.as_mut().map(|t| t as &mut dyn Tiles),
+        };
+        let map = Map::new(tiles, &mut self.map_memory, home_centre);
+        let result = map.show(ui, |ui, response, projector, _memory| {
+            let view = View::new(projector);
+            let painter = ui.painter().with_clip_rect(projector.clip_rect());
+            let mut labels: Vec<Rect> = Vec::new();
+            for (li, layer) in layers.iter().enumerate() {
+                if !layer.spec.visible || layer.spec.role.as_deref() == Some("basemap") {
+                    continue;
+                }
+                draw_layer(&painter, &view, layer, li, selected, &mut labels);
+            }
+            let mut out = Interaction::default();
+            if let Some(p) = response.hover_pos() {
+                let w = view.world(p);
+                let ll = lon_lat_from_world(geo::coord! { x: w[0], y: w[1] });
+                out.cursor = Some(ll);
+                out.hovered = pick(layers, &view, p, ll);
+                if let Some((li, fi)) = out.hovered {
+                    highlight(
+                        &painter,
+                        &view,
+                        layers,
+                        li,
+                        fi,
+                        Stroke::new(2.0, Color32::from_rgb(0, 170, 255)),
+                    );
+                    tooltip(&painter, p, layers, li, fi, lang);
+                }
+            }
+            out.clicked = response.clicked();
+            scale_bar(&painter, &view, projector.clip_rect());
+            north_arrow(&painter, projector.clip_rect());
+            out
+        });
+        let out = result.inner;
+        self.cursor = out.cursor;
+        if out.clicked {
+            self.push(Command::Select(out.hovered));
+        }
+    }
+}
+
+fn draw_layer(
+    painter: &egui::Painter,
+    view: &View,
+    layer: &MapLayer,
+    li: usize,
+    selected: Option<(usize, usize)>,
+    labels: &mut Vec<Rect>,
+) {
+    let Some(d) = &layer.draw else { return };
+    let opacity = layer.opacity;
+    let visible: Vec<usize> = (0..d.features.len())
+        .filter(|&i| d.features.get(i).is_some_and(|f| view.visible(&f.bbox)))
+        .collect();
+    match d.paint {
+        Paint::Fill | Paint::Single { .. } => {
+            let mut mesh = egui::Mesh::default();
+            for &i in &visible {
+                let f = &d.features[i];
+                let size = view.size(&f.bbox);
+                if size < 0.6 {
+                    continue;
+                }
+                let color = with_opacity(f.color, opacity);
+                fill_feature(&mut mesh, view, d, f, color);
+                // Large meshes are split so no single shape grows without bound.
+                if mesh.vertices.len() > 60_000 {
+                    painter.add(Shape::mesh(std::mem::take(&mut mesh)));
+                }
+            }
+            painter.add(Shape::mesh(mesh));
+            let edge = match d.paint {
+                Paint::Single { edge, .. } => edge,
+                _ => Color32::from_rgba_unmultiplied(60, 60, 60, 150),
+            };
+            for &i in &visible {
+                let f = &d.features[i];
+                if view.size(&f.bbox) >= 4.0 {
+                    outline_feature(
+                        painter,
+                        view,
+                        d,
+                        f,
+                        Stroke::new(0.6, with_opacity(edge, opacity)),
+                    );
+                }
+            }
+        }
+        Paint::Outline { color, width } => {
+            for &i in &visible {
+                outline_feature(
+                    painter,
+                    view,
+                    d,
+                    &d.features[i],
+                    Stroke::new(width, with_opacity(color, opacity)),
+                );
+            }
+        }
+        Paint::Symbols => {}
+    }
+    if let Some((sl, sf)) = selected
+        && sl == li
+        && let Some(f) = d.features.get(sf)
+    {
+        outline_feature(
+            painter,
+            view,
+            d,
+            f,
+            Stroke::new(3.5, Color32::from_rgb(255, 200, 0)),
+        );
+    }
+    // Labels and symbols, where they fit and do not overlap earlier ones.
+    let Ok(data) = &layer.data else { return };
+    for &i in &visible {
+        let f = &d.features[i];
+        let Some(anchor) = f.anchor else { continue };
+        let p = view.screen(anchor);
+        if d.paint == Paint::Symbols {
+            let kind = d
+                .symbol_field
+                .and_then(|k| data.value(i, k).to_text())
+                .unwrap_or_default();
+            let (glyph, color) = facility_symbol(&kind);
+            painter.circle_filled(p, 9.0, with_opacity(color, opacity));
+            painter.circle_stroke(p, 9.0, Stroke::new(1.5, Color32::WHITE));
+            painter.text(
+                p,
+                Align2::CENTER_CENTER,
+                glyph,
+                FontId::proportional(11.0),
+                Color32::WHITE,
+            );
+            if let Some(name) = d.label_field.and_then(|k| data.value(i, k).to_text()) {
+                place_label(
+                    painter,
+                    labels,
+                    p + vec2(0.0, 16.0),
+                    &name,
+                    11.0,
+                    Color32::from_rgb(30, 30, 30),
+                );
+            }
+            continue;
+        }
+        let Some(text) = d.label_field.and_then(|k| data.value(i, k).to_text()) else {
+            continue;
+        };
+        let size = view.size(&f.bbox);
+        if matches!(d.paint, Paint::Outline { .. }) {
+            place_label(
+                painter,
+                labels,
+                p,
+                &text,
+                15.0,
+                Color32::from_rgb(90, 30, 110),
+            );
+        } else if size > 70.0 {
+            let second = d.label_field2.and_then(|k| data.value(i, k).to_text());
+            let text = match (second, size > 110.0) {
+                (Some(s), true) => format!("{text}\nFAR {s}"),
+                _ => text,
+            };
+            place_label(
+                painter,
+                labels,
+                p,
+                &text,
+                10.5,
+                Color32::from_rgb(20, 20, 20),
+            );
+        }
+    }
+}
+
+fn fill_feature(
+    mesh: &mut egui::Mesh,
+    view: &View,
+    d: &DrawLayer,
+    f: &FeatureDraw,
+    color: Color32,
+) {
+    let Some(tris) = d.tris.get(f.tris.start as usize..f.tris.end as usize) else {
+        return;
+    };
+    // Each triangle's vertices are transformed once per feature: a feature's
+    // triangles index a contiguous run of its vertices.
+    let (Some(&lo), Some(&hi)) = (tris.iter().min(), tris.iter().max()) else {
+        return;
+    };
+    let base = mesh.vertices.len() as u32;
+    for v in lo..=hi {
+        if let Some(w) = d.verts.get(v as usize) {
+            mesh.colored_vertex(view.screen(*w), color);
+        }
+    }
+    for t in tris.chunks_exact(3) {
+        mesh.add_triangle(base + t[0] - lo, base + t[1] - lo, base + t[2] - lo);
+    }
+}
+
+fn outline_feature(
+    painter: &egui::Painter,
+    view: &View,
+    d: &DrawLayer,
+    f: &FeatureDraw,
+    stroke: Stroke,
+) {
+    for (range, open) in d
+        .rings
+        .get(f.rings.start as usize..f.rings.end as usize)
+        .unwrap_or(&[])
+    {
+        let Some(verts) = d.verts.get(range.start as usize..range.end as usize) else {
+            continue;
+        };
+        let points: Vec<Pos2> = verts.iter().map(|w| view.screen(*w)).collect();
+        if *open {
+            painter.add(Shape::line(points, stroke));
+        } else {
+            painter.add(Shape::closed_line(points, stroke));
+        }
+    }
+}
+
+fn highlight(
+    painter: &egui::Painter,
+    view: &View,
+    layers: &[MapLayer],
+    li: usize,
+    fi: usize,
+    stroke: Stroke,
+) {
+    let Some(d) = layers.get(li).and_then(|l| l.draw.as_ref()) else {
+        return;
+    };
+    let Some(f) = d.features.get(fi) else { return };
+    if d.paint == Paint::Symbols {
+        if let Some(a) = f.anchor {
+            painter.circle_stroke(view.screen(a), 12.0, stroke);
+        }
+    } else {
+        outline_feature(painter, view, d, f, stroke);
+    }
+}
+
+fn place_label(
+    painter: &egui::Painter,
+    placed: &mut Vec<Rect>,
+    at: Pos2,
+    text: &str,
+    size: f32,
+    color: Color32,
+) {
+    let galley = painter.layout_no_wrap(text.to_string(), FontId::proportional(size), color);
+    let rect = Rect::from_center_size(at, galley.size() + vec2(4.0, 2.0));
+    if placed.iter().any(|r| r.intersects(rect)) || !painter.clip_rect().contains_rect(rect) {
+        return;
+    }
+    painter.rect_filled(
+        rect,
+        2.0,
+        Color32::from_rgba_unmultiplied(255, 255, 255, 170),
+    );
+    painter.galley(rect.min + vec2(2.0, 1.0), galley, color);
+    placed.push(rect);
+}
+
+/// The top-most visible feature under the pointer: symbols within 10 points first,
+/// then polygons from the top layer down.
+fn pick(layers: &[MapLayer], view: &View, p: Pos2, ll: geo::Coord<f64>) -> Option<(usize, usize)> {
+    for (li, layer) in layers.iter().enumerate().rev() {
+        if !layer.spec.visible || layer.spec.role.as_deref() == Some("basemap") {
+            continue;
+        }
+        let (Some(d), Ok(data)) = (&layer.draw, &layer.data) else {
+            continue;
+        };
+        match d.paint {
+            Paint::Symbols => {
+                let hit = d
+                    .features
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, f)| f.anchor.map(|a| (i, view.screen(a).distance(p))))
+                    .filter(|(_, dist)| *dist <= 10.0)
+                    .min_by(|a, b| a.1.total_cmp(&b.1));
+                if let Some((i, _)) = hit {
+                    return Some((li, i));
+                }
+            }
+            // Outlines (parks, the district) are not picked from inside: they cover
+            // the parcels a planner is pointing at.
+            Paint::Outline { .. } => {}
+            _ => {
+                if let Some(i) = selection::pick(data, ll) {
+                    return Some((li, i));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn tooltip(
+    painter: &egui::Painter,
+    p: Pos2,
+    layers: &[MapLayer],
+    li: usize,
+    fi: usize,
+    lang: super::Lang,
+) {
+    let Some(data) = layers.get(li).and_then(|l| l.data.as_ref().ok()) else {
+        return;
+    };
+    let table = LanduseTable::global();
+    let mut text = data.feature_id(fi);
+    if let Some(name) = data.roles.name.and_then(|n| data.value(fi, n).to_text()) {
+        text = format!("{text}  {name}");
+    }
+    if let Some(c) = data
+        .class
+        .get(fi)
+        .copied()
+        .flatten()
+        .and_then(|c| table.class(c))
+    {
+        let name = if lang == super::Lang::En {
+            &c.name_en
+        } else {
+            &c.name_zh
+        };
+        text = format!("{text}\n{} {}", c.code, name);
+    }
+    let area = data.area_m2.get(fi).copied().unwrap_or(0.0);
+    if area > 0.0 {
+        text = format!(
+            "{text}\n{:.2} 公顷 / {:.2} 亩",
+            area / 10_000.0,
+            area / (10_000.0 / 15.0)
+        );
+    }
+    let galley = painter.layout_no_wrap(
+        text,
+        FontId::proportional(13.0),
+        Color32::from_rgb(20, 20, 20),
+    );
+    let rect = Rect::from_min_size(p + vec2(16.0, 16.0), galley.size() + vec2(12.0, 8.0));
+    painter.rect_filled(
+        rect,
+        4.0,
+        Color32::from_rgba_unmultiplied(255, 255, 250, 235),
+    );
+    painter.rect_stroke(
+        rect,
+        4.0,
+        Stroke::new(1.0, Color32::GRAY),
+        egui::StrokeKind::Inside,
+    );
+    painter.galley(rect.min + vec2(6.0, 4.0), galley, Color32::BLACK);
+}
+
+/// A scale bar of a round length near 120 points, bottom left.
+fn scale_bar(painter: &egui::Painter, view: &View, clip: Rect) {
+    let centre =
+        lon_lat_from_world(geo::coord! { x: view.centre_world[0], y: view.centre_world[1] });
+    let m_per_point = 40_075_016.686 * centre.y.to_radians().cos() / view.scale;
+    let target = m_per_point * 120.0;
+    let magnitude = 10f64.powf(target.log10().floor());
+    let nice = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|k| k * magnitude)
+        .rfind(|len| *len <= target)
+        .unwrap_or(magnitude);
+    let width = (nice / m_per_point) as f32;
+    let origin = pos2(clip.left() + 20.0, clip.bottom() - 24.0);
+    let bar = Rect::from_min_size(origin, vec2(width, 6.0));
+    painter.rect_filled(
+        bar.expand(3.0),
+        2.0,
+        Color32::from_rgba_unmultiplied(255, 255, 255, 200),
+    );
+    painter.rect_filled(
+        Rect::from_min_size(origin, vec2(width / 2.0, 6.0)),
+        0.0,
+        Color32::BLACK,
+    );
+    painter.rect_stroke(
+        bar,
+        0.0,
+        Stroke::new(1.0, Color32::BLACK),
+        egui::StrokeKind::Inside,
+    );
+    let label = if nice >= 1000.0 {
+        format!("{} km", nice / 1000.0)
+    } else {
+        format!("{nice} m")
+    };
+    painter.text(
+        origin + vec2(width + 8.0, 3.0),
+        Align2::LEFT_CENTER,
+        label,
+        FontId::proportional(13.0),
+        Color32::BLACK,
+    );
+}
+
+fn north_arrow(painter: &egui::Painter, clip: Rect) {
+    let c = pos2(clip.right() - 30.0, clip.top() + 40.0);
+    painter.circle_filled(c, 18.0, Color32::from_rgba_unmultiplied(255, 255, 255, 200));
+    painter.add(Shape::convex_polygon(
+        vec![c + vec2(0.0, -14.0), c + vec2(7.0, 8.0), c + vec2(0.0, 3.0)],
+        Color32::BLACK,
+        Stroke::NONE,
+    ));
+    painter.add(Shape::convex_polygon(
+        vec![
+            c + vec2(0.0, -14.0),
+            c + vec2(0.0, 3.0),
+            c + vec2(-7.0, 8.0),
+        ],
+        Color32::from_gray(150),
+        Stroke::NONE,
+    ));
+    painter.text(
+        c + vec2(0.0, -26.0),
+        Align2::CENTER_CENTER,
+        "N",
+        FontId::proportional(12.0),
+        Color32::BLACK,
+    );
+}

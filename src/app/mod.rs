@@ -1,0 +1,448 @@
+//! The desktop app: a thin egui shell over the core. Panels and the map read the
+//! state and push [`Command`]s; [`ParcelApp::apply`] changes the state after the
+//! frame is drawn.
+
+mod draw;
+mod i18n;
+mod map_view;
+mod panels;
+mod tiles;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::io::{LoadControl, LoadOptions, load_path};
+use crate::model::Layer;
+use crate::project::{LayerSpec, Project, ProjectLayer, StyleSpec};
+use crate::render::{Basemap, BasemapKind, BasemapVariant};
+use draw::DrawLayer;
+pub use i18n::{Lang, tr};
+
+/// The bundled CJK font (a GB 2312 subset of Noto Sans SC, OFL).
+pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-GB2312.otf");
+
+/// Installs the CJK font as a fallback after egui's own fonts, so Latin text keeps
+/// its look and every Chinese label renders.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "noto_sans_sc".into(),
+        Arc::new(egui::FontData::from_static(CJK_FONT)),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("noto_sans_sc".into());
+    }
+    ctx.set_fonts(fonts);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum BasemapChoice {
+    #[default]
+    OfflineLight,
+    OfflineDark,
+    None,
+}
+
+/// What persists between runs.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Settings {
+    pub lang: Lang,
+    pub basemap: BasemapChoice,
+    /// Last view: lon, lat, zoom.
+    pub view: Option<(f64, f64, f64)>,
+}
+
+/// Every user action, applied after drawing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    SetVisible(usize, bool),
+    SetOpacity(usize, f32),
+    MoveLayer(usize, i32),
+    RemoveLayer(usize),
+    ZoomToLayer(usize),
+    ZoomToView(usize),
+    Home,
+    Select(Option<(usize, usize)>),
+    SetLang(Lang),
+    SetBasemap(BasemapChoice),
+    OpenFiles(Vec<PathBuf>),
+    CancelLoading,
+}
+
+/// A layer of the map with what drawing it needs.
+pub struct MapLayer {
+    pub spec: LayerSpec,
+    pub data: Result<Layer, String>,
+    pub draw: Option<DrawLayer>,
+    pub opacity: f32,
+}
+
+impl MapLayer {
+    fn new(pl: ProjectLayer) -> MapLayer {
+        let draw = pl
+            .data
+            .as_ref()
+            .ok()
+            .map(|l| DrawLayer::build(l, &pl.spec.style));
+        MapLayer {
+            opacity: pl.spec.opacity.unwrap_or(1.0),
+            spec: pl.spec,
+            data: pl.data,
+            draw,
+        }
+    }
+}
+
+/// A file loading in the background.
+struct Loading {
+    path: PathBuf,
+    bytes_read: Arc<AtomicU64>,
+    total: u64,
+    cancel: Arc<AtomicBool>,
+    handle: std::thread::JoinHandle<Result<Layer, String>>,
+}
+
+/// A view request: fit this lon/lat box once the map knows its size.
+#[derive(Debug, Clone, Copy)]
+pub struct FitRequest {
+    pub bbox: [f64; 4],
+}
+
+pub struct ParcelApp {
+    pub title: String,
+    pub layers: Vec<MapLayer>,
+    pub views: Vec<crate::project::ViewSpec>,
+    pub settings: Settings,
+    pub selected: Option<(usize, usize)>,
+    pub map_memory: walkers::MapMemory,
+    pub home: [f64; 4],
+    pub fit: Option<FitRequest>,
+    pub cursor: Option<geo::Coord<f64>>,
+    basemap_tiles: Option<tiles::OfflineTiles>,
+    loading: Vec<Loading>,
+    messages: Vec<String>,
+    commands: Vec<Command>,
+    gauss_kruger: Option<crate::crs::GaussKruger>,
+}
+
+impl ParcelApp {
+    pub fn new(ctx: &egui::Context, project: Project, settings: Settings) -> ParcelApp {
+        install_fonts(ctx);
+        let sources: Vec<String> = project.file.basemap.sources.clone();
+        let mut basemap_inputs: Vec<(BasemapKind, &Layer)> = Vec::new();
+        for l in &project.layers {
+            let stem = l
+                .path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            if !sources.contains(&stem) {
+                continue;
+            }
+            let kind = match stem.as_str() {
+                "water" => BasemapKind::Water,
+                "roads" => BasemapKind::Road,
+                "boundary" => BasemapKind::Outline,
+                _ => continue,
+            };
+            if let Ok(data) = &l.data {
+                basemap_inputs.push((kind, data));
+            }
+        }
+        let basemap = Arc::new(Basemap::from_layers(&basemap_inputs));
+        let variant = match settings.basemap {
+            BasemapChoice::OfflineDark => BasemapVariant::Dark,
+            _ => BasemapVariant::Light,
+        };
+        let basemap_tiles =
+            (!basemap.is_empty()).then(|| tiles::OfflineTiles::new(ctx.clone(), basemap, variant));
+        let home = project
+            .bbox()
+            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+            .unwrap_or([120.63, 30.68, 120.72, 30.75]);
+        let mut messages = Vec::new();
+        for l in &project.layers {
+            if let Err(e) = &l.data {
+                messages.push(format!("{}: {e}", l.spec.name));
+            }
+        }
+        let title = project.file.title.clone();
+        let views = project.file.views.clone();
+        let layers: Vec<MapLayer> = project.layers.into_iter().map(MapLayer::new).collect();
+        let mut map_memory = walkers::MapMemory::default();
+        let fit = match settings.view {
+            Some((lon, lat, zoom)) => {
+                map_memory.center_at(walkers::lon_lat(lon, lat));
+                let _ = map_memory.set_zoom(zoom);
+                None
+            }
+            None => Some(FitRequest { bbox: home }),
+        };
+        ParcelApp {
+            title,
+            layers,
+            views,
+            settings,
+            selected: None,
+            map_memory,
+            home,
+            fit,
+            cursor: None,
+            basemap_tiles,
+            loading: Vec::new(),
+            messages,
+            commands: Vec::new(),
+            gauss_kruger: crate::crs::GaussKruger::new(120.0).ok(),
+        }
+    }
+
+    pub fn push(&mut self, c: Command) {
+        self.commands.push(c);
+    }
+
+    /// Applies one command to the state.
+    pub fn apply(&mut self, c: Command) {
+        match c {
+            Command::SetVisible(i, v) => {
+                if let Some(l) = self.layers.get_mut(i) {
+                    l.spec.visible = v;
+                }
+            }
+            Command::SetOpacity(i, o) => {
+                if let Some(l) = self.layers.get_mut(i) {
+                    l.opacity = o.clamp(0.0, 1.0);
+                }
+            }
+            Command::MoveLayer(i, delta) => {
+                let j = i as i64 + i64::from(delta);
+                if j >= 0 && (j as usize) < self.layers.len() && i < self.layers.len() {
+                    self.layers.swap(i, j as usize);
+                    self.selected = None;
+                }
+            }
+            Command::RemoveLayer(i) => {
+                if i < self.layers.len() {
+                    self.layers.remove(i);
+                    self.selected = None;
+                }
+            }
+            Command::ZoomToLayer(i) => {
+                if let Some(r) = self
+                    .layers
+                    .get(i)
+                    .and_then(|l| l.data.as_ref().ok())
+                    .and_then(|d| d.bbox())
+                {
+                    self.fit = Some(FitRequest {
+                        bbox: [r.min().x, r.min().y, r.max().x, r.max().y],
+                    });
+                }
+            }
+            Command::ZoomToView(i) => {
+                if let Some(v) = self.views.get(i) {
+                    self.fit = Some(FitRequest { bbox: v.bbox });
+                }
+            }
+            Command::Home => self.fit = Some(FitRequest { bbox: self.home }),
+            Command::Select(s) => self.selected = s,
+            Command::SetLang(l) => self.settings.lang = l,
+            Command::SetBasemap(b) => {
+                self.settings.basemap = b;
+                if let Some(t) = &mut self.basemap_tiles {
+                    t.set_variant(if b == BasemapChoice::OfflineDark {
+                        BasemapVariant::Dark
+                    } else {
+                        BasemapVariant::Light
+                    });
+                }
+            }
+            Command::OpenFiles(paths) => {
+                for path in paths {
+                    self.start_loading(path);
+                }
+            }
+            Command::CancelLoading => {
+                for l in &self.loading {
+                    l.cancel.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    fn start_loading(&mut self, path: PathBuf) {
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let (b, c, p) = (bytes_read.clone(), cancel.clone(), path.clone());
+        let handle = std::thread::spawn(move || {
+            let progress =
+                move |read: u64, _total: Option<u64>, _n: usize| b.store(read, Ordering::Relaxed);
+            let control = LoadControl {
+                progress: Some(&progress),
+                cancel: Some(&c),
+            };
+            load_path(&p, &LoadOptions::default(), control).map_err(|e| e.to_string())
+        });
+        self.loading.push(Loading {
+            path,
+            bytes_read,
+            total,
+            cancel,
+            handle,
+        });
+    }
+
+    /// Takes in layers that finished loading.
+    fn poll_loading(&mut self) {
+        let mut still = Vec::new();
+        for l in self.loading.drain(..) {
+            if !l.handle.is_finished() {
+                still.push(l);
+                continue;
+            }
+            let name = l
+                .path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            match l.handle.join() {
+                Ok(Ok(layer)) => {
+                    for w in layer.warnings.iter().take(50) {
+                        self.messages.push(format!("{name}: {w}"));
+                    }
+                    let style = StyleSpec {
+                        kind: if layer.roles.landuse.is_some() {
+                            "landuse".into()
+                        } else {
+                            "single".into()
+                        },
+                        ..Default::default()
+                    };
+                    let bbox = layer.bbox();
+                    let pl = ProjectLayer {
+                        spec: LayerSpec {
+                            name,
+                            path: l.path.display().to_string(),
+                            visible: true,
+                            opacity: None,
+                            role: None,
+                            style,
+                        },
+                        path: l.path.clone(),
+                        data: Ok(layer),
+                    };
+                    self.layers.push(MapLayer::new(pl));
+                    if let Some(r) = bbox {
+                        self.fit = Some(FitRequest {
+                            bbox: [r.min().x, r.min().y, r.max().x, r.max().y],
+                        });
+                    }
+                }
+                Ok(Err(e)) => self.messages.push(e),
+                Err(_) => self.messages.push(format!(
+                    "{}: loading stopped unexpectedly",
+                    l.path.display()
+                )),
+            }
+        }
+        self.loading = still;
+    }
+
+    fn tr(&self, key: &'static str) -> &'static str {
+        tr(self.settings.lang, key)
+    }
+}
+
+impl eframe::App for ParcelApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.poll_loading();
+        let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.push(Command::OpenFiles(dropped));
+        }
+        if ui.ctx().input(|i| i.key_pressed(egui::Key::Escape)) {
+            self.push(Command::Select(None));
+        }
+        if ui.ctx().input(|i| i.key_pressed(egui::Key::Home)) {
+            self.push(Command::Home);
+        }
+        let title = format!("parcelview — {}", self.title);
+        ui.ctx()
+            .send_viewport_cmd(egui::ViewportCommand::Title(title));
+
+        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        egui::Panel::left("layers")
+            .resizable(true)
+            .default_size(290.0)
+            .show(ui, |ui| self.layers_ui(ui));
+        egui::Panel::right("identify")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| self.identify_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.map_ui(ui));
+
+        if !self.loading.is_empty() {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        for c in std::mem::take(&mut self.commands) {
+            self.apply(c);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        let center = self.map_memory.detached();
+        if let Some(p) = center {
+            self.settings.view = Some((p.x(), p.y(), self.map_memory.zoom()));
+        }
+        eframe::set_value(storage, "settings", &self.settings);
+    }
+}
+
+/// Opens the window on a project, GeoJSON files, or the bundled project.
+pub fn run(paths: Vec<PathBuf>) -> anyhow::Result<()> {
+    let project = if paths.is_empty() {
+        let bundled = crate::project::bundled_project_path();
+        let local = PathBuf::from("maps").join("airport-city.json");
+        let path = if local.exists() { local } else { bundled };
+        Project::open(&path)?
+    } else if paths.len() == 1 && crate::project::is_project_file(&paths[0]) {
+        Project::open(&paths[0])?
+    } else {
+        Project::from_files(&paths)
+    };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("parcelview")
+            .with_inner_size([1440.0, 900.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "parcelview",
+        options,
+        Box::new(move |cc| {
+            let settings: Settings = cc
+                .storage
+                .and_then(|s| eframe::get_value(s, "settings"))
+                .unwrap_or_default();
+            Ok(Box::new(ParcelApp::new(&cc.egui_ctx, project, settings)))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}

@@ -1,0 +1,313 @@
+//! The panels around the map: menu, layers with legend, identify, status bar.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+
+use egui::{Color32, RichText};
+
+use super::{BasemapChoice, Command, Lang, ParcelApp};
+use crate::landuse::LanduseTable;
+use crate::stats::{M2_PER_HA, M2_PER_MU};
+
+impl ParcelApp {
+    pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.menu_button(self.tr("file"), |ui| {
+                ui.label(self.tr("drop_hint"));
+            });
+            ui.menu_button(self.tr("view"), |ui| {
+                if ui.button(self.tr("home")).clicked() {
+                    self.push(Command::Home);
+                    ui.close();
+                }
+                ui.separator();
+                for (i, v) in self.views.clone().iter().enumerate() {
+                    let name = match (self.settings.lang, &v.name_en) {
+                        (Lang::En, Some(en)) => en.clone(),
+                        _ => v.name.clone(),
+                    };
+                    if ui.button(name).clicked() {
+                        self.push(Command::ZoomToView(i));
+                        ui.close();
+                    }
+                }
+            });
+            ui.menu_button(self.tr("basemap"), |ui| {
+                let current = self.settings.basemap;
+                for (choice, key) in [
+                    (BasemapChoice::OfflineLight, "offline_light"),
+                    (BasemapChoice::OfflineDark, "offline_dark"),
+                    (BasemapChoice::None, "no_basemap"),
+                ] {
+                    if ui.radio(current == choice, self.tr(key)).clicked() {
+                        self.push(Command::SetBasemap(choice));
+                        ui.close();
+                    }
+                }
+            });
+            ui.menu_button(self.tr("language"), |ui| {
+                for (lang, name) in [(Lang::Zh, "中文"), (Lang::En, "English")] {
+                    if ui.radio(self.settings.lang == lang, name).clicked() {
+                        self.push(Command::SetLang(lang));
+                        ui.close();
+                    }
+                }
+            });
+            ui.separator();
+            ui.label(RichText::new(&self.title).strong());
+            ui.label(RichText::new(self.tr("illustrative")).weak());
+        });
+    }
+
+    pub(super) fn status_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            match self.cursor {
+                Some(c) => {
+                    ui.monospace(format!("{}: {:.6}°E {:.6}°N", self.tr("cursor"), c.x, c.y));
+                    if let Some(en) = self.gauss_kruger.as_ref().and_then(|gk| gk.forward(c)) {
+                        ui.separator();
+                        ui.monospace(format!("CGCS2000 GK CM120°E  X={:.2}  Y={:.2}", en.y, en.x));
+                    }
+                }
+                None => {
+                    ui.monospace("—");
+                }
+            }
+            ui.separator();
+            let zoom = self.map_memory.zoom();
+            ui.monospace(format!("{} {zoom:.1}", self.tr("zoom")));
+            if let Some(c) = self.cursor {
+                // Metres per screen point at the cursor's latitude, and the scale on a
+                // 96-dpi screen (0.264 583 mm a pixel).
+                let m_per_px = 40_075_016.686 * c.y.to_radians().cos() / (256.0 * 2f64.powf(zoom));
+                ui.separator();
+                ui.monospace(format!(
+                    "{} 1:{:.0}",
+                    self.tr("scale"),
+                    m_per_px / 0.000_264_583
+                ));
+            }
+            if let Some(t) = &self.basemap_tiles
+                && t.loading() > 0
+            {
+                ui.separator();
+                ui.label(format!(
+                    "{} {} {}",
+                    self.tr("loading"),
+                    t.loading(),
+                    self.tr("tiles")
+                ));
+            }
+            for l in &self.loading {
+                ui.separator();
+                let done = l.bytes_read.load(Ordering::Relaxed) as f32 / l.total.max(1) as f32;
+                ui.label(format!("{} {}", self.tr("loading"), l.path.display()));
+                ui.add(
+                    egui::ProgressBar::new(done.clamp(0.0, 1.0))
+                        .desired_width(160.0)
+                        .show_percentage(),
+                );
+            }
+            if !self.loading.is_empty() && ui.button(self.tr("cancel")).clicked() {
+                self.push(Command::CancelLoading);
+            }
+        });
+    }
+
+    pub(super) fn layers_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading(self.tr("layers"));
+        let count = self.layers.len();
+        let lang = self.settings.lang;
+        egui::ScrollArea::vertical()
+            .id_salt("layers-scroll")
+            .show(ui, |ui| {
+                // Top of the list is the top of the drawing order.
+                for i in (0..count).rev() {
+                    let Some(l) = self.layers.get(i) else {
+                        continue;
+                    };
+                    let mut visible = l.spec.visible;
+                    let mut opacity = l.opacity;
+                    let name = l.spec.name.clone();
+                    let info = match &l.data {
+                        Ok(d) => {
+                            let sel = match self.selected {
+                                Some((li, _)) if li == i => " · 1 ✔",
+                                _ => "",
+                            };
+                            format!("{} {}{sel}", d.len(), tr(lang, "features"))
+                        }
+                        Err(_) => tr(lang, "failed").to_string(),
+                    };
+                    let error = l.data.as_ref().err().cloned();
+                    ui.horizontal(|ui| {
+                        if ui
+                            .checkbox(&mut visible, RichText::new(&name).strong())
+                            .changed()
+                        {
+                            self.push(Command::SetVisible(i, visible));
+                        }
+                        ui.label(RichText::new(info).weak());
+                    });
+                    if let Some(e) = error {
+                        ui.colored_label(Color32::from_rgb(200, 60, 60), e);
+                    }
+                    ui.horizontal(|ui| {
+                        ui.label(tr(lang, "opacity"));
+                        if ui
+                            .add(egui::Slider::new(&mut opacity, 0.0..=1.0).show_value(false))
+                            .changed()
+                        {
+                            self.push(Command::SetOpacity(i, opacity));
+                        }
+                        if ui
+                            .small_button("◎")
+                            .on_hover_text(tr(lang, "zoom_to"))
+                            .clicked()
+                        {
+                            self.push(Command::ZoomToLayer(i));
+                        }
+                        if ui.small_button("↑").on_hover_text(tr(lang, "up")).clicked() {
+                            self.push(Command::MoveLayer(i, 1));
+                        }
+                        if ui
+                            .small_button("↓")
+                            .on_hover_text(tr(lang, "down"))
+                            .clicked()
+                        {
+                            self.push(Command::MoveLayer(i, -1));
+                        }
+                        if ui
+                            .small_button("×")
+                            .on_hover_text(tr(lang, "remove"))
+                            .clicked()
+                        {
+                            self.push(Command::RemoveLayer(i));
+                        }
+                    });
+                    ui.separator();
+                }
+                ui.heading(tr(lang, "legend"));
+                self.legend_ui(ui);
+                if !self.messages.is_empty() {
+                    ui.separator();
+                    ui.collapsing(
+                        format!("{} ({})", tr(lang, "warnings"), self.messages.len()),
+                        |ui| {
+                            for m in &self.messages {
+                                ui.label(RichText::new(m).small());
+                            }
+                        },
+                    );
+                }
+            });
+    }
+
+    /// The land-use classes of the visible land-use layers, with codes and colours.
+    fn legend_ui(&self, ui: &mut egui::Ui) {
+        let table = LanduseTable::global();
+        let mut classes: BTreeMap<String, (String, [u8; 3])> = BTreeMap::new();
+        for l in self
+            .layers
+            .iter()
+            .filter(|l| l.spec.visible && l.spec.style.kind == "landuse")
+        {
+            let Ok(d) = &l.data else { continue };
+            for c in d.class.iter().flatten() {
+                if let Some(class) = table.class(*c) {
+                    let name = match self.settings.lang {
+                        Lang::Zh => class.name_zh.clone(),
+                        Lang::En => class.name_en.clone(),
+                    };
+                    classes
+                        .entry(class.code.clone())
+                        .or_insert((name, class.rgb));
+                }
+            }
+        }
+        for (code, (name, [r, g, b])) in classes {
+            ui.horizontal(|ui| {
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
+                ui.painter()
+                    .rect_filled(rect, 1.0, Color32::from_rgb(r, g, b));
+                ui.painter().rect_stroke(
+                    rect,
+                    1.0,
+                    egui::Stroke::new(0.5, Color32::DARK_GRAY),
+                    egui::StrokeKind::Inside,
+                );
+                ui.monospace(&code);
+                ui.label(name);
+            });
+        }
+    }
+
+    pub(super) fn identify_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading(self.tr("identify"));
+        let Some((li, fi)) = self.selected else {
+            ui.label(RichText::new(self.tr("nothing_selected")).weak());
+            return;
+        };
+        let Some(layer) = self.layers.get(li).and_then(|l| l.data.as_ref().ok()) else {
+            return;
+        };
+        let table = LanduseTable::global();
+        ui.label(
+            RichText::new(format!(
+                "{} · {}",
+                self.layers[li].spec.name,
+                layer.feature_id(fi)
+            ))
+            .strong(),
+        );
+        if let Some(class) = layer
+            .class
+            .get(fi)
+            .copied()
+            .flatten()
+            .and_then(|c| table.class(c))
+        {
+            let [r, g, b] = class.rgb;
+            ui.horizontal(|ui| {
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
+                ui.painter()
+                    .rect_filled(rect, 1.0, Color32::from_rgb(r, g, b));
+                ui.label(format!(
+                    "{}: {} {}",
+                    self.tr("class"),
+                    class.code,
+                    class.name_zh
+                ));
+            });
+        }
+        let area = layer.area_m2.get(fi).copied().unwrap_or(0.0);
+        if area > 0.0 {
+            ui.label(format!(
+                "{}: {:.2} m² = {:.4} 公顷 = {:.3} 亩",
+                self.tr("area"),
+                area,
+                area / M2_PER_HA,
+                area / M2_PER_MU
+            ));
+        }
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .id_salt("identify-scroll")
+            .show(ui, |ui| {
+                egui::Grid::new("attributes")
+                    .striped(true)
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        for (f, name) in layer.fields.iter().enumerate() {
+                            ui.label(RichText::new(name).strong());
+                            ui.label(layer.value(fi, f).to_text().unwrap_or_else(|| "—".into()));
+                            ui.end_row();
+                        }
+                    });
+            });
+    }
+}
+
+use super::tr;
