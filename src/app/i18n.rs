@@ -31,6 +31,7 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "zoom_to" => ("缩放至图层", "Zoom to layer"),
         "opacity" => ("透明度", "Opacity"),
         "features" => ("要素", "features"),
+        "selected" => ("已选", "selected"),
         "nothing_selected" => (
             "点击地图上的要素查看属性",
             "Click a feature on the map to see its attributes",

@@ -13,7 +13,8 @@ use crate::selection;
 
 /// World → screen for the current frame, in f64 until the last step so deep zooms
 /// stay exact.
-struct View {
+#[derive(Debug, Clone, Copy)]
+pub struct View {
     centre_screen: Pos2,
     centre_world: [f64; 2],
     scale: f64,
@@ -38,6 +39,12 @@ impl View {
             world_min: [cw.x - half[0], cw.y - half[1]],
             world_max: [cw.x + half[0], cw.y + half[1]],
         }
+    }
+
+    /// Where a lon/lat position is on the screen.
+    pub fn pos_on_screen(&self, lon_lat: geo::Coord<f64>) -> Pos2 {
+        let w = world_from_lon_lat(lon_lat);
+        self.screen([w.x, w.y])
     }
 
     fn screen(&self, w: [f64; 2]) -> Pos2 {
@@ -75,6 +82,7 @@ fn with_opacity(c: Color32, opacity: f32) -> Color32 {
 /// What the overlay reports back to the app after drawing.
 #[derive(Default)]
 struct Interaction {
+    view: Option<View>,
     hovered: Option<(usize, usize)>,
     clicked: bool,
     cursor: Option<geo::Coord<f64>>,
@@ -118,7 +126,10 @@ impl ParcelApp {
                 }
                 draw_layer(&painter, &view, layer, li, selected, &mut labels);
             }
-            let mut out = Interaction::default();
+            let mut out = Interaction {
+                view: Some(view),
+                ..Default::default()
+            };
             if let Some(p) = response.hover_pos() {
                 let w = view.world(p);
                 let ll = lon_lat_from_world(geo::coord! { x: w[0], y: w[1] });
@@ -143,6 +154,7 @@ impl ParcelApp {
         });
         let out = result.inner;
         self.cursor = out.cursor;
+        self.last_view = out.view;
         if out.clicked {
             self.push(Command::Select(out.hovered));
         }

@@ -4,7 +4,7 @@
 
 mod draw;
 mod i18n;
-mod map_view;
+pub mod map_view;
 mod panels;
 mod tiles;
 
@@ -125,7 +125,12 @@ pub struct ParcelApp {
     pub home: [f64; 4],
     pub fit: Option<FitRequest>,
     pub cursor: Option<geo::Coord<f64>>,
+    /// The map's transform in the last frame drawn.
+    pub last_view: Option<map_view::View>,
+    basemap: Arc<Basemap>,
     basemap_tiles: Option<tiles::OfflineTiles>,
+    /// Whether the first frame has installed fonts and started the tile workers.
+    started: bool,
     loading: Vec<Loading>,
     messages: Vec<String>,
     commands: Vec<Command>,
@@ -133,8 +138,9 @@ pub struct ParcelApp {
 }
 
 impl ParcelApp {
-    pub fn new(ctx: &egui::Context, project: Project, settings: Settings) -> ParcelApp {
-        install_fonts(ctx);
+    /// Builds the state from an opened project. Nothing here needs a window: fonts
+    /// and tile workers start on the first frame (see [`ParcelApp::frame_ui`]).
+    pub fn new(project: Project, settings: Settings) -> ParcelApp {
         let sources: Vec<String> = project.file.basemap.sources.clone();
         let mut basemap_inputs: Vec<(BasemapKind, &Layer)> = Vec::new();
         for l in &project.layers {
@@ -157,12 +163,6 @@ impl ParcelApp {
             }
         }
         let basemap = Arc::new(Basemap::from_layers(&basemap_inputs));
-        let variant = match settings.basemap {
-            BasemapChoice::OfflineDark => BasemapVariant::Dark,
-            _ => BasemapVariant::Light,
-        };
-        let basemap_tiles =
-            (!basemap.is_empty()).then(|| tiles::OfflineTiles::new(ctx.clone(), basemap, variant));
         let home = project
             .bbox()
             .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
@@ -195,7 +195,10 @@ impl ParcelApp {
             home,
             fit,
             cursor: None,
-            basemap_tiles,
+            last_view: None,
+            basemap,
+            basemap_tiles: None,
+            started: false,
             loading: Vec::new(),
             messages,
             commands: Vec::new(),
@@ -360,8 +363,29 @@ impl ParcelApp {
     }
 }
 
-impl eframe::App for ParcelApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+impl ParcelApp {
+    /// What the first frame sets up: the CJK font and the basemap's tile worker.
+    fn start(&mut self, ctx: &egui::Context) {
+        self.started = true;
+        install_fonts(ctx);
+        let variant = match self.settings.basemap {
+            BasemapChoice::OfflineDark => BasemapVariant::Dark,
+            _ => BasemapVariant::Light,
+        };
+        if !self.basemap.is_empty() {
+            self.basemap_tiles = Some(tiles::OfflineTiles::new(
+                ctx.clone(),
+                self.basemap.clone(),
+                variant,
+            ));
+        }
+    }
+
+    /// Draws one frame of the whole window and then applies the commands it produced.
+    pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        if !self.started {
+            self.start(ui.ctx());
+        }
         self.poll_loading();
         let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
             i.raw
@@ -404,6 +428,12 @@ impl eframe::App for ParcelApp {
             self.apply(c);
         }
     }
+}
+
+impl eframe::App for ParcelApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame_ui(ui);
+    }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         let center = self.map_memory.detached();
@@ -441,7 +471,7 @@ pub fn run(paths: Vec<PathBuf>) -> anyhow::Result<()> {
                 .storage
                 .and_then(|s| eframe::get_value(s, "settings"))
                 .unwrap_or_default();
-            Ok(Box::new(ParcelApp::new(&cc.egui_ctx, project, settings)))
+            Ok(Box::new(ParcelApp::new(project, settings)))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))

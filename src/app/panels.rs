@@ -132,8 +132,10 @@ impl ParcelApp {
                     let info = match &l.data {
                         Ok(d) => {
                             let sel = match self.selected {
-                                Some((li, _)) if li == i => " · 1 ✔",
-                                _ => "",
+                                Some((li, _)) if li == i => {
+                                    format!(" · {} 1", tr(lang, "selected"))
+                                }
+                                _ => String::new(),
                             };
                             format!("{} {}{sel}", d.len(), tr(lang, "features"))
                         }

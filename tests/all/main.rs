@@ -1,5 +1,6 @@
 //! Integration tests, one binary: import, selection, statistics, CLI.
 
+mod app;
 mod cli;
 mod district;
 mod import;

@@ -1,0 +1,142 @@
+//! The app driven headlessly with egui_kittest: real state, real panels, simulated
+//! pointer and clicks.
+
+use egui::{Event, Modifiers, PointerButton, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use geo::{Area, InteriorPoint};
+use parcelview::app::{BasemapChoice, Lang, ParcelApp, Settings};
+use parcelview::project::Project;
+use parcelview::selection;
+
+fn bundled() -> Project {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/airport-city.json");
+    Project::open(&path).unwrap()
+}
+
+fn harness(settings: Settings) -> Harness<'static, ParcelApp> {
+    let app = ParcelApp::new(bundled(), settings);
+    let mut h = Harness::builder()
+        .with_size([1440.0, 900.0])
+        .with_max_steps(20)
+        .build_ui_state(|ui, app: &mut ParcelApp| app.frame_ui(ui), app);
+    // Basemap tiles keep arriving from the worker, so a fixed number of frames is
+    // enough rather than waiting for the app to go idle.
+    h.run_steps(4);
+    h
+}
+
+fn layer_index(app: &ParcelApp, name: &str) -> usize {
+    app.layers.iter().position(|l| l.spec.name == name).unwrap()
+}
+
+fn click_at(h: &mut Harness<'static, ParcelApp>, pos: Pos2) {
+    h.event(Event::PointerMoved(pos));
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos,
+            button: PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        h.run_steps(1);
+    }
+    h.run_steps(1);
+}
+
+#[test]
+fn toggling_a_layer_hides_it() {
+    let mut h = harness(Settings::default());
+    let parcels = layer_index(h.state(), "地块");
+    assert!(h.state().layers[parcels].spec.visible);
+    h.get_by_label("地块").click();
+    h.run_steps(2);
+    assert!(
+        !h.state().layers[parcels].spec.visible,
+        "the checkbox hides the layer"
+    );
+    h.get_by_label("地块").click();
+    h.run_steps(2);
+    assert!(h.state().layers[parcels].spec.visible);
+}
+
+#[test]
+fn clicking_a_parcel_shows_its_id_in_the_identify_panel() {
+    let mut h = harness(Settings::default());
+    let app = h.state();
+    let parcels = layer_index(app, "地块");
+    let airport = layer_index(app, "机场");
+    let facilities = layer_index(app, "公共服务设施");
+    let view = app.last_view.expect("the map was drawn");
+    let parcel_layer = app.layers[parcels].data.as_ref().unwrap();
+    let airport_layer = app.layers[airport].data.as_ref().unwrap();
+    let facility_layer = app.layers[facilities].data.as_ref().unwrap();
+    // A large parcel whose inside is not covered by the airport layer or near a
+    // facility symbol, so the click can only mean this parcel.
+    let mut order: Vec<usize> = (0..parcel_layer.len()).collect();
+    order.sort_by(|&a, &b| parcel_layer.area_m2[b].total_cmp(&parcel_layer.area_m2[a]));
+    let (target, pos) = order
+        .into_iter()
+        .find_map(|i| {
+            let g = parcel_layer.geometries[i].as_ref()?;
+            let inside = g.interior_point()?.0;
+            if selection::pick(airport_layer, inside).is_some()
+                || selection::pick(parcel_layer, inside) != Some(i)
+            {
+                return None;
+            }
+            let pos = view.pos_on_screen(inside);
+            let near_symbol = facility_layer.geometries.iter().flatten().any(|f| {
+                f.interior_point()
+                    .is_some_and(|p| view.pos_on_screen(p.0).distance(pos) < 30.0)
+            });
+            (!near_symbol
+                && g.unsigned_area() > 0.0
+                && pos.x > 400.0
+                && pos.x < 1000.0
+                && pos.y > 100.0
+                && pos.y < 800.0)
+                .then_some((i, pos))
+        })
+        .expect("a clickable parcel");
+    let id = parcel_layer.feature_id(target);
+    assert!(
+        h.query_by_label_contains(&id).is_none(),
+        "{id} is not shown before the click"
+    );
+    click_at(&mut h, pos);
+    assert_eq!(h.state().selected, Some((parcels, target)));
+    // The identify panel shows the parcel's id and its area in 公顷.
+    h.get_by_label_contains(&format!("地块 · {id}"));
+    h.get_by_label_contains("公顷");
+    // Escape clears the selection.
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert_eq!(h.state().selected, None);
+}
+
+#[test]
+fn switching_to_english_changes_the_panels() {
+    let mut h = harness(Settings::default());
+    h.get_by_label("图层");
+    h.get_by_label("语言").click();
+    h.run_steps(2);
+    h.get_by_label("English").click();
+    h.run_steps(3);
+    assert_eq!(h.state().settings.lang, Lang::En);
+    h.get_by_label("Layers");
+    h.get_by_label("Legend");
+    assert!(h.query_by_label("图层").is_none());
+}
+
+#[test]
+fn switching_the_basemap_to_none() {
+    let mut h = harness(Settings::default());
+    assert_eq!(h.state().settings.basemap, BasemapChoice::OfflineLight);
+    h.get_by_label("底图").click();
+    h.run_steps(2);
+    h.get_by_label("无底图").click();
+    h.run_steps(3);
+    assert_eq!(h.state().settings.basemap, BasemapChoice::None);
+}
