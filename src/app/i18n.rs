@@ -22,6 +22,22 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "offline_light" => ("离线底图(浅色)", "Offline (light)"),
         "offline_dark" => ("离线底图(深色)", "Offline (dark)"),
         "no_basemap" => ("无底图", "No basemap"),
+        "osm" => ("OpenStreetMap", "OpenStreetMap"),
+        "tianditu_vec" => ("天地图 矢量+注记", "Tianditu vector + labels"),
+        "tianditu_img" => ("天地图 影像+注记", "Tianditu imagery + labels"),
+        "xyz" => ("自定义 XYZ 瓦片", "Custom XYZ tiles"),
+        "tile_file" => ("瓦片文件 (PMTiles/MBTiles)", "Tile file (PMTiles/MBTiles)"),
+        "tianditu_key" => ("天地图密钥", "Tianditu key"),
+        "apply" => ("应用", "Apply"),
+        "network_failed" => (
+            "在线底图暂时无法获取,地图其余功能照常",
+            "Online basemap unreachable; everything else keeps working",
+        ),
+        "offline_note" => ("底图离线", "basemap offline"),
+        "online_note" => (
+            "在线底图:仅在选择时联网",
+            "Online basemap: the network is used only when chosen",
+        ),
         "language" => ("语言", "Language"),
         "file" => ("文件", "File"),
         "drop_hint" => (

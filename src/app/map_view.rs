@@ -6,7 +6,7 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, pos2, vec2};
 use walkers::{Map, Projector, Tiles, lon_lat};
 
 use super::draw::{DrawLayer, FeatureDraw, Paint, facility_symbol};
-use super::{BasemapChoice, Command, MapLayer, ParcelApp};
+use super::{Command, MapLayer, ParcelApp};
 use crate::landuse::LanduseTable;
 use crate::render::{lon_lat_from_world, world_from_lon_lat};
 use crate::selection;
@@ -111,10 +111,8 @@ impl ParcelApp {
         let selected = self.selected;
         let lang = self.settings.lang;
         let layers = &self.layers;
-        let tiles: Option<&mut dyn Tiles> = match self.settings.basemap {
-            BasemapChoice::None => None,
-            _ => self.basemap_tiles.as_mut().map(|t| t as &mut dyn Tiles),
-        };
+        let tiles: Option<&mut dyn Tiles> =
+            self.basemap_tiles.as_mut().map(|t| t as &mut dyn Tiles);
         let map = Map::new(tiles, &mut self.map_memory, home_centre);
         let result = map.show(ui, |ui, response, projector, _memory| {
             let view = View::new(projector);

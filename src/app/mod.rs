@@ -6,7 +6,7 @@ mod draw;
 mod i18n;
 pub mod map_view;
 mod panels;
-mod tiles;
+pub mod tiles;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::io::{LoadControl, LoadOptions, load_path};
 use crate::model::Layer;
 use crate::project::{LayerSpec, Project, ProjectLayer, StyleSpec};
-use crate::render::{Basemap, BasemapKind, BasemapVariant};
+pub use crate::render::tiles::BasemapChoice;
+use crate::render::tiles::{SourceContext, open_source};
+use crate::render::{Basemap, BasemapKind};
 use draw::DrawLayer;
 pub use i18n::{Lang, tr};
 
@@ -42,19 +44,16 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.set_fonts(fonts);
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum BasemapChoice {
-    #[default]
-    OfflineLight,
-    OfflineDark,
-    None,
-}
-
 /// What persists between runs.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Settings {
     pub lang: Lang,
     pub basemap: BasemapChoice,
+    /// The user's 天地图 key. It lives in these settings only, never in a project file.
+    pub tianditu_token: String,
+    /// The last XYZ template typed in.
+    pub xyz_template: String,
     /// Last view: lon, lat, zoom.
     pub view: Option<(f64, f64, f64)>,
 }
@@ -72,8 +71,17 @@ pub enum Command {
     Select(Option<(usize, usize)>),
     SetLang(Lang),
     SetBasemap(BasemapChoice),
+    SetTiandituToken(String),
     OpenFiles(Vec<PathBuf>),
     CancelLoading,
+}
+
+/// The basemap menu's text fields while they are being edited.
+#[derive(Debug, Default)]
+struct BasemapEdits {
+    token: String,
+    xyz: String,
+    file: String,
 }
 
 /// A layer of the map with what drawing it needs.
@@ -128,9 +136,15 @@ pub struct ParcelApp {
     /// The map's transform in the last frame drawn.
     pub last_view: Option<map_view::View>,
     basemap: Arc<Basemap>,
-    basemap_tiles: Option<tiles::OfflineTiles>,
+    basemap_tiles: Option<tiles::TileLayer>,
+    /// Text being typed into the basemap menu's fields, applied by a button.
+    basemap_edits: BasemapEdits,
+    /// Whether the network failure of an online basemap has been reported.
+    network_reported: bool,
     /// Whether the first frame has installed fonts and started the tile workers.
     started: bool,
+    /// Whether the basemap's tile source must be (re)opened before the next frame.
+    basemap_stale: bool,
     loading: Vec<Loading>,
     messages: Vec<String>,
     commands: Vec<Command>,
@@ -198,7 +212,10 @@ impl ParcelApp {
             last_view: None,
             basemap,
             basemap_tiles: None,
+            network_reported: false,
+            basemap_edits: BasemapEdits::default(),
             started: false,
+            basemap_stale: true,
             loading: Vec::new(),
             messages,
             commands: Vec::new(),
@@ -258,12 +275,15 @@ impl ParcelApp {
             Command::SetLang(l) => self.settings.lang = l,
             Command::SetBasemap(b) => {
                 self.settings.basemap = b;
-                if let Some(t) = &mut self.basemap_tiles {
-                    t.set_variant(if b == BasemapChoice::OfflineDark {
-                        BasemapVariant::Dark
-                    } else {
-                        BasemapVariant::Light
-                    });
+                self.basemap_stale = true;
+            }
+            Command::SetTiandituToken(t) => {
+                self.settings.tianditu_token = t;
+                if matches!(
+                    self.settings.basemap,
+                    BasemapChoice::TiandituVector | BasemapChoice::TiandituImagery
+                ) {
+                    self.basemap_stale = true;
                 }
             }
             Command::OpenFiles(paths) => {
@@ -368,16 +388,48 @@ impl ParcelApp {
     fn start(&mut self, ctx: &egui::Context) {
         self.started = true;
         install_fonts(ctx);
-        let variant = match self.settings.basemap {
-            BasemapChoice::OfflineDark => BasemapVariant::Dark,
-            _ => BasemapVariant::Light,
+    }
+
+    /// Opens the tile source of the chosen basemap. A source that cannot open (no
+    /// key, a broken file) leaves the map without a basemap and says why.
+    fn open_basemap(&mut self, ctx: &egui::Context) {
+        self.basemap_stale = false;
+        self.basemap_tiles = None;
+        self.network_reported = false;
+        let env_token = std::env::var("TIANDITU_TOKEN").ok();
+        let token = Some(self.settings.tianditu_token.clone())
+            .filter(|t| !t.trim().is_empty())
+            .or(env_token);
+        let source_ctx = SourceContext {
+            offline: Some(self.basemap.clone()),
+            cache_dir: eframe::storage_dir("parcelview").map(|d| d.join("tiles")),
+            tianditu_token: token,
         };
-        if !self.basemap.is_empty() {
-            self.basemap_tiles = Some(tiles::OfflineTiles::new(
-                ctx.clone(),
-                self.basemap.clone(),
-                variant,
-            ));
+        match open_source(&self.settings.basemap, &source_ctx) {
+            Ok(Some(source)) => {
+                // Network sources wait on servers, so more of them run at once; the
+                // offline renderer is CPU-bound and gets one thread, leaving the other
+                // core to the interface.
+                let workers = if source.is_online() { 4 } else { 1 };
+                self.basemap_tiles = Some(tiles::TileLayer::new(ctx.clone(), source, workers));
+            }
+            Ok(None) => {}
+            Err(e) => self.messages.push(format!("{}: {e}", self.tr("basemap"))),
+        }
+    }
+
+    /// Reports, once, that an online basemap cannot be reached; the map goes on.
+    fn check_network(&mut self) {
+        let Some(t) = &self.basemap_tiles else { return };
+        if t.is_online() && t.failures > 0 && !self.network_reported {
+            self.network_reported = true;
+            let reason = t
+                .last_error
+                .as_ref()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            self.messages
+                .push(format!("{}: {reason}", self.tr("network_failed")));
         }
     }
 
@@ -386,6 +438,13 @@ impl ParcelApp {
         if !self.started {
             self.start(ui.ctx());
         }
+        if self.basemap_stale {
+            self.open_basemap(&ui.ctx().clone());
+        }
+        if let Some(t) = &mut self.basemap_tiles {
+            t.receive();
+        }
+        self.check_network();
         self.poll_loading();
         let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
             i.raw
@@ -395,8 +454,17 @@ impl ParcelApp {
                 .filter(|p| !p.as_os_str().is_empty())
                 .collect()
         });
-        if !dropped.is_empty() {
-            self.push(Command::OpenFiles(dropped));
+        let (tile_files, layers): (Vec<PathBuf>, Vec<PathBuf>) =
+            dropped.into_iter().partition(|p| {
+                p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    e.eq_ignore_ascii_case("pmtiles") || e.eq_ignore_ascii_case("mbtiles")
+                })
+            });
+        if let Some(file) = tile_files.into_iter().next() {
+            self.push(Command::SetBasemap(BasemapChoice::File(file)));
+        }
+        if !layers.is_empty() {
+            self.push(Command::OpenFiles(layers));
         }
         if ui.ctx().input(|i| i.key_pressed(egui::Key::Escape)) {
             self.push(Command::Select(None));

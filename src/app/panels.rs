@@ -32,19 +32,7 @@ impl ParcelApp {
                     }
                 }
             });
-            ui.menu_button(self.tr("basemap"), |ui| {
-                let current = self.settings.basemap;
-                for (choice, key) in [
-                    (BasemapChoice::OfflineLight, "offline_light"),
-                    (BasemapChoice::OfflineDark, "offline_dark"),
-                    (BasemapChoice::None, "no_basemap"),
-                ] {
-                    if ui.radio(current == choice, self.tr(key)).clicked() {
-                        self.push(Command::SetBasemap(choice));
-                        ui.close();
-                    }
-                }
-            });
+            ui.menu_button(self.tr("basemap"), |ui| self.basemap_menu_ui(ui));
             ui.menu_button(self.tr("language"), |ui| {
                 for (lang, name) in [(Lang::Zh, "中文"), (Lang::En, "English")] {
                     if ui.radio(self.settings.lang == lang, name).clicked() {
@@ -57,6 +45,75 @@ impl ParcelApp {
             ui.label(RichText::new(&self.title).strong());
             ui.label(RichText::new(self.tr("illustrative")).weak());
         });
+    }
+
+    /// The basemap chooser: offline light/dark, none, OpenStreetMap, Tianditu with a
+    /// key, a custom XYZ template and a PMTiles/MBTiles file.
+    fn basemap_menu_ui(&mut self, ui: &mut egui::Ui) {
+        let current = self.settings.basemap.clone();
+        for (choice, key) in [
+            (BasemapChoice::OfflineLight, "offline_light"),
+            (BasemapChoice::OfflineDark, "offline_dark"),
+            (BasemapChoice::None, "no_basemap"),
+            (BasemapChoice::OpenStreetMap, "osm"),
+            (BasemapChoice::TiandituVector, "tianditu_vec"),
+            (BasemapChoice::TiandituImagery, "tianditu_img"),
+        ] {
+            if ui.radio(current == choice, self.tr(key)).clicked() {
+                self.push(Command::SetBasemap(choice));
+                ui.close();
+            }
+        }
+        ui.separator();
+        ui.label(self.tr("tianditu_key"));
+        ui.horizontal(|ui| {
+            if self.basemap_edits.token.is_empty() {
+                self.basemap_edits.token = self.settings.tianditu_token.clone();
+            }
+            ui.add(
+                egui::TextEdit::singleline(&mut self.basemap_edits.token)
+                    .password(true)
+                    .desired_width(220.0),
+            );
+            if ui.button(self.tr("apply")).clicked() {
+                self.push(Command::SetTiandituToken(
+                    self.basemap_edits.token.trim().to_string(),
+                ));
+            }
+        });
+        ui.separator();
+        ui.label(self.tr("xyz"));
+        ui.horizontal(|ui| {
+            if self.basemap_edits.xyz.is_empty() {
+                self.basemap_edits.xyz = self.settings.xyz_template.clone();
+            }
+            ui.add(
+                egui::TextEdit::singleline(&mut self.basemap_edits.xyz)
+                    .hint_text("https://…/{z}/{x}/{y}.png")
+                    .desired_width(220.0),
+            );
+            if ui.button(self.tr("apply")).clicked() {
+                let t = self.basemap_edits.xyz.trim().to_string();
+                self.settings.xyz_template = t.clone();
+                self.push(Command::SetBasemap(BasemapChoice::Xyz(t)));
+                ui.close();
+            }
+        });
+        ui.label(self.tr("tile_file"));
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::TextEdit::singleline(&mut self.basemap_edits.file)
+                    .hint_text("/path/to/tiles.pmtiles")
+                    .desired_width(220.0),
+            );
+            if ui.button(self.tr("apply")).clicked() {
+                let path = std::path::PathBuf::from(self.basemap_edits.file.trim());
+                self.push(Command::SetBasemap(BasemapChoice::File(path)));
+                ui.close();
+            }
+        });
+        ui.separator();
+        ui.label(RichText::new(self.tr("online_note")).small().weak());
     }
 
     pub(super) fn status_ui(&mut self, ui: &mut egui::Ui) {

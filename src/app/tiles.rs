@@ -1,115 +1,248 @@
-//! The offline basemap as walkers tiles: tiles are drawn by the core's tiny-skia
-//! renderer on a worker thread and turned into textures when they arrive. While a
-//! tile is being drawn, the nearest drawn ancestor stands in for it, scaled.
+//! Basemap tiles for walkers from any core [`TileSource`]: tiles are produced on
+//! worker threads (drawn by the offline renderer, read from a file or fetched over
+//! the network) and become textures when they arrive. While a tile is on its way,
+//! the nearest ready ancestor stands in for it, scaled, so panning never shows holes
+//! for long and a frame never waits.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use egui::{ColorImage, Context, Rect, TextureHandle, TextureOptions, pos2};
 use walkers::sources::Attribution;
 use walkers::{Tile, TileId, TilePiece, Tiles};
 
-use crate::render::{Basemap, BasemapVariant, TILE_SIZE};
+use crate::render::tiles::{TileError, TileImage, TileSource};
 
-type Request = (TileId, BasemapVariant);
-type Rendered = (TileId, BasemapVariant, Option<ColorImage>);
+type Rendered = (TileId, Result<Option<TileImage>, TileError>);
 
-pub struct OfflineTiles {
-    ctx: Context,
-    variant: BasemapVariant,
-    textures: HashMap<(TileId, BasemapVariant), TextureHandle>,
-    pending: HashSet<(TileId, BasemapVariant)>,
-    requests: Sender<Request>,
-    results: Receiver<Rendered>,
+/// Requests waiting for a worker, newest first: what the view shows now matters more
+/// than where it was a second ago.
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<TileId>,
+    closed: bool,
 }
 
-impl OfflineTiles {
-    /// Starts the worker thread that draws tiles from `basemap`.
-    pub fn new(ctx: Context, basemap: Arc<Basemap>, variant: BasemapVariant) -> OfflineTiles {
-        let (requests, jobs) = channel::<Request>();
+/// How long a failed tile waits before it is asked for again.
+const RETRY_AFTER: Duration = Duration::from_secs(30);
+/// The most requests kept waiting; older ones are dropped (they are asked again if
+/// they come back into view).
+const MAX_QUEUED: usize = 256;
+
+pub struct TileLayer {
+    ctx: Context,
+    source: Arc<dyn TileSource>,
+    attribution: &'static str,
+    textures: HashMap<TileId, (TextureHandle, u64)>,
+    /// Tiles the source has nothing for.
+    empty: HashSet<TileId>,
+    failed: HashMap<TileId, Instant>,
+    pending: HashSet<TileId>,
+    queue: Arc<(Mutex<Queue>, Condvar)>,
+    results: Receiver<Rendered>,
+    frame: u64,
+    /// Tiles that could not be had since the source was opened, and the last reason.
+    pub failures: usize,
+    pub last_error: Option<TileError>,
+    /// Tiles that arrived.
+    pub loaded: usize,
+}
+
+impl TileLayer {
+    /// Starts `workers` threads over `source`. They end when the layer is dropped.
+    pub fn new(ctx: Context, source: Arc<dyn TileSource>, workers: usize) -> TileLayer {
+        let queue: Arc<(Mutex<Queue>, Condvar)> = Arc::default();
         let (done, results) = channel::<Rendered>();
-        let worker_ctx = ctx.clone();
-        // The worker ends when the tiles (and with them the sender) are dropped.
-        let spawned = std::thread::Builder::new()
-            .name("basemap-tiles".into())
-            .spawn(move || {
-                while let Ok((id, variant)) = jobs.recv() {
-                    let image = basemap
-                        .render_tile(id.zoom, id.x, id.y, variant)
-                        .map(|pixmap| {
-                            ColorImage::from_rgba_premultiplied(
-                                [TILE_SIZE as usize; 2],
-                                pixmap.data(),
-                            )
-                        });
-                    if done.send((id, variant, image)).is_err() {
-                        break;
+        for n in 0..workers.max(1) {
+            let (queue, done, source, ctx) =
+                (queue.clone(), done.clone(), source.clone(), ctx.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("basemap-tiles-{n}"))
+                .spawn(move || {
+                    loop {
+                        let id = {
+                            let (lock, ready) = &*queue;
+                            let Ok(mut q) = lock.lock() else { return };
+                            loop {
+                                if q.closed {
+                                    return;
+                                }
+                                if let Some(id) = q.jobs.pop() {
+                                    break id;
+                                }
+                                q = match ready.wait(q) {
+                                    Ok(q) => q,
+                                    Err(_) => return,
+                                };
+                            }
+                        };
+                        let result = source.tile(id.zoom, id.x, id.y);
+                        if done.send((id, result)).is_err() {
+                            return;
+                        }
+                        ctx.request_repaint();
                     }
-                    worker_ctx.request_repaint();
-                }
-            });
-        if let Err(e) = spawned {
-            eprintln!("parcelview: warning: the basemap worker could not start: {e}");
+                });
+            if let Err(e) = spawned {
+                eprintln!("parcelview: warning: a basemap worker could not start: {e}");
+            }
         }
-        OfflineTiles {
+        // walkers wants a 'static text; the attribution lives as long as the source,
+        // and a handful of sources are opened in a session.
+        let attribution: &'static str = Box::leak(source.attribution().into_boxed_str());
+        TileLayer {
             ctx,
-            variant,
+            source,
+            attribution,
             textures: HashMap::new(),
+            empty: HashSet::new(),
+            failed: HashMap::new(),
             pending: HashSet::new(),
-            requests,
+            queue,
             results,
+            frame: 0,
+            failures: 0,
+            last_error: None,
+            loaded: 0,
         }
     }
 
-    pub fn set_variant(&mut self, variant: BasemapVariant) {
-        self.variant = variant;
+    pub fn is_online(&self) -> bool {
+        self.source.is_online()
     }
 
-    /// Tiles still being drawn.
+    /// Tiles asked for and not yet arrived.
     pub fn loading(&self) -> usize {
         self.pending.len()
     }
 
-    fn receive(&mut self) {
-        while let Ok((id, variant, image)) = self.results.try_recv() {
-            self.pending.remove(&(id, variant));
-            if let Some(image) = image {
-                let name = format!("basemap-{variant:?}-{}-{}-{}", id.zoom, id.x, id.y);
-                let texture = self.ctx.load_texture(name, image, TextureOptions::LINEAR);
-                self.textures.insert((id, variant), texture);
+    /// Takes in the tiles the workers finished.
+    pub fn receive(&mut self) {
+        self.frame += 1;
+        while let Ok((id, result)) = self.results.try_recv() {
+            self.pending.remove(&id);
+            match result {
+                Ok(Some(image)) => {
+                    let size = [image.width as usize, image.height as usize];
+                    if image.rgba.len() != size[0] * size[1] * 4 {
+                        continue;
+                    }
+                    let color = ColorImage::from_rgba_unmultiplied(size, &image.rgba);
+                    let name = format!("basemap-{}-{}-{}", id.zoom, id.x, id.y);
+                    let texture = self.ctx.load_texture(name, color, TextureOptions::LINEAR);
+                    self.textures.insert(id, (texture, self.frame));
+                    self.failed.remove(&id);
+                    self.loaded += 1;
+                }
+                Ok(None) => {
+                    self.empty.insert(id);
+                }
+                Err(e) => {
+                    self.failures += 1;
+                    self.last_error = Some(e);
+                    self.failed.insert(id, Instant::now());
+                }
             }
         }
-        // Keep memory bounded: a few hundred tiles cover any screen many times over.
+        // Keep memory bounded: drop the tiles used longest ago.
         if self.textures.len() > 600 {
-            let keep: Vec<(TileId, BasemapVariant)> =
-                self.textures.keys().copied().take(300).collect();
-            self.textures.retain(|k, _| keep.contains(k));
+            let mut by_age: Vec<(u64, TileId)> =
+                self.textures.iter().map(|(id, (_, f))| (*f, *id)).collect();
+            by_age.sort_unstable_by_key(|(f, id)| (*f, id.zoom, id.x, id.y));
+            for (_, id) in by_age.iter().take(self.textures.len() - 400) {
+                self.textures.remove(id);
+            }
         }
+    }
+
+    fn request(&mut self, id: TileId) {
+        if self.pending.contains(&id) || self.empty.contains(&id) {
+            return;
+        }
+        if let Some(t) = self.failed.get(&id)
+            && t.elapsed() < RETRY_AFTER
+        {
+            return;
+        }
+        let (lock, ready) = &*self.queue;
+        let Ok(mut q) = lock.lock() else { return };
+        q.jobs.push(id);
+        self.pending.insert(id);
+        if q.jobs.len() > MAX_QUEUED {
+            let excess = q.jobs.len() - MAX_QUEUED;
+            let dropped: Vec<TileId> = q.jobs.drain(..excess).collect();
+            for d in dropped {
+                self.pending.remove(&d);
+            }
+        }
+        ready.notify_one();
+    }
+
+    fn piece(&mut self, id: TileId) -> Option<TilePiece> {
+        let frame = self.frame;
+        let (texture, used) = self.textures.get_mut(&id)?;
+        *used = frame;
+        Some(TilePiece::new(
+            Tile::Raster(texture.clone()),
+            Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
+        ))
     }
 }
 
-impl Tiles for OfflineTiles {
+impl Drop for TileLayer {
+    fn drop(&mut self) {
+        let (lock, ready) = &*self.queue;
+        if let Ok(mut q) = lock.lock() {
+            q.closed = true;
+            q.jobs.clear();
+        }
+        ready.notify_all();
+    }
+}
+
+impl Tiles for TileLayer {
     fn at(&mut self, id: TileId) -> Option<TilePiece> {
-        self.receive();
-        let key = (id, self.variant);
-        if let Some(t) = self.textures.get(&key) {
-            return Some(TilePiece::new(
-                Tile::Raster(t.clone()),
-                Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
-            ));
+        // Beyond the source's deepest zoom, its deepest tiles are scaled up.
+        let max_zoom = self.source.max_zoom();
+        let wanted = if id.zoom > max_zoom {
+            let up = id.zoom - max_zoom;
+            TileId {
+                x: id.x >> up,
+                y: id.y >> up,
+                zoom: max_zoom,
+            }
+        } else {
+            id
+        };
+        if wanted == id
+            && let Some(p) = self.piece(id)
+        {
+            return Some(p);
         }
-        if !self.pending.contains(&key) && self.requests.send(key).is_ok() {
-            self.pending.insert(key);
+        if wanted == id {
+            self.request(id);
         }
-        // Meanwhile, a scaled piece of the nearest ancestor that is ready.
-        for up in 1..=id.zoom.min(6) {
+        // Meanwhile (or beyond max zoom), a scaled piece of the nearest ready ancestor.
+        for up in 0..=id.zoom.min(8) {
+            if up == 0 && wanted == id {
+                continue;
+            }
             let parent = TileId {
                 x: id.x >> up,
                 y: id.y >> up,
                 zoom: id.zoom - up,
             };
-            if let Some(t) = self.textures.get(&(parent, self.variant)) {
+            if parent.zoom > max_zoom {
+                continue;
+            }
+            if parent == wanted && !self.textures.contains_key(&parent) {
+                self.request(parent);
+            }
+            let frame = self.frame;
+            if let Some((t, used)) = self.textures.get_mut(&parent) {
+                *used = frame;
                 let n = (1u32 << up) as f32;
                 let (fx, fy) = (
                     (id.x - (parent.x << up)) as f32,
@@ -125,7 +258,7 @@ impl Tiles for OfflineTiles {
 
     fn attribution(&self) -> Attribution {
         Attribution {
-            text: "离线底图:项目自有道路、水系与范围数据",
+            text: self.attribution,
             url: "",
             logo_light: None,
             logo_dark: None,
@@ -133,6 +266,6 @@ impl Tiles for OfflineTiles {
     }
 
     fn tile_size(&self) -> u32 {
-        TILE_SIZE
+        256
     }
 }

@@ -3,6 +3,8 @@
 pub mod geojson;
 pub mod parse;
 pub mod scan;
+pub mod tile_files;
+pub mod tiles_http;
 pub mod write;
 
 pub use geojson::{LoadControl, LoadError, LoadOptions, load_bytes, load_path};

@@ -3,6 +3,7 @@
 
 pub mod basemap;
 pub mod mercator;
+pub mod tiles;
 
 pub use basemap::{Basemap, BasemapKind, BasemapVariant, TILE_SIZE};
 pub use mercator::{lon_lat_from_world, world_from_lon_lat};

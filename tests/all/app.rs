@@ -140,3 +140,69 @@ fn switching_the_basemap_to_none() {
     h.run_steps(3);
     assert_eq!(h.state().settings.basemap, BasemapChoice::None);
 }
+
+/// A stalled tile server never holds up a frame: asking for tiles returns at once,
+/// the map shows nothing (or a scaled ancestor) meanwhile, and failures are counted
+/// for the status bar rather than raised.
+#[test]
+fn a_stalled_tile_server_does_not_block_frames() {
+    use parcelview::app::tiles::TileLayer;
+    use parcelview::io::tiles_http::HttpSource;
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    use walkers::{TileId, Tiles};
+
+    // A server that accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut s in listener.incoming().flatten() {
+            let mut b = [0u8; 1024];
+            let _ = s.read(&mut b);
+            held.push(s);
+        }
+    });
+    let template = format!("http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png");
+    let source = HttpSource::with_timeout(
+        "stall",
+        &[template.as_str()],
+        "",
+        19,
+        None,
+        Duration::from_millis(800),
+    )
+    .unwrap();
+    let ctx = egui::Context::default();
+    let mut layer = TileLayer::new(ctx, std::sync::Arc::new(source), 4);
+    let started = Instant::now();
+    for frame in 0..30 {
+        layer.receive();
+        for x in 0..8 {
+            assert!(
+                layer
+                    .at(TileId {
+                        x,
+                        y: frame % 4,
+                        zoom: 5
+                    })
+                    .is_none()
+            );
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(300),
+        "frames waited: {:?}",
+        started.elapsed()
+    );
+    assert!(layer.loading() > 0);
+    // After the timeout the failures arrive and are counted, with the reason.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while layer.failures == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        layer.receive();
+    }
+    assert!(layer.failures > 0);
+    let reason = layer.last_error.as_ref().unwrap().to_string();
+    assert!(reason.contains(&format!("127.0.0.1:{port}")), "{reason}");
+}

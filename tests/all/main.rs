@@ -5,3 +5,4 @@ mod cli;
 mod district;
 mod import;
 mod selection;
+mod tiles;
