@@ -48,6 +48,7 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "opacity" => ("透明度", "Opacity"),
         "features" => ("要素", "features"),
         "selected" => ("已选", "selected"),
+        "far" => ("容积率", "FAR"),
         "nothing_selected" => (
             "点击地图上的要素查看属性",
             "Click a feature on the map to see its attributes",

@@ -41,6 +41,31 @@ impl View {
         }
     }
 
+    /// The view of a map area `clip` centred on `centre` at a walkers zoom level, as
+    /// the map would show it (used by benchmarks and tests without a window).
+    pub fn at(centre: geo::Coord<f64>, zoom: f64, clip: Rect) -> View {
+        let scale = 256.0 * 2f64.powf(zoom);
+        let cw = world_from_lon_lat(centre);
+        let half = [
+            f64::from(clip.width()) / 2.0 / scale,
+            f64::from(clip.height()) / 2.0 / scale,
+        ];
+        View {
+            centre_screen: clip.center(),
+            centre_world: [cw.x, cw.y],
+            scale,
+            world_min: [cw.x - half[0], cw.y - half[1]],
+            world_max: [cw.x + half[0], cw.y + half[1]],
+        }
+    }
+
+    /// The lon/lat box the view shows.
+    fn lon_lat_rect(&self) -> geo::Rect<f64> {
+        let a = lon_lat_from_world(geo::coord! { x: self.world_min[0], y: self.world_max[1] });
+        let b = lon_lat_from_world(geo::coord! { x: self.world_max[0], y: self.world_min[1] });
+        geo::Rect::new(a, b)
+    }
+
     /// Where a lon/lat position is on the screen.
     pub fn pos_on_screen(&self, lon_lat: geo::Coord<f64>) -> Pos2 {
         let w = world_from_lon_lat(lon_lat);
@@ -74,9 +99,14 @@ impl View {
     }
 }
 
+/// A colour made more transparent. `Color32` is premultiplied, so scaling all four
+/// components is exact, and it is cheap enough to call per feature per frame.
 fn with_opacity(c: Color32, opacity: f32) -> Color32 {
-    let [r, g, b, a] = c.to_array();
-    Color32::from_rgba_unmultiplied(r, g, b, (f32::from(a) * opacity) as u8)
+    if opacity >= 1.0 {
+        c
+    } else {
+        c.gamma_multiply(opacity.max(0.0))
+    }
 }
 
 /// What the overlay reports back to the app after drawing.
@@ -111,19 +141,14 @@ impl ParcelApp {
         let selected = self.selected;
         let lang = self.settings.lang;
         let layers = &self.layers;
+        let dots = &mut self.dot_textures;
         let tiles: Option<&mut dyn Tiles> =
             self.basemap_tiles.as_mut().map(|t| t as &mut dyn Tiles);
         let map = Map::new(tiles, &mut self.map_memory, home_centre);
         let result = map.show(ui, |ui, response, projector, _memory| {
             let view = View::new(projector);
             let painter = ui.painter().with_clip_rect(projector.clip_rect());
-            let mut labels: Vec<Rect> = Vec::new();
-            for (li, layer) in layers.iter().enumerate() {
-                if !layer.spec.visible || layer.spec.role.as_deref() == Some("basemap") {
-                    continue;
-                }
-                draw_layer(&painter, &view, layer, li, selected, &mut labels);
-            }
+            paint_overlay(&painter, &view, layers, selected, lang, dots);
             let mut out = Interaction {
                 view: Some(view),
                 ..Default::default()
@@ -159,26 +184,154 @@ impl ParcelApp {
     }
 }
 
+/// Paints every visible layer of the map, bottom to top, with labels that do not
+/// overlap. `dots` keeps one texture a layer for features too small to fill.
+pub fn paint_overlay(
+    painter: &egui::Painter,
+    view: &View,
+    layers: &[MapLayer],
+    selected: Option<(usize, usize)>,
+    lang: super::Lang,
+    dots: &mut Vec<Option<egui::TextureHandle>>,
+) {
+    let mut labels: Vec<Rect> = Vec::new();
+    dots.resize(layers.len(), None);
+    for (li, layer) in layers.iter().enumerate() {
+        if !layer.spec.visible || layer.spec.role.as_deref() == Some("basemap") {
+            continue;
+        }
+        let slot = dots.get_mut(li);
+        draw_layer(painter, view, layer, li, selected, lang, &mut labels, slot);
+    }
+}
+
+/// The features whose boxes meet the view. A view that holds the whole layer takes
+/// every feature in order; a closer view asks the spatial index, so a street-level
+/// frame costs what it shows, not the size of the layer.
+fn visible_features(layer: &MapLayer, d: &DrawLayer, view: &View) -> Vec<usize> {
+    let Ok(data) = &layer.data else {
+        return Vec::new();
+    };
+    let rect = view.lon_lat_rect();
+    // When the view shows a good part of the layer, a straight pass over the
+    // features' boxes is faster than the index, which pays per result.
+    let shown_share = data.bbox().map_or(1.0, |b| {
+        let w = (rect.max().x.min(b.max().x) - rect.min().x.max(b.min().x)).max(0.0);
+        let h = (rect.max().y.min(b.max().y) - rect.min().y.max(b.min().y)).max(0.0);
+        w * h / (b.width() * b.height()).max(f64::MIN_POSITIVE)
+    });
+    if shown_share > 0.05 || data.index.len() != d.features.len() {
+        return (0..d.features.len())
+            .filter(|&i| d.features.get(i).is_some_and(|f| view.visible(&f.bbox)))
+            .collect();
+    }
+    let mut v: Vec<usize> = data.index.in_rect(rect).map(|(i, _)| i).collect();
+    // Drawing order is feature order, as in the file.
+    v.sort_unstable();
+    v
+}
+
+/// Features smaller than this on screen (points) are simplified to their box in a
+/// raster: at a few points a parcel's box and its outline look the same.
+const DOT_BELOW: f32 = 6.0;
+/// Features at least this large (points) get an outline; smaller ones read as
+/// patches of colour, and their outlines would only grey the map.
+const OUTLINE_FROM: f32 = 12.0;
+/// The raster's cell, in points.
+const DOT_CELL: f32 = 1.0;
+
+/// Draws features too small to triangulate usefully as their boxes in a raster the
+/// size of the map, so a whole-district view of a million parcels shows the land-use
+/// pattern at the cost of one texture rather than a million meshes. The cost is
+/// bounded by the map's pixels plus the number of features.
+fn paint_dots(
+    painter: &egui::Painter,
+    view: &View,
+    d: &DrawLayer,
+    tiny: &[usize],
+    opacity: f32,
+    slot: Option<&mut Option<egui::TextureHandle>>,
+) {
+    let clip = painter.clip_rect();
+    let (w, h) = (
+        (clip.width() / DOT_CELL).ceil() as usize,
+        (clip.height() / DOT_CELL).ceil() as usize,
+    );
+    let Some(slot) = slot else { return };
+    if tiny.is_empty() || w == 0 || h == 0 {
+        return;
+    }
+    let mut pixels = vec![Color32::TRANSPARENT; w * h];
+    let cell = |v: f32, n: usize| ((v / DOT_CELL).max(0.0) as usize).min(n);
+    for &i in tiny {
+        let Some(f) = d.features.get(i) else { continue };
+        let (a, b) = (
+            view.screen([f.bbox[0], f.bbox[1]]) - clip.min,
+            view.screen([f.bbox[2], f.bbox[3]]) - clip.min,
+        );
+        // Every feature covers at least one cell, so none vanishes.
+        let (x0, y0) = (cell(a.x.min(b.x), w), cell(a.y.min(b.y), h));
+        let (x1, y1) = (
+            cell(a.x.max(b.x), w).max(x0 + 1).min(w),
+            cell(a.y.max(b.y), h).max(y0 + 1).min(h),
+        );
+        let color = with_opacity(f.color, opacity);
+        for y in y0..y1 {
+            if let Some(run) = pixels.get_mut(y * w + x0..y * w + x1) {
+                run.fill(color);
+            }
+        }
+    }
+    let image = egui::ColorImage::new([w, h], pixels);
+    let texture = match slot {
+        Some(t) => {
+            t.set(image, egui::TextureOptions::NEAREST);
+            t.clone()
+        }
+        None => {
+            let t =
+                painter
+                    .ctx()
+                    .load_texture("overlay-dots", image, egui::TextureOptions::NEAREST);
+            *slot = Some(t.clone());
+            t
+        }
+    };
+    let rect = Rect::from_min_size(clip.min, vec2(w as f32 * DOT_CELL, h as f32 * DOT_CELL));
+    painter.image(
+        texture.id(),
+        rect,
+        Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
+        Color32::WHITE,
+    );
+}
+
+// The frame's inputs are passed as they are rather than bundled, as in egui's own
+// painting helpers.
+#[allow(clippy::too_many_arguments)]
 fn draw_layer(
     painter: &egui::Painter,
     view: &View,
     layer: &MapLayer,
     li: usize,
     selected: Option<(usize, usize)>,
+    lang: super::Lang,
     labels: &mut Vec<Rect>,
+    dots: Option<&mut Option<egui::TextureHandle>>,
 ) {
+    let far_label = super::tr(lang, "far");
     let Some(d) = &layer.draw else { return };
     let opacity = layer.opacity;
-    let visible: Vec<usize> = (0..d.features.len())
-        .filter(|&i| d.features.get(i).is_some_and(|f| view.visible(&f.bbox)))
-        .collect();
+    let visible = visible_features(layer, d, view);
     match d.paint {
         Paint::Fill | Paint::Single { .. } => {
             let mut mesh = egui::Mesh::default();
+            let mut tiny = Vec::new();
             for &i in &visible {
                 let f = &d.features[i];
                 let size = view.size(&f.bbox);
-                if size < 0.6 {
+                if size < DOT_BELOW {
+                    tiny.push(i);
                     continue;
                 }
                 let color = with_opacity(f.color, opacity);
@@ -189,13 +342,14 @@ fn draw_layer(
                 }
             }
             painter.add(Shape::mesh(mesh));
+            paint_dots(painter, view, d, &tiny, opacity, dots);
             let edge = match d.paint {
                 Paint::Single { edge, .. } => edge,
                 _ => Color32::from_rgba_unmultiplied(60, 60, 60, 150),
             };
             for &i in &visible {
                 let f = &d.features[i];
-                if view.size(&f.bbox) >= 4.0 {
+                if view.size(&f.bbox) >= OUTLINE_FROM {
                     outline_feature(
                         painter,
                         view,
@@ -264,10 +418,16 @@ fn draw_layer(
             }
             continue;
         }
+        // Only features large enough for a label format one: formatting every
+        // visible feature's value would cost more than drawing it.
+        let size = view.size(&f.bbox);
+        let outline = matches!(d.paint, Paint::Outline { .. });
+        if !outline && size <= 70.0 {
+            continue;
+        }
         let Some(text) = d.label_field.and_then(|k| data.value(i, k).to_text()) else {
             continue;
         };
-        let size = view.size(&f.bbox);
         if matches!(d.paint, Paint::Outline { .. }) {
             place_label(
                 painter,
@@ -280,7 +440,7 @@ fn draw_layer(
         } else if size > 70.0 {
             let second = d.label_field2.and_then(|k| data.value(i, k).to_text());
             let text = match (second, size > 110.0) {
-                (Some(s), true) => format!("{text}\nFAR {s}"),
+                (Some(s), true) => format!("{text}\n{} {s}", far_label),
                 _ => text,
             };
             place_label(

@@ -2,7 +2,7 @@
 //! state and push [`Command`]s; [`ParcelApp::apply`] changes the state after the
 //! frame is drawn.
 
-mod draw;
+pub mod draw;
 mod i18n;
 pub mod map_view;
 mod panels;
@@ -93,6 +93,22 @@ pub struct MapLayer {
 }
 
 impl MapLayer {
+    /// A map layer over loaded data with a style, prepared for drawing.
+    pub fn from_layer(name: &str, data: Layer, style: StyleSpec) -> MapLayer {
+        MapLayer::new(ProjectLayer {
+            spec: LayerSpec {
+                name: name.to_string(),
+                path: String::new(),
+                visible: true,
+                opacity: None,
+                role: None,
+                style,
+            },
+            path: PathBuf::new(),
+            data: Ok(data),
+        })
+    }
+
     fn new(pl: ProjectLayer) -> MapLayer {
         let draw = pl
             .data
@@ -133,6 +149,8 @@ pub struct ParcelApp {
     pub home: [f64; 4],
     pub fit: Option<FitRequest>,
     pub cursor: Option<geo::Coord<f64>>,
+    /// Per layer, the raster of features too small to fill (see map_view).
+    dot_textures: Vec<Option<egui::TextureHandle>>,
     /// The map's transform in the last frame drawn.
     pub last_view: Option<map_view::View>,
     basemap: Arc<Basemap>,
@@ -210,6 +228,7 @@ impl ParcelApp {
             fit,
             cursor: None,
             last_view: None,
+            dot_textures: Vec::new(),
             basemap,
             basemap_tiles: None,
             network_reported: false,
