@@ -25,20 +25,12 @@ pub struct View {
 impl View {
     fn new(projector: &Projector) -> View {
         let clip = projector.clip_rect();
-        let scale = 256.0 * 2f64.powf(projector.zoom());
         let centre = projector.unproject(clip.center().to_vec2());
-        let cw = world_from_lon_lat(geo::coord! { x: centre.x(), y: centre.y() });
-        let half = [
-            f64::from(clip.width()) / 2.0 / scale,
-            f64::from(clip.height()) / 2.0 / scale,
-        ];
-        View {
-            centre_screen: clip.center(),
-            centre_world: [cw.x, cw.y],
-            scale,
-            world_min: [cw.x - half[0], cw.y - half[1]],
-            world_max: [cw.x + half[0], cw.y + half[1]],
-        }
+        View::at(
+            geo::coord! { x: centre.x(), y: centre.y() },
+            projector.zoom(),
+            clip,
+        )
     }
 
     /// The view of a map area `clip` centred on `centre` at a walkers zoom level, as
