@@ -109,6 +109,25 @@ impl MapLayer {
         })
     }
 
+    /// A layer opened from a file, styled by land use when it has a land-use field.
+    fn from_file(path: &std::path::Path, layer: Layer) -> MapLayer {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let style = StyleSpec {
+            kind: if layer.roles.landuse.is_some() {
+                "landuse".into()
+            } else {
+                "single".into()
+            },
+            ..Default::default()
+        };
+        let mut map_layer = MapLayer::from_layer(&name, layer, style);
+        map_layer.spec.path = path.display().to_string();
+        map_layer
+    }
+
     fn new(pl: ProjectLayer) -> MapLayer {
         let draw = pl
             .data
@@ -130,7 +149,8 @@ struct Loading {
     bytes_read: Arc<AtomicU64>,
     total: u64,
     cancel: Arc<AtomicBool>,
-    handle: std::thread::JoinHandle<Result<Layer, String>>,
+    /// Loads the file and prepares it for drawing, both off the UI thread.
+    handle: std::thread::JoinHandle<Result<MapLayer, String>>,
 }
 
 /// A view request: fit this lon/lat box once the map knows its size.
@@ -330,7 +350,9 @@ impl ParcelApp {
                 progress: Some(&progress),
                 cancel: Some(&c),
             };
-            load_path(&p, &LoadOptions::default(), control).map_err(|e| e.to_string())
+            let layer =
+                load_path(&p, &LoadOptions::default(), control).map_err(|e| e.to_string())?;
+            Ok(MapLayer::from_file(&p, layer))
         });
         self.loading.push(Loading {
             path,
@@ -355,37 +377,18 @@ impl ParcelApp {
                 .map(|s| s.to_string_lossy().to_string())
                 .unwrap_or_default();
             match l.handle.join() {
-                Ok(Ok(layer)) => {
-                    for w in layer.warnings.iter().take(50) {
-                        self.messages.push(format!("{name}: {w}"));
+                Ok(Ok(map_layer)) => {
+                    if let Ok(layer) = &map_layer.data {
+                        for w in layer.warnings.iter().take(50) {
+                            self.messages.push(format!("{name}: {w}"));
+                        }
+                        if let Some(r) = layer.bbox() {
+                            self.fit = Some(FitRequest {
+                                bbox: [r.min().x, r.min().y, r.max().x, r.max().y],
+                            });
+                        }
                     }
-                    let style = StyleSpec {
-                        kind: if layer.roles.landuse.is_some() {
-                            "landuse".into()
-                        } else {
-                            "single".into()
-                        },
-                        ..Default::default()
-                    };
-                    let bbox = layer.bbox();
-                    let pl = ProjectLayer {
-                        spec: LayerSpec {
-                            name,
-                            path: l.path.display().to_string(),
-                            visible: true,
-                            opacity: None,
-                            role: None,
-                            style,
-                        },
-                        path: l.path.clone(),
-                        data: Ok(layer),
-                    };
-                    self.layers.push(MapLayer::new(pl));
-                    if let Some(r) = bbox {
-                        self.fit = Some(FitRequest {
-                            bbox: [r.min().x, r.min().y, r.max().x, r.max().y],
-                        });
-                    }
+                    self.layers.push(map_layer);
                 }
                 Ok(Err(e)) => self.messages.push(e),
                 Err(_) => self.messages.push(format!(

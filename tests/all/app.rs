@@ -206,3 +206,37 @@ fn a_stalled_tile_server_does_not_block_frames() {
     let reason = layer.last_error.as_ref().unwrap().to_string();
     assert!(reason.contains(&format!("127.0.0.1:{port}")), "{reason}");
 }
+
+/// Opening a file loads it in the background and adds it as a layer, with its
+/// warnings listed; a broken file is reported and nothing else changes.
+#[test]
+fn opening_files_adds_layers_in_the_background() {
+    use parcelview::app::Command;
+    let mut h = harness(Settings::default());
+    let before = h.state().layers.len();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    h.state_mut().push(Command::OpenFiles(vec![
+        data.join("small.geojson"),
+        data.join("truncated.geojson"),
+    ]));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while h.state().layers.len() == before && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.run_steps(1);
+    }
+    h.run_steps(3);
+    let app = h.state();
+    assert_eq!(
+        app.layers.len(),
+        before + 1,
+        "the good file is added, the broken one is not"
+    );
+    let added = app.layers.last().unwrap();
+    assert_eq!(added.spec.name, "small");
+    assert!(added.data.as_ref().unwrap().len() > 0);
+    assert!(
+        added.draw.is_some(),
+        "prepared for drawing off the UI thread"
+    );
+    h.get_by_label_contains("small");
+}
