@@ -233,7 +233,11 @@ fn opening_files_adds_layers_in_the_background() {
     );
     let added = app.layers.last().unwrap();
     assert_eq!(added.spec.name, "small");
-    assert!(added.data.as_ref().unwrap().len() > 0);
+    assert_eq!(
+        added.data.as_ref().unwrap().len(),
+        6,
+        "6 features load, 2 are skipped with warnings"
+    );
     assert!(
         added.draw.is_some(),
         "prepared for drawing off the UI thread"
