@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::io::{LoadControl, LoadOptions, load_path};
 use crate::model::Layer;
+use crate::render::{Basemap, BasemapKind};
 
 pub const FORMAT: &str = "parcelview-project";
 pub const VERSION: u32 = 1;
@@ -114,6 +115,37 @@ pub struct ProjectLayer {
     pub data: Result<Layer, String>,
 }
 
+impl ProjectLayer {
+    /// A layer for a GeoJSON file opened directly (not through a project): named
+    /// after the file, styled by land use where it has a land-use field, else in one
+    /// colour.
+    pub fn from_file(path: &Path, data: Result<Layer, String>) -> ProjectLayer {
+        let kind = match &data {
+            Ok(l) if l.roles.landuse.is_some() => "landuse",
+            _ => "single",
+        };
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| path.display().to_string());
+        ProjectLayer {
+            spec: LayerSpec {
+                name,
+                path: path.display().to_string(),
+                visible: true,
+                opacity: None,
+                role: None,
+                style: StyleSpec {
+                    kind: kind.into(),
+                    ..Default::default()
+                },
+            },
+            path: path.to_path_buf(),
+            data,
+        }
+    }
+}
+
 /// An open project.
 pub struct Project {
     pub path: Option<PathBuf>,
@@ -180,29 +212,7 @@ impl Project {
             .map(|p| {
                 let data = load_path(p, &LoadOptions::default(), LoadControl::default())
                     .map_err(|e| e.to_string());
-                let kind = match &data {
-                    Ok(l) if l.roles.landuse.is_some() => "landuse",
-                    _ => "single",
-                };
-                let name = p
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().to_string())
-                    .unwrap_or_else(|| p.display().to_string());
-                ProjectLayer {
-                    spec: LayerSpec {
-                        name,
-                        path: p.display().to_string(),
-                        visible: true,
-                        opacity: None,
-                        role: None,
-                        style: StyleSpec {
-                            kind: kind.into(),
-                            ..Default::default()
-                        },
-                    },
-                    path: p.clone(),
-                    data,
-                }
+                ProjectLayer::from_file(p, data)
             })
             .collect();
         Project {
@@ -218,6 +228,32 @@ impl Project {
             },
             layers,
         }
+    }
+
+    /// The offline basemap drawn from the layers the project names as its sources
+    /// (by file stem: `water`, `roads`, `boundary`).
+    pub fn offline_basemap(&self) -> Basemap {
+        let mut inputs: Vec<(BasemapKind, &Layer)> = Vec::new();
+        for l in &self.layers {
+            let stem = l
+                .path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            if !self.file.basemap.sources.contains(&stem) {
+                continue;
+            }
+            let kind = match stem.as_str() {
+                "water" => BasemapKind::Water,
+                "roads" => BasemapKind::Road,
+                "boundary" => BasemapKind::Outline,
+                _ => continue,
+            };
+            if let Ok(data) = &l.data {
+                inputs.push((kind, data));
+            }
+        }
+        Basemap::from_layers(&inputs)
     }
 
     /// The lon/lat box of every loaded layer.

@@ -638,7 +638,7 @@ fn tooltip(
 fn scale_bar(painter: &egui::Painter, view: &View, clip: Rect) {
     let centre =
         lon_lat_from_world(geo::coord! { x: view.centre_world[0], y: view.centre_world[1] });
-    let m_per_point = 40_075_016.686 * centre.y.to_radians().cos() / view.scale;
+    let m_per_point = crate::render::metres_per_pixel(centre.y, view.scale);
     let target = m_per_point * 120.0;
     let magnitude = 10f64.powf(target.log10().floor());
     let nice = [1.0, 2.0, 5.0, 10.0]

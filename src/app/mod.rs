@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::io::{LoadControl, LoadOptions, load_path};
 use crate::model::Layer;
 use crate::project::{LayerSpec, Project, ProjectLayer, StyleSpec};
+use crate::render::Basemap;
 pub use crate::render::tiles::BasemapChoice;
 use crate::render::tiles::{SourceContext, open_source};
-use crate::render::{Basemap, BasemapKind};
 use draw::DrawLayer;
 pub use i18n::{Lang, tr};
 
@@ -90,6 +90,8 @@ pub struct MapLayer {
     pub data: Result<Layer, String>,
     pub draw: Option<DrawLayer>,
     pub opacity: f32,
+    /// The land-use classes the layer holds, each once (for the legend).
+    pub classes: Vec<crate::landuse::ClassId>,
 }
 
 impl MapLayer {
@@ -109,32 +111,21 @@ impl MapLayer {
         })
     }
 
-    /// A layer opened from a file, styled by land use when it has a land-use field.
-    fn from_file(path: &std::path::Path, layer: Layer) -> MapLayer {
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let style = StyleSpec {
-            kind: if layer.roles.landuse.is_some() {
-                "landuse".into()
-            } else {
-                "single".into()
-            },
-            ..Default::default()
-        };
-        let mut map_layer = MapLayer::from_layer(&name, layer, style);
-        map_layer.spec.path = path.display().to_string();
-        map_layer
-    }
-
     fn new(pl: ProjectLayer) -> MapLayer {
         let draw = pl
             .data
             .as_ref()
             .ok()
             .map(|l| DrawLayer::build(l, &pl.spec.style));
+        let mut classes: Vec<crate::landuse::ClassId> = pl
+            .data
+            .as_ref()
+            .map(|l| l.class.iter().flatten().copied().collect())
+            .unwrap_or_default();
+        classes.sort_unstable();
+        classes.dedup();
         MapLayer {
+            classes,
             opacity: pl.spec.opacity.unwrap_or(1.0),
             spec: pl.spec,
             data: pl.data,
@@ -157,6 +148,15 @@ struct Loading {
 #[derive(Debug, Clone, Copy)]
 pub struct FitRequest {
     pub bbox: [f64; 4],
+}
+
+impl FitRequest {
+    /// A request to fit a lon/lat rectangle.
+    pub fn of_rect(r: geo::Rect<f64>) -> FitRequest {
+        FitRequest {
+            bbox: [r.min().x, r.min().y, r.max().x, r.max().y],
+        }
+    }
 }
 
 pub struct ParcelApp {
@@ -193,28 +193,7 @@ impl ParcelApp {
     /// Builds the state from an opened project. Nothing here needs a window: fonts
     /// and tile workers start on the first frame (see [`ParcelApp::frame_ui`]).
     pub fn new(project: Project, settings: Settings) -> ParcelApp {
-        let sources: Vec<String> = project.file.basemap.sources.clone();
-        let mut basemap_inputs: Vec<(BasemapKind, &Layer)> = Vec::new();
-        for l in &project.layers {
-            let stem = l
-                .path
-                .file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_default();
-            if !sources.contains(&stem) {
-                continue;
-            }
-            let kind = match stem.as_str() {
-                "water" => BasemapKind::Water,
-                "roads" => BasemapKind::Road,
-                "boundary" => BasemapKind::Outline,
-                _ => continue,
-            };
-            if let Ok(data) = &l.data {
-                basemap_inputs.push((kind, data));
-            }
-        }
-        let basemap = Arc::new(Basemap::from_layers(&basemap_inputs));
+        let basemap = Arc::new(project.offline_basemap());
         let home = project
             .bbox()
             .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
@@ -237,6 +216,13 @@ impl ParcelApp {
             }
             None => Some(FitRequest { bbox: home }),
         };
+        // The basemap menu's fields start from the saved settings, once, so a planner
+        // can also clear them.
+        let basemap_edits = BasemapEdits {
+            token: settings.tianditu_token.clone(),
+            xyz: settings.xyz_template.clone(),
+            file: String::new(),
+        };
         ParcelApp {
             title,
             layers,
@@ -252,7 +238,7 @@ impl ParcelApp {
             basemap,
             basemap_tiles: None,
             network_reported: false,
-            basemap_edits: BasemapEdits::default(),
+            basemap_edits,
             started: false,
             basemap_stale: true,
             loading: Vec::new(),
@@ -299,9 +285,7 @@ impl ParcelApp {
                     .and_then(|l| l.data.as_ref().ok())
                     .and_then(|d| d.bbox())
                 {
-                    self.fit = Some(FitRequest {
-                        bbox: [r.min().x, r.min().y, r.max().x, r.max().y],
-                    });
+                    self.fit = Some(FitRequest::of_rect(r));
                 }
             }
             Command::ZoomToView(i) => {
@@ -352,7 +336,7 @@ impl ParcelApp {
             };
             let layer =
                 load_path(&p, &LoadOptions::default(), control).map_err(|e| e.to_string())?;
-            Ok(MapLayer::from_file(&p, layer))
+            Ok(MapLayer::new(ProjectLayer::from_file(&p, Ok(layer))))
         });
         self.loading.push(Loading {
             path,
@@ -383,9 +367,7 @@ impl ParcelApp {
                             self.messages.push(format!("{name}: {w}"));
                         }
                         if let Some(r) = layer.bbox() {
-                            self.fit = Some(FitRequest {
-                                bbox: [r.min().x, r.min().y, r.max().x, r.max().y],
-                            });
+                            self.fit = Some(FitRequest::of_rect(r));
                         }
                     }
                     self.layers.push(map_layer);
@@ -494,9 +476,6 @@ impl ParcelApp {
         if ui.ctx().input(|i| i.key_pressed(egui::Key::Home)) {
             self.push(Command::Home);
         }
-        let title = format!("parcelview — {}", self.title);
-        ui.ctx()
-            .send_viewport_cmd(egui::ViewportCommand::Title(title));
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
@@ -548,7 +527,7 @@ pub fn run(paths: Vec<PathBuf>) -> anyhow::Result<()> {
     };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
-            .with_title("parcelview")
+            .with_title(format!("parcelview — {}", project.file.title))
             .with_inner_size([1440.0, 900.0])
             .with_drag_and_drop(true),
         ..Default::default()

@@ -1,12 +1,11 @@
 //! The panels around the map: menu, layers with legend, identify, status bar.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
 use egui::{Color32, RichText};
 
 use super::{BasemapChoice, Command, Lang, ParcelApp};
-use crate::landuse::LanduseTable;
+use crate::landuse::{ClassId, LanduseTable};
 use crate::stats::{M2_PER_HA, M2_PER_MU};
 
 impl ParcelApp {
@@ -67,9 +66,6 @@ impl ParcelApp {
         ui.separator();
         ui.label(self.tr("tianditu_key"));
         ui.horizontal(|ui| {
-            if self.basemap_edits.token.is_empty() {
-                self.basemap_edits.token = self.settings.tianditu_token.clone();
-            }
             ui.add(
                 egui::TextEdit::singleline(&mut self.basemap_edits.token)
                     .password(true)
@@ -84,9 +80,6 @@ impl ParcelApp {
         ui.separator();
         ui.label(self.tr("xyz"));
         ui.horizontal(|ui| {
-            if self.basemap_edits.xyz.is_empty() {
-                self.basemap_edits.xyz = self.settings.xyz_template.clone();
-            }
             ui.add(
                 egui::TextEdit::singleline(&mut self.basemap_edits.xyz)
                     .hint_text("https://…/{z}/{x}/{y}.png")
@@ -136,7 +129,7 @@ impl ParcelApp {
             if let Some(c) = self.cursor {
                 // Metres per screen point at the cursor's latitude, and the scale on a
                 // 96-dpi screen (0.264 583 mm a pixel).
-                let m_per_px = 40_075_016.686 * c.y.to_radians().cos() / (256.0 * 2f64.powf(zoom));
+                let m_per_px = crate::render::metres_per_pixel(c.y, 256.0 * 2f64.powf(zoom));
                 ui.separator();
                 ui.monospace(format!(
                     "{} 1:{:.0}",
@@ -212,9 +205,11 @@ impl ParcelApp {
                         ui.colored_label(Color32::from_rgb(200, 60, 60), e);
                     }
                     ui.horizontal(|ui| {
-                        ui.label(tr(lang, "opacity"));
+                        // The label names the slider for screen readers too.
+                        let label = ui.label(tr(lang, "opacity"));
                         if ui
                             .add(egui::Slider::new(&mut opacity, 0.0..=1.0).show_value(false))
+                            .labelled_by(label.id)
                             .changed()
                         {
                             self.push(Command::SetOpacity(i, opacity));
@@ -265,39 +260,23 @@ impl ParcelApp {
     /// The land-use classes of the visible land-use layers, with codes and colours.
     fn legend_ui(&self, ui: &mut egui::Ui) {
         let table = LanduseTable::global();
-        let mut classes: BTreeMap<String, (String, [u8; 3])> = BTreeMap::new();
-        for l in self
+        // Each layer knows its classes from load time; the legend only merges them.
+        let mut classes: Vec<ClassId> = self
             .layers
             .iter()
             .filter(|l| l.spec.visible && l.spec.style.kind == "landuse")
-        {
-            let Ok(d) = &l.data else { continue };
-            for c in d.class.iter().flatten() {
-                if let Some(class) = table.class(*c) {
-                    let name = match self.settings.lang {
-                        Lang::Zh => class.name_zh.clone(),
-                        Lang::En => class.name_en.clone(),
-                    };
-                    classes
-                        .entry(class.code.clone())
-                        .or_insert((name, class.rgb));
-                }
-            }
-        }
-        for (code, (name, [r, g, b])) in classes {
+            .flat_map(|l| l.classes.iter().copied())
+            .collect();
+        classes.sort_unstable_by(|a, b| {
+            let code = |c: &ClassId| table.class(*c).map(|k| k.code.as_str());
+            code(a).cmp(&code(b))
+        });
+        classes.dedup();
+        for class in classes.iter().filter_map(|c| table.class(*c)) {
             ui.horizontal(|ui| {
-                let (rect, _) =
-                    ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
-                ui.painter()
-                    .rect_filled(rect, 1.0, Color32::from_rgb(r, g, b));
-                ui.painter().rect_stroke(
-                    rect,
-                    1.0,
-                    egui::Stroke::new(0.5, Color32::DARK_GRAY),
-                    egui::StrokeKind::Inside,
-                );
-                ui.monospace(&code);
-                ui.label(name);
+                swatch_ui(ui, class.rgb);
+                ui.monospace(&class.code);
+                ui.label(class_name(class, self.settings.lang));
             });
         }
     }
@@ -327,17 +306,13 @@ impl ParcelApp {
             .flatten()
             .and_then(|c| table.class(c))
         {
-            let [r, g, b] = class.rgb;
             ui.horizontal(|ui| {
-                let (rect, _) =
-                    ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
-                ui.painter()
-                    .rect_filled(rect, 1.0, Color32::from_rgb(r, g, b));
+                swatch_ui(ui, class.rgb);
                 ui.label(format!(
                     "{}: {} {}",
                     self.tr("class"),
                     class.code,
-                    class.name_zh
+                    class_name(class, self.settings.lang)
                 ));
             });
         }
@@ -370,3 +345,24 @@ impl ParcelApp {
 }
 
 use super::tr;
+
+/// A class's name in the interface language.
+fn class_name(class: &crate::landuse::LanduseClass, lang: Lang) -> &str {
+    match lang {
+        Lang::Zh => &class.name_zh,
+        Lang::En => &class.name_en,
+    }
+}
+
+/// A small colour patch, as legends show classes.
+fn swatch_ui(ui: &mut egui::Ui, [r, g, b]: [u8; 3]) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
+    ui.painter()
+        .rect_filled(rect, 1.0, Color32::from_rgb(r, g, b));
+    ui.painter().rect_stroke(
+        rect,
+        1.0,
+        egui::Stroke::new(0.5, Color32::DARK_GRAY),
+        egui::StrokeKind::Inside,
+    );
+}

@@ -294,33 +294,36 @@ impl HttpSource {
             .map_err(|e| network(e.to_string()))
     }
 
-    /// One layer's tile bytes: fresh cache, else network, else stale cache.
-    fn layer_bytes(
+    /// One layer's tile: fresh cache, else network, else stale cache. Each tile's
+    /// bytes are decoded once; only bytes that decode are cached, so garbage is
+    /// never kept.
+    fn layer_image(
         &self,
         layer: usize,
         t: &UrlTemplate,
         zoom: u8,
         x: u32,
         y: u32,
-    ) -> Result<Vec<u8>, TileError> {
+    ) -> Result<TileImage, TileError> {
+        let url = t.url(zoom, x, y);
+        let what = shown_url(&url);
         let cached = self
             .cache
             .as_ref()
             .and_then(|c| c.get(&self.name, layer, zoom, x, y));
         if let Some((bytes, true)) = &cached {
-            return Ok(bytes.clone());
+            return TileImage::decode(bytes, &what);
         }
-        match self.fetch(&t.url(zoom, x, y)) {
+        match self.fetch(&url) {
             Ok(bytes) => {
-                // Only bytes that decode are cached, so garbage is never kept.
-                TileImage::decode(&bytes, &shown_url(&t.url(zoom, x, y)))?;
+                let image = TileImage::decode(&bytes, &what)?;
                 if let Some(c) = &self.cache {
                     let _ = c.put(&self.name, layer, zoom, x, y, &bytes);
                 }
-                Ok(bytes)
+                Ok(image)
             }
             Err(e) => match cached {
-                Some((bytes, _)) => Ok(bytes),
+                Some((bytes, _)) => TileImage::decode(&bytes, &what),
                 None => Err(e),
             },
         }
@@ -338,8 +341,7 @@ impl TileSource for HttpSource {
         }
         let mut out: Option<TileImage> = None;
         for (layer, t) in self.templates.iter().enumerate() {
-            let bytes = self.layer_bytes(layer, t, zoom, x, y)?;
-            let image = TileImage::decode(&bytes, &shown_url(&t.url(zoom, x, y)))?;
+            let image = self.layer_image(layer, t, zoom, x, y)?;
             match &mut out {
                 None => out = Some(image),
                 Some(base) => base.composite_over(&image),

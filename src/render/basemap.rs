@@ -132,7 +132,7 @@ impl Basemap {
         let margin = 4.0 / scale;
         // Roads narrower than a pixel are drawn as hairlines so the network stays
         // visible when zoomed out.
-        let pixel_m = 40_075_016.0 / scale;
+        let pixel_m = super::mercator::metres_per_pixel(0.0, scale);
         for s in &self.shapes {
             if s.max.x < x0 - margin
                 || s.min.x > x1 + margin

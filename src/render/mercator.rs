@@ -7,6 +7,15 @@ use geo::Coord;
 /// The latitude where Web Mercator's square ends (degrees).
 pub const MAX_LAT: f64 = 85.051_128_779_806_59;
 
+/// The equator's length on the WGS84 sphere of Web Mercator, in metres.
+pub const EQUATOR_M: f64 = 40_075_016.686;
+
+/// Ground metres per pixel (or screen point) at a latitude (degrees), when the world
+/// square is `world_px` pixels wide (256 × 2^zoom for walkers' zoom).
+pub fn metres_per_pixel(lat_deg: f64, world_px: f64) -> f64 {
+    EQUATOR_M * lat_deg.to_radians().cos() / world_px
+}
+
 /// World coordinates of a lon/lat point (degrees); latitudes are clamped.
 pub fn world_from_lon_lat(lon_lat: Coord<f64>) -> Coord<f64> {
     let lat = lon_lat.y.clamp(-MAX_LAT, MAX_LAT).to_radians();

@@ -6,4 +6,4 @@ pub mod mercator;
 pub mod tiles;
 
 pub use basemap::{Basemap, BasemapKind, BasemapVariant, TILE_SIZE};
-pub use mercator::{lon_lat_from_world, world_from_lon_lat};
+pub use mercator::{lon_lat_from_world, metres_per_pixel, world_from_lon_lat};
