@@ -124,7 +124,7 @@ impl ParcelApp {
             let centre =
                 lon_lat_from_world(geo::coord! { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 });
             self.map_memory.center_at(lon_lat(centre.x, centre.y));
-            let _ = self.map_memory.set_zoom(zoom.clamp(2.0, 20.0));
+            let _ = self.map_memory.set_zoom(zoom.clamp(2.0, MAX_ZOOM));
         }
         let home_centre = lon_lat(
             (self.home[0] + self.home[2]) / 2.0,
@@ -136,7 +136,12 @@ impl ParcelApp {
         let dots = &mut self.dot_textures;
         let tiles: Option<&mut dyn Tiles> =
             self.basemap_tiles.as_mut().map(|t| t as &mut dyn Tiles);
-        let map = Map::new(tiles, &mut self.map_memory, home_centre);
+        // The wheel zooms, about a level for every two notches, as in desktop GIS;
+        // dragging pans and a double click zooms in.
+        let map = Map::new(tiles, &mut self.map_memory, home_centre)
+            .zoom_with_ctrl(false)
+            .zoom_speed(1.0)
+            .double_click_to_zoom(true);
         let result = map.show(ui, |ui, response, projector, _memory| {
             let view = View::new(projector);
             let painter = ui.painter().with_clip_rect(projector.clip_rect());
@@ -167,6 +172,10 @@ impl ParcelApp {
             north_arrow(&painter, projector.clip_rect());
             out
         });
+        // Deeper than zoom 21 (about 1:250 on screen) shows nothing a plan holds.
+        if self.map_memory.zoom() > MAX_ZOOM {
+            let _ = self.map_memory.set_zoom(MAX_ZOOM);
+        }
         let out = result.inner;
         self.cursor = out.cursor;
         self.last_view = out.view;
@@ -226,6 +235,9 @@ fn visible_features(layer: &MapLayer, d: &DrawLayer, view: &View) -> Vec<usize> 
 /// Features smaller than this on screen (points) are simplified to their box in a
 /// raster: at a few points a parcel's box and its outline look the same.
 const DOT_BELOW: f32 = 6.0;
+/// The deepest zoom the map goes to.
+const MAX_ZOOM: f64 = 21.0;
+
 /// Features at least this large (points) get an outline; smaller ones read as
 /// patches of colour, and their outlines would only grey the map.
 const OUTLINE_FROM: f32 = 12.0;
