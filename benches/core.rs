@@ -183,6 +183,82 @@ fn bench_size(n: usize, dir: &Path) {
         median(times).as_secs_f64() * 1e3
     );
 
+    // A hand-drawn lasso (concave, 60 vertices) around about 10k parcels.
+    let lasso_r = (10_000.0 / n as f64).min(1.0).sqrt() * bbox.width() * 0.6;
+    let ring: Vec<Coord<f64>> = (0..60)
+        .map(|k| {
+            let a = f64::from(k) * std::f64::consts::TAU / 60.0;
+            let r = lasso_r * if k % 2 == 0 { 1.0 } else { 0.8 };
+            Coord {
+                x: c.x + r * a.cos(),
+                y: c.y + r * a.sin() * 0.86,
+            }
+        })
+        .collect();
+    let lasso = geo::MultiPolygon(vec![geo::Polygon::new(selection::ring(&ring), vec![])]);
+    for mode in [selection::AreaMode::Intersects, selection::AreaMode::Within] {
+        let mut times = Vec::new();
+        let mut count = 0;
+        for _ in 0..21 {
+            let t = Instant::now();
+            count = selection::in_polygon(&layer, &lasso, mode).len();
+            times.push(t.elapsed());
+        }
+        println!(
+            "{n:>8} parcels: lasso polygon selection ({mode:?}) {:>7.3} ms ({count} parcels)",
+            median(times).as_secs_f64() * 1e3
+        );
+    }
+    let disc = geo::MultiPolygon(vec![selection::circle(c, 500.0)]);
+    let mut times = Vec::new();
+    let mut count = 0;
+    for _ in 0..21 {
+        let t = Instant::now();
+        count = selection::in_polygon(&layer, &disc, selection::AreaMode::Intersects).len();
+        times.push(t.elapsed());
+    }
+    println!(
+        "{n:>8} parcels: circle selection r=500 m {:>7.3} ms ({count} parcels)",
+        median(times).as_secs_f64() * 1e3
+    );
+
+    // Attribute expressions over the whole layer.
+    for text in [
+        "\"landuse\" LIKE '10%' AND \"far\" >= 1.5",
+        "\"status\" IN ('储备', '规划') OR \"far\" IS NULL",
+    ] {
+        let bound = parcelview::expr::Expr::parse(text)
+            .and_then(|e| e.bind(&layer))
+            .expect("expression");
+        let mut times = Vec::new();
+        let mut count = 0;
+        for _ in 0..(if n >= 1_000_000 { 7 } else { 21 }) {
+            let t = Instant::now();
+            count = bound.filter(&layer, None).len();
+            times.push(t.elapsed());
+        }
+        println!(
+            "{n:>8} parcels: expression {text} {:>7.3} ms ({count} parcels)",
+            median(times).as_secs_f64() * 1e3
+        );
+    }
+
+    // Building the selection set of a whole layer (select all, invert).
+    let all: Vec<usize> = (0..layer.len()).collect();
+    let mut times = Vec::new();
+    for _ in 0..11 {
+        let t = Instant::now();
+        let mut set = selection::Selection::new(layer.len());
+        set.apply(selection::SelectOp::Replace, &all);
+        set.invert();
+        std::hint::black_box(&set);
+        times.push(t.elapsed());
+    }
+    println!(
+        "{n:>8} parcels: select all + invert {:>7.3} ms",
+        median(times).as_secs_f64() * 1e3
+    );
+
     // Class statistics over up to 100k selected parcels.
     let selected: Vec<usize> = (0..layer.len())
         .step_by((layer.len() / 100_000).max(1))

@@ -134,6 +134,10 @@ pub struct StatsArgs {
     /// Only features intersecting this lon/lat box: W,S,E,N.
     #[arg(long, value_parser = parse_bbox, allow_hyphen_values = true)]
     pub bbox: Option<Rect<f64>>,
+    /// Only features for which this expression is true, e.g.
+    /// `"YDDM" LIKE '1001%' AND "RJL" >= 1.5` (with --bbox: both must hold).
+    #[arg(long = "where", value_name = "EXPR")]
+    pub where_: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: StatsFormat,
 }
@@ -161,6 +165,10 @@ pub struct SelectArgs {
     /// With --within: select only features wholly inside the polygon.
     #[arg(long)]
     pub fully_within: bool,
+    /// An attribute expression, e.g. `"status" IN ('储备', '规划')`; alone it
+    /// selects from the whole layer, with a spatial query both must hold.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub where_: Option<String>,
     #[arg(long, value_enum, default_value = "ids")]
     pub format: SelectFormat,
 }
@@ -358,7 +366,10 @@ fn stats_cmd(a: &StatsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow:
             GroupBy::Class(level)
         }
     };
-    let selected = a.bbox.map(|r| selection::in_rect(&layer, r));
+    let mut selected = a.bbox.map(|r| selection::in_rect(&layer, r));
+    if let Some(text) = &a.where_ {
+        selected = Some(filter_where(&layer, text, selected.as_deref())?);
+    }
     let areas = stats::feature_areas(&layer, method)?;
     let table = stats::group_stats(&layer, selected.as_deref(), by, method, &areas);
     match a.format {
@@ -560,10 +571,10 @@ pub fn write_stats_table(
 fn select_cmd(a: &SelectArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
     let layer = a.layer.load()?;
     print_warnings(&layer, err)?;
-    let hits: Vec<usize> = if let Some(p) = a.point {
-        selection::at_point(&layer, p)
+    let hits: Option<Vec<usize>> = if let Some(p) = a.point {
+        Some(selection::at_point(&layer, p))
     } else if let Some(r) = a.bbox {
-        selection::in_rect(&layer, r)
+        Some(selection::in_rect(&layer, r))
     } else if let Some(path) = &a.within {
         let area_layer = LayerArgs {
             file: path.clone(),
@@ -586,9 +597,22 @@ fn select_cmd(a: &SelectArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         } else {
             AreaMode::Intersects
         };
-        selection::in_polygon(&layer, &geo::MultiPolygon(polys), mode)
+        // Overlapping polygons are joined, so the query is their union.
+        let area = polys
+            .into_iter()
+            .map(|p| geo::MultiPolygon(vec![p]))
+            .reduce(|a, b| geo::BooleanOps::union(&a, &b))
+            .unwrap_or_else(|| geo::MultiPolygon(vec![]));
+        Some(selection::in_polygon(&layer, &area, mode))
     } else {
-        bail!("give one of --point LON,LAT, --bbox W,S,E,N or --within POLYGON.geojson");
+        None
+    };
+    let hits = match (&a.where_, hits) {
+        (Some(text), hits) => filter_where(&layer, text, hits.as_deref())?,
+        (None, Some(hits)) => hits,
+        (None, None) => bail!(
+            "give one of --point LON,LAT, --bbox W,S,E,N, --within POLYGON.geojson or --where EXPR"
+        ),
     };
     let mut ids: Vec<(String, usize)> = hits.iter().map(|&i| (layer.feature_id(i), i)).collect();
     ids.sort();
@@ -609,6 +633,25 @@ fn select_cmd(a: &SelectArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         SelectFormat::Geojson => write_features_geojson(&layer, ids.iter().map(|(_, i)| *i), out)?,
     }
     Ok(())
+}
+
+/// The features (of `candidates`, or all) for which an expression holds; a parse
+/// error shows the expression with a caret under the column at fault.
+fn filter_where(
+    layer: &Layer,
+    text: &str,
+    candidates: Option<&[usize]>,
+) -> anyhow::Result<Vec<usize>> {
+    let bound = crate::expr::Expr::parse(text)
+        .and_then(|e| e.bind(layer))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: bad --where expression at {e}\n{}",
+                layer.source,
+                e.pointer(text)
+            )
+        })?;
+    Ok(bound.filter(layer, candidates))
 }
 
 /// Writes the given features as a FeatureCollection with computed area columns.

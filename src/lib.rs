@@ -12,6 +12,7 @@
 //! | [`area`] | ellipsoidal and plane areas |
 //! | [`landuse`] | land-use classes of the 2023 national standard and GB 50137 |
 //! | [`index`] | R*-tree over feature envelopes |
+//! | [`expr`] | attribute expressions (`"YDDM" LIKE '1001%' AND "RJL" >= 1.5`) |
 //! | [`selection`] | point, rectangle, polygon and distance queries with exact predicates |
 //! | [`stats`] | land-use balance tables and planning indicators |
 //! | [`generate`] | synthetic parcel layers and the bundled airport-city district |
@@ -24,6 +25,7 @@ pub mod app;
 pub mod area;
 pub mod cli;
 pub mod crs;
+pub mod expr;
 pub mod generate;
 pub mod index;
 pub mod io;

@@ -240,3 +240,85 @@ fn generate_parcels_writes_a_loadable_file() {
     let types = v["geometry_types"].as_array().unwrap();
     assert!(types.iter().any(|t| t["type"] == "MultiPolygon"));
 }
+
+#[test]
+fn where_filters_select_and_stats_and_points_at_errors() {
+    let parcels = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/parcels.geojson");
+    let file = parcels.to_str().unwrap();
+    let o = run(&[
+        "select",
+        file,
+        "--where",
+        "\"用地代码\" LIKE '1001%' AND \"容积率\" >= 1.5",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let count = v["count"].as_u64().unwrap();
+    assert!(count > 0, "{v}");
+    // The same count as a filter written by hand over the loaded layer.
+    let layer = parcelview::io::load_path(
+        &parcels,
+        &parcelview::io::LoadOptions::default(),
+        parcelview::io::LoadControl::default(),
+    )
+    .unwrap();
+    let (code, far) = (
+        layer.field_index("用地代码").unwrap(),
+        layer.field_index("容积率").unwrap(),
+    );
+    let want = (0..layer.len())
+        .filter(|&i| {
+            layer
+                .value(i, code)
+                .to_text()
+                .is_some_and(|c| c.starts_with("1001"))
+                && layer.value(i, far).as_f64().is_some_and(|f| f >= 1.5)
+        })
+        .count();
+    assert_eq!(count as usize, want);
+    // With a box, both must hold.
+    let boxed = run(&[
+        "select",
+        file,
+        "--bbox",
+        "120.60,30.60,120.68,30.80",
+        "--where",
+        "状态 = '储备'",
+    ]);
+    assert!(boxed.status.success(), "{}", stderr(&boxed));
+    let boxed_n = stdout(&boxed).lines().count();
+    let all_n = stdout(&run(&["select", file, "--where", "状态 = '储备'"]))
+        .lines()
+        .count();
+    assert!(boxed_n > 0 && boxed_n < all_n, "{boxed_n} {all_n}");
+    // Stats over the filter: the total is the selection's.
+    let o = run(&[
+        "stats",
+        file,
+        "--where",
+        "状态 = '储备'",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["features"].as_u64().unwrap() as usize, all_n);
+    // A bad expression is one error naming the file and the column, with a caret.
+    let o = run(&["select", file, "--where", "状态 = '储备' AND"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("parcels.geojson") && e.contains("column 14"),
+        "{e}"
+    );
+    assert!(e.contains("             ^ expected a value"), "{e}");
+    let o = run(&["stats", file, "--where", "面积 > 1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no field named \"面积\""),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -3,6 +3,7 @@
 mod app;
 mod cli;
 mod district;
+mod expr;
 mod import;
 mod selection;
 mod tiles;

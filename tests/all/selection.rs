@@ -261,3 +261,121 @@ fn indicators_and_gauss_kruger_areas() {
         assert!(rel > 0.0 && rel < 1.2e-4, "feature {i}: {rel}");
     }
 }
+
+/// A star-shaped (concave) polygon around a centre, like a hand-drawn lasso.
+fn star(c: Coord, r: f64, points: usize, s: &mut u64) -> geo::Polygon<f64> {
+    let ring: Vec<Coord> = (0..points)
+        .map(|k| {
+            let a = k as f64 * std::f64::consts::TAU / points as f64;
+            let rr = r * (0.35 + 0.65 * lcg(s));
+            Coord {
+                x: c.x + rr * a.cos(),
+                y: c.y + rr * a.sin() * 0.86,
+            }
+        })
+        .collect();
+    geo::Polygon::new(selection::ring(&ring), vec![])
+}
+
+#[test]
+fn lasso_polygons_with_holes_equal_brute_force_in_both_modes() {
+    use geo::Contains;
+    let layer = generated(4000, 17);
+    let bbox = layer.bbox().unwrap();
+    let mut s = 99u64;
+    let mut nonempty = 0;
+    for round in 0..16 {
+        let c = Coord {
+            x: bbox.min().x + bbox.width() * (0.2 + 0.6 * lcg(&mut s)),
+            y: bbox.min().y + bbox.height() * (0.2 + 0.6 * lcg(&mut s)),
+        };
+        let r = bbox.width() * (0.05 + 0.25 * lcg(&mut s));
+        let outer = star(c, r, 5 + round * 7, &mut s);
+        // Every other lasso has a hole, and every third is two overlapping pieces.
+        let mut polys = vec![if round % 2 == 1 {
+            let hole = star(c, r * 0.3, 9, &mut s);
+            geo::Polygon::new(outer.exterior().clone(), vec![hole.exterior().clone()])
+        } else {
+            outer
+        }];
+        if round % 3 == 0 {
+            polys.push(star(
+                Coord {
+                    x: c.x + r * 0.5,
+                    y: c.y,
+                },
+                r * 0.6,
+                11,
+                &mut s,
+            ));
+        }
+        // Overlapping pieces are joined first: a multipolygon whose parts overlap is
+        // invalid, and geo's predicates do not treat it as their union.
+        let area = polys
+            .into_iter()
+            .map(|p| geo::MultiPolygon(vec![p]))
+            .reduce(|a, b| geo::BooleanOps::union(&a, &b))
+            .unwrap();
+        for mode in [AreaMode::Intersects, AreaMode::Within] {
+            let want: Vec<usize> = (0..layer.len())
+                .filter(|&i| {
+                    let g = layer.geometries[i].as_ref().unwrap();
+                    match mode {
+                        AreaMode::Intersects => area.intersects(g),
+                        AreaMode::Within => area.contains(g),
+                    }
+                })
+                .collect();
+            nonempty += usize::from(!want.is_empty());
+            assert_eq!(
+                selection::in_polygon(&layer, &area, mode),
+                want,
+                "round {round} {mode:?}"
+            );
+        }
+    }
+    assert!(nonempty >= 26, "{nonempty}");
+}
+
+#[test]
+fn circles_and_lines_equal_brute_force() {
+    let layer = generated(3000, 23);
+    let bbox = layer.bbox().unwrap();
+    let mut s = 7u64;
+    for _ in 0..20 {
+        let c = Coord {
+            x: bbox.min().x + bbox.width() * lcg(&mut s),
+            y: bbox.min().y + bbox.height() * lcg(&mut s),
+        };
+        let radius_m = 50.0 + 800.0 * lcg(&mut s);
+        let disc = selection::circle(c, radius_m);
+        // The circle is round on the ground: every vertex is radius_m away.
+        let plane = selection::LocalPlane::new(c);
+        for v in disc.exterior().0.iter() {
+            let p = plane.to_plane(*v);
+            assert!((p.x.hypot(p.y) - radius_m).abs() < 1e-6 * radius_m);
+        }
+        let area = geo::MultiPolygon(vec![disc]);
+        let want: Vec<usize> = (0..layer.len())
+            .filter(|&i| area.intersects(layer.geometries[i].as_ref().unwrap()))
+            .collect();
+        assert_eq!(
+            selection::in_polygon(&layer, &area, AreaMode::Intersects),
+            want
+        );
+
+        let line = geo::LineString(
+            (0..4)
+                .map(|_| Coord {
+                    x: bbox.min().x + bbox.width() * lcg(&mut s),
+                    y: bbox.min().y + bbox.height() * lcg(&mut s),
+                })
+                .collect(),
+        );
+        let want: Vec<usize> = (0..layer.len())
+            .filter(|&i| line.intersects(layer.geometries[i].as_ref().unwrap()))
+            .collect();
+        assert!(!want.is_empty());
+        assert_eq!(selection::along_line(&layer, &line), want);
+    }
+}

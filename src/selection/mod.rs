@@ -1,12 +1,19 @@
-//! Selecting features: by point, rectangle, polygon and distance.
+//! Selecting features: by point, rectangle, polygon, circle, line and distance, and
+//! the per-layer [`Selection`] set that the tools add to, toggle and invert.
 //!
 //! Each query narrows candidates with the layer's R*-tree and then applies the exact
 //! `geo` predicate, so results equal a brute-force scan (a test checks that). Results
 //! are feature indices in ascending order.
 
+mod prepared;
+mod set;
+
 use geo::{Contains, Coord, Geometry, Intersects, LineString, MultiPolygon, Point, Polygon, Rect};
+use rayon::prelude::*;
 
 use crate::model::Layer;
+pub use prepared::{PreparedArea, Verdict};
+pub use set::{SelectOp, Selection};
 
 /// Every feature whose geometry intersects the point (lon/lat degrees); a point on a
 /// shared boundary belongs to both neighbours.
@@ -129,26 +136,194 @@ pub enum AreaMode {
 }
 
 /// Every feature whose geometry intersects (or lies within) the polygon.
+///
+/// Candidates come from the index; a [`PreparedArea`] grid settles those well inside
+/// or outside from their envelopes, and the rest take the exact predicate, in
+/// parallel.
 pub fn in_polygon(layer: &Layer, area: &MultiPolygon<f64>, mode: AreaMode) -> Vec<usize> {
     use geo::BoundingRect;
     let Some(bbox) = area.bounding_rect() else {
         return Vec::new();
     };
-    let mut out: Vec<usize> = layer
-        .index
-        .in_rect(bbox)
-        .filter(|&(i, _)| {
-            let Some(Some(g)) = layer.geometries.get(i) else {
-                return false;
+    let prepared = PreparedArea::new(area);
+    let candidates: Vec<usize> = layer.index.in_rect(bbox).map(|(i, _)| i).collect();
+    let exact = |i: usize| {
+        let Some(Some(g)) = layer.geometries.get(i) else {
+            return false;
+        };
+        match mode {
+            AreaMode::Intersects => area.intersects(g),
+            AreaMode::Within => area.contains(g),
+        }
+    };
+    let test = |i: usize| {
+        let verdict = match (&prepared, layer.envelopes.get(i)) {
+            (Some(p), Some(Some(env))) => p.classify(env),
+            _ => Verdict::Unknown,
+        };
+        match verdict {
+            Verdict::Inside => matches!(layer.geometries.get(i), Some(Some(_))),
+            Verdict::Outside => false,
+            Verdict::Unknown => match (layer.geometries.get(i), layer.envelopes.get(i)) {
+                (Some(Some(g)), Some(Some(env))) => {
+                    near_boundary(area, g, env, mode).unwrap_or_else(|| exact(i))
+                }
+                _ => false,
+            },
+        }
+    };
+    // Small queries are not worth waking the thread pool for.
+    let mut out: Vec<usize> = if candidates.len() < 2_000 {
+        candidates.into_iter().filter(|&i| test(i)).collect()
+    } else {
+        candidates.into_par_iter().filter(|&i| test(i)).collect()
+    };
+    out.sort_unstable();
+    out
+}
+
+/// Where a point lies against a union of polygons: `Some(true)` inside one,
+/// `Some(false)` outside all, `None` too close to an edge to say in floating point.
+fn area_hit(area: &MultiPolygon<f64>, p: Coord<f64>) -> Option<bool> {
+    let mut unsure = false;
+    for poly in &area.0 {
+        match polygon_hit(poly, p) {
+            Some(true) => return Some(true),
+            Some(false) => {}
+            None => unsure = true,
+        }
+    }
+    if unsure { None } else { Some(false) }
+}
+
+/// Quick exact answers for a feature near the area's edge, from its vertices and
+/// edges; `None` where only `geo`'s general predicate can tell.
+///
+/// Intersects: a vertex strictly inside settles it. Within: a vertex strictly
+/// outside rules it out; all vertices strictly inside one polygon, no edge of that
+/// polygon meeting an edge of the feature and no vertex of the polygon inside the
+/// feature settle it the other way (the feature's boundary then never leaves the
+/// polygon's interior, and no hole or outside part can lie within it).
+fn near_boundary(
+    area: &MultiPolygon<f64>,
+    g: &Geometry<f64>,
+    env: &Rect<f64>,
+    mode: AreaMode,
+) -> Option<bool> {
+    use geo::{CoordsIter, LinesIter};
+    match mode {
+        AreaMode::Intersects => {
+            // A vertex inside decides it; with every vertex strictly outside, the two
+            // meet exactly when their edges meet or the area has a vertex inside the
+            // feature (a hole or an island of the area within the parcel).
+            let mut all_outside = true;
+            for v in g.coords_iter() {
+                match area_hit(area, v) {
+                    Some(true) => return Some(true),
+                    Some(false) => {}
+                    None => all_outside = false,
+                }
+            }
+            if !all_outside {
+                return None;
+            }
+            for poly in &area.0 {
+                for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                    for w in ring.0.windows(2) {
+                        if !Rect::new(w[0], w[1]).intersects(env) {
+                            continue;
+                        }
+                        let edge = geo::Line::new(w[0], w[1]);
+                        let meets = match g {
+                            Geometry::Polygon(p) => p.lines_iter().any(|l| l.intersects(&edge)),
+                            Geometry::MultiPolygon(mp) => {
+                                mp.lines_iter().any(|l| l.intersects(&edge))
+                            }
+                            _ => return None,
+                        };
+                        if meets || (env.intersects(&Point(w[0])) && point_hits(g, w[0])) {
+                            return Some(true);
+                        }
+                    }
+                }
+            }
+            Some(false)
+        }
+        AreaMode::Within => {
+            let first = g.coords_iter().next()?;
+            let poly = area.0.iter().find(|p| polygon_hit(p, first) == Some(true));
+            let Some(poly) = poly else {
+                return (area_hit(area, first) == Some(false)).then_some(false);
             };
-            match mode {
-                AreaMode::Intersects => area.intersects(g),
-                AreaMode::Within => area.contains(g),
+            for v in g.coords_iter() {
+                match polygon_hit(poly, v) {
+                    Some(true) => {}
+                    Some(false) => {
+                        return (area_hit(area, v) == Some(false)).then_some(false);
+                    }
+                    None => return None,
+                }
+            }
+            let rings = std::iter::once(poly.exterior()).chain(poly.interiors());
+            for ring in rings {
+                for w in ring.0.windows(2) {
+                    let edge = geo::Line::new(w[0], w[1]);
+                    let edge_box = Rect::new(w[0], w[1]);
+                    if !edge_box.intersects(env) {
+                        continue;
+                    }
+                    let crosses = match g {
+                        Geometry::Polygon(p) => p.lines_iter().any(|l| l.intersects(&edge)),
+                        Geometry::MultiPolygon(mp) => mp.lines_iter().any(|l| l.intersects(&edge)),
+                        _ => return None,
+                    };
+                    if crosses {
+                        return None;
+                    }
+                    if env.intersects(&Point(w[0])) && point_hits(g, w[0]) {
+                        return None;
+                    }
+                }
+            }
+            Some(true)
+        }
+    }
+}
+
+/// A circle as a polygon of 96 sides around a lon/lat centre with a radius in
+/// metres, built on the local plane so it is round on the ground.
+pub fn circle(centre: Coord<f64>, radius_m: f64) -> Polygon<f64> {
+    let plane = LocalPlane::new(centre);
+    let (dx, dy) = plane.degrees_for(radius_m.max(0.0));
+    let ring: Vec<Coord<f64>> = (0..96)
+        .map(|k| {
+            let a = f64::from(k) * std::f64::consts::TAU / 96.0;
+            Coord {
+                x: centre.x + dx * a.cos(),
+                y: centre.y + dy * a.sin(),
             }
         })
-        .map(|(i, _)| i)
         .collect();
+    Polygon::new(self::ring(&ring), vec![])
+}
+
+/// Every feature a polyline (lon/lat) crosses or touches, as when a planner draws a
+/// new road and asks which parcels it takes land from.
+pub fn along_line(layer: &Layer, line: &LineString<f64>) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for w in line.0.windows(2) {
+        let seg = geo::Line::new(w[0], w[1]);
+        let seg_box = Rect::new(w[0], w[1]);
+        out.extend(
+            layer
+                .index
+                .in_rect(seg_box)
+                .filter(|&(i, _)| matches!(layer.geometries.get(i), Some(Some(g)) if g.intersects(&seg)))
+                .map(|(i, _)| i),
+        );
+    }
     out.sort_unstable();
+    out.dedup();
     out
 }
 
