@@ -96,8 +96,17 @@ fn ring_area_fast(ring: &[Coord<f64>]) -> Option<f64> {
 }
 
 /// The unsigned area of one ring by GeographicLib (m²).
+///
+/// GeographicLib reads a clockwise ring as enclosing the rest of the Earth, so the
+/// ring is turned counter-clockwise first (by its signed area in lon/lat, which has
+/// the right sign for any ring smaller than a hemisphere).
 fn ring_area_exact(ring: &LineString<f64>) -> f64 {
-    Polygon::new(ring.clone(), vec![]).geodesic_area_unsigned()
+    use geo::{Area, Winding};
+    let mut ring = ring.clone();
+    if Polygon::new(ring.clone(), vec![]).signed_area() < 0.0 {
+        ring.make_ccw_winding();
+    }
+    Polygon::new(ring, vec![]).geodesic_area_unsigned()
 }
 
 /// The unsigned ellipsoidal area of one ring (m²).
@@ -227,6 +236,22 @@ mod tests {
             }
         }
         assert!(worst < 1e-7, "worst relative error {worst:e}");
+    }
+
+    #[test]
+    fn clockwise_rings_with_long_edges_have_their_own_area() {
+        let ccw = LineString::from(vec![
+            (120.6, 30.6),
+            (120.7, 30.6),
+            (120.7, 30.7),
+            (120.6, 30.7),
+            (120.6, 30.6),
+        ]);
+        let mut cw = ccw.clone();
+        cw.0.reverse();
+        let (a, b) = (ring_area_m2(&ccw), ring_area_m2(&cw));
+        assert!(a > 1.0e8 && a < 1.1e8, "{a}");
+        assert!((a - b).abs() < 1e-6 * a, "{a} vs {b}");
     }
 
     #[test]

@@ -1050,7 +1050,7 @@ mod tests {
     fn precedence_and_errors() {
         assert!(Expr::parse("a = 1 OR b = 2 AND c = 3").is_ok());
         let e = Expr::parse("\"RJL\" >= ").unwrap_err();
-        assert_eq!(e.column, 11);
+        assert_eq!(e.column, 10);
         let e = Expr::parse("a IN (1, 2").unwrap_err();
         assert_eq!(e.column, 11);
         let e = Expr::parse("name = 'abc").unwrap_err();

@@ -11,6 +11,7 @@
 //! | [`crs`] | CRS names, projected-coordinate detection, reprojection, Gauss-Krüger |
 //! | [`area`] | ellipsoidal and plane areas |
 //! | [`landuse`] | land-use classes of the 2023 national standard and GB 50137 |
+//! | [`measure`] | geodesic lengths and areas of drawn lines and polygons |
 //! | [`index`] | R*-tree over feature envelopes |
 //! | [`expr`] | attribute expressions (`"YDDM" LIKE '1001%' AND "RJL" >= 1.5`) |
 //! | [`selection`] | point, rectangle, polygon and distance queries with exact predicates |
@@ -30,6 +31,7 @@ pub mod generate;
 pub mod index;
 pub mod io;
 pub mod landuse;
+pub mod measure;
 pub mod model;
 pub mod project;
 pub mod render;

@@ -301,6 +301,47 @@ pub fn group_stats(
     }
 }
 
+impl StatsTable {
+    /// The table as tab-separated text for pasting into a spreadsheet: a header, one
+    /// line per row, the total, and the area method, in Chinese or English. Numbers
+    /// are the balanced, rounded ones, so the pasted column sums to the total.
+    pub fn to_tsv(&self, chinese: bool) -> String {
+        let (head, total, method) = if chinese {
+            (
+                "代码\t名称\t数量\t面积(公顷)\t面积(亩)\t比例(%)",
+                "合计",
+                self.method.describe_zh(),
+            )
+        } else {
+            (
+                "Code\tName\tCount\tArea (ha)\tArea (mu)\tShare (%)",
+                "Total",
+                self.method.describe_en(),
+            )
+        };
+        let mut out = String::from(head);
+        out.push('\n');
+        for r in &self.groups {
+            let name = if chinese { &r.name } else { &r.name_en };
+            out.push_str(&format!(
+                "{}\t{}\t{}\t{:.2}\t{:.2}\t{:.2}\n",
+                r.key,
+                name.as_deref().unwrap_or(""),
+                r.count,
+                r.area_ha_rounded,
+                r.area_mu_rounded,
+                r.share_pct_rounded
+            ));
+        }
+        let pct = if self.total_area_m2 > 0.0 { 100.0 } else { 0.0 };
+        out.push_str(&format!(
+            "{total}\t\t{}\t{:.2}\t{:.2}\t{pct:.2}\n{method}\n",
+            self.features, self.total_area_ha_rounded, self.total_area_mu_rounded
+        ));
+        out
+    }
+}
+
 fn row(
     key: String,
     name: Option<String>,

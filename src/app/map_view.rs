@@ -52,10 +52,16 @@ impl View {
     }
 
     /// The lon/lat box the view shows.
-    fn lon_lat_rect(&self) -> geo::Rect<f64> {
+    pub fn lon_lat_rect(&self) -> geo::Rect<f64> {
         let a = lon_lat_from_world(geo::coord! { x: self.world_min[0], y: self.world_max[1] });
         let b = lon_lat_from_world(geo::coord! { x: self.world_max[0], y: self.world_min[1] });
         geo::Rect::new(a, b)
+    }
+
+    /// The lon/lat position under a screen position.
+    pub fn lon_lat(&self, p: Pos2) -> geo::Coord<f64> {
+        let w = self.world(p);
+        lon_lat_from_world(geo::coord! { x: w[0], y: w[1] })
     }
 
     /// Where a lon/lat position is on the screen.
@@ -106,7 +112,7 @@ fn with_opacity(c: Color32, opacity: f32) -> Color32 {
 struct Interaction {
     view: Option<View>,
     hovered: Option<(usize, usize)>,
-    clicked: bool,
+    command: Option<Command>,
     cursor: Option<geo::Coord<f64>>,
 }
 
@@ -132,16 +138,25 @@ impl ParcelApp {
         );
         let selected = self.selected;
         let lang = self.settings.lang;
+        let tool = self.tool;
         let layers = &self.layers;
         let dots = &mut self.dot_textures;
+        let sketch = &mut self.sketch;
         let tiles: Option<&mut dyn Tiles> =
             self.basemap_tiles.as_mut().map(|t| t as &mut dyn Tiles);
-        // The wheel zooms, about a level for every two notches, as in desktop GIS;
-        // dragging pans and a double click zooms in.
+        // The wheel zooms, about a level for every two notches, as in desktop GIS.
+        // With the pan tool the primary button drags the map and a double click zooms
+        // in; drawing tools keep the primary button and pan with the others.
+        let pan_buttons = if tool.drags() || tool.clicks_vertices() {
+            egui::DragPanButtons::SECONDARY | egui::DragPanButtons::MIDDLE
+        } else {
+            egui::DragPanButtons::PRIMARY | egui::DragPanButtons::MIDDLE
+        };
         let map = Map::new(tiles, &mut self.map_memory, home_centre)
             .zoom_with_ctrl(false)
             .zoom_speed(1.0)
-            .double_click_to_zoom(true);
+            .drag_pan_buttons(pan_buttons)
+            .double_click_to_zoom(!tool.clicks_vertices());
         let result = map.show(ui, |ui, response, projector, _memory| {
             let view = View::new(projector);
             let painter = ui.painter().with_clip_rect(projector.clip_rect());
@@ -151,8 +166,7 @@ impl ParcelApp {
                 ..Default::default()
             };
             if let Some(p) = response.hover_pos() {
-                let w = view.world(p);
-                let ll = lon_lat_from_world(geo::coord! { x: w[0], y: w[1] });
+                let ll = view.lon_lat(p);
                 out.cursor = Some(ll);
                 out.hovered = pick(layers, &view, p, ll);
                 if let Some((li, fi)) = out.hovered {
@@ -164,10 +178,20 @@ impl ParcelApp {
                         fi,
                         Stroke::new(2.0, Color32::from_rgb(0, 170, 255)),
                     );
-                    tooltip(&painter, p, layers, li, fi, lang);
+                    if tool == super::Tool::Pan {
+                        tooltip(&painter, p, layers, li, fi, lang);
+                    }
                 }
             }
-            out.clicked = response.clicked();
+            if tool == super::Tool::Pan {
+                if response.clicked() {
+                    let op = super::tools::op_from(response.ctx.input(|i| i.modifiers));
+                    out.command = Some(Command::ClickFeature(out.hovered, op));
+                }
+            } else {
+                out.command =
+                    super::tools::tool_input(tool, sketch, response, &view, &painter, lang);
+            }
             scale_bar(&painter, &view, projector.clip_rect());
             north_arrow(&painter, projector.clip_rect());
             out
@@ -179,8 +203,8 @@ impl ParcelApp {
         let out = result.inner;
         self.cursor = out.cursor;
         self.last_view = out.view;
-        if out.clicked {
-            self.push(Command::Select(out.hovered));
+        if let Some(c) = out.command {
+            self.push(c);
         }
     }
 }
@@ -241,6 +265,19 @@ const MAX_ZOOM: f64 = 21.0;
 /// Features at least this large (points) get an outline; smaller ones read as
 /// patches of colour, and their outlines would only grey the map.
 const OUTLINE_FROM: f32 = 12.0;
+/// The outline of selected features.
+const SELECTED_EDGE: Color32 = Color32::from_rgb(230, 120, 0);
+/// At most this many selected features are outlined in a frame, so a selection of a
+/// whole million-parcel layer costs no more to draw than the layer.
+const MAX_SELECTED_OUTLINES: usize = 20_000;
+
+/// A selected feature's fill: its colour pulled 60 % towards a bright yellow, so the
+/// class stays readable under the highlight.
+fn selected_fill(c: Color32) -> Color32 {
+    let mix = |a: u8, b: u8| (f32::from(a) * 0.4 + f32::from(b) * 0.6).round() as u8;
+    Color32::from_rgb(mix(c.r(), 255), mix(c.g(), 236), mix(c.b(), 0))
+}
+
 /// The raster's cell, in points.
 const DOT_CELL: f32 = 1.0;
 
@@ -254,6 +291,7 @@ fn paint_dots(
     d: &DrawLayer,
     tiny: &[usize],
     opacity: f32,
+    selection: &crate::selection::Selection,
     slot: Option<&mut Option<egui::TextureHandle>>,
 ) {
     let clip = painter.clip_rect();
@@ -279,7 +317,11 @@ fn paint_dots(
             cell(a.x.max(b.x), w).max(x0 + 1).min(w),
             cell(a.y.max(b.y), h).max(y0 + 1).min(h),
         );
-        let color = with_opacity(f.color, opacity);
+        let color = if selection.contains(i) {
+            with_opacity(selected_fill(f.color), opacity.max(0.6))
+        } else {
+            with_opacity(f.color, opacity)
+        };
         for y in y0..y1 {
             if let Some(run) = pixels.get_mut(y * w + x0..y * w + x1) {
                 run.fill(color);
@@ -338,7 +380,11 @@ fn draw_layer(
                     tiny.push(i);
                     continue;
                 }
-                let color = with_opacity(f.color, opacity);
+                let color = if layer.selection.contains(i) {
+                    with_opacity(selected_fill(f.color), opacity.max(0.6))
+                } else {
+                    with_opacity(f.color, opacity)
+                };
                 fill_feature(&mut mesh, view, d, f, color);
                 // Large meshes are split so no single shape grows without bound.
                 if mesh.vertices.len() > 60_000 {
@@ -346,7 +392,7 @@ fn draw_layer(
                 }
             }
             painter.add(Shape::mesh(mesh));
-            paint_dots(painter, view, d, &tiny, opacity, dots);
+            paint_dots(painter, view, d, &tiny, opacity, &layer.selection, dots);
             let edge = match d.paint {
                 Paint::Single { edge, .. } => edge,
                 _ => Color32::from_rgba_unmultiplied(60, 60, 60, 150),
@@ -376,6 +422,30 @@ fn draw_layer(
             }
         }
         Paint::Symbols => {}
+    }
+    // Selected features large enough to see get a bold outline; a whole-layer
+    // selection seen from afar shows through its fill colour alone.
+    if !layer.selection.is_empty() {
+        let stroke = Stroke::new(2.0, SELECTED_EDGE);
+        let mut drawn = 0;
+        for &i in &visible {
+            if drawn >= MAX_SELECTED_OUTLINES {
+                break;
+            }
+            if !layer.selection.contains(i) {
+                continue;
+            }
+            let Some(f) = d.features.get(i) else { continue };
+            if d.paint == Paint::Symbols {
+                if let Some(a) = f.anchor {
+                    painter.circle_stroke(view.screen(a), 11.0, stroke);
+                    drawn += 1;
+                }
+            } else if view.size(&f.bbox) >= OUTLINE_FROM {
+                outline_feature(painter, view, d, f, stroke);
+                drawn += 1;
+            }
+        }
     }
     if let Some((sl, sf)) = selected
         && sl == li

@@ -6,7 +6,10 @@ pub mod draw;
 mod i18n;
 pub mod map_view;
 mod panels;
+mod stats_panel;
+mod table;
 pub mod tiles;
+pub mod tools;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,8 +23,11 @@ use crate::project::{LayerSpec, Project, ProjectLayer, StyleSpec};
 use crate::render::Basemap;
 pub use crate::render::tiles::BasemapChoice;
 use crate::render::tiles::{SourceContext, open_source};
+use crate::selection::{AreaMode, SelectOp, Selection};
 use draw::DrawLayer;
 pub use i18n::{Lang, tr};
+pub use stats_panel::{StatsGroup, StatsScope};
+pub use tools::{AreaQuery, Tool};
 
 /// The bundled CJK font (a GB 2312 subset of Noto Sans SC, OFL).
 pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-GB2312.otf");
@@ -68,7 +74,25 @@ pub enum Command {
     ZoomToLayer(usize),
     ZoomToView(usize),
     Home,
+    /// Shows a feature in the identify panel (and outlines it), or nothing.
     Select(Option<(usize, usize)>),
+    /// A click on a feature: identify it and select it with the modifiers' op.
+    ClickFeature(Option<(usize, usize)>, SelectOp),
+    /// Selects in the active layer what a drawn area meets.
+    SelectArea(AreaQuery, SelectOp),
+    /// Selects in the active layer by an attribute expression.
+    SelectWhere(String, SelectOp),
+    /// Selects these features of a layer (rows of the table, search results).
+    SelectFeatures(usize, Vec<usize>, SelectOp),
+    ClearSelection,
+    InvertSelection,
+    SelectAll,
+    ZoomToSelection,
+    ZoomToFeature(usize, usize),
+    SetActive(usize),
+    SetTool(Tool),
+    SetAreaMode(AreaMode),
+    Search(String),
     SetLang(Lang),
     SetBasemap(BasemapChoice),
     SetTiandituToken(String),
@@ -92,6 +116,8 @@ pub struct MapLayer {
     pub opacity: f32,
     /// The land-use classes the layer holds, each once (for the legend).
     pub classes: Vec<crate::landuse::ClassId>,
+    /// The layer's selected features.
+    pub selection: Selection,
 }
 
 impl MapLayer {
@@ -124,8 +150,10 @@ impl MapLayer {
             .unwrap_or_default();
         classes.sort_unstable();
         classes.dedup();
+        let len = pl.data.as_ref().map_or(0, |l| l.len());
         MapLayer {
             classes,
+            selection: Selection::new(len),
             opacity: pl.spec.opacity.unwrap_or(1.0),
             spec: pl.spec,
             data: pl.data,
@@ -142,6 +170,14 @@ struct Loading {
     cancel: Arc<AtomicBool>,
     /// Loads the file and prepares it for drawing, both off the UI thread.
     handle: std::thread::JoinHandle<Result<MapLayer, String>>,
+}
+
+/// Which panel the right side shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RightTab {
+    #[default]
+    Identify,
+    Statistics,
 }
 
 /// A view request: fit this lon/lat box once the map knows its size.
@@ -164,7 +200,26 @@ pub struct ParcelApp {
     pub layers: Vec<MapLayer>,
     pub views: Vec<crate::project::ViewSpec>,
     pub settings: Settings,
+    /// The feature the identify panel shows.
     pub selected: Option<(usize, usize)>,
+    /// The layer the selection tools, the table and the statistics work on.
+    pub active: Option<usize>,
+    pub tool: Tool,
+    pub area_mode: AreaMode,
+    sketch: tools::Sketch,
+    /// Counts selection changes, so cached statistics and table orders know when
+    /// they are stale.
+    pub selection_version: u64,
+    /// The expression box's text and the last error it gave.
+    pub expr_text: String,
+    pub expr_error: Option<String>,
+    pub search_text: String,
+    /// Search hits: (layer, feature, label).
+    pub search_results: Vec<(usize, usize, String)>,
+    pub right_tab: RightTab,
+    pub show_table: bool,
+    pub table: table::TableState,
+    pub stats: stats_panel::StatsState,
     pub map_memory: walkers::MapMemory,
     pub home: [f64; 4],
     pub fit: Option<FitRequest>,
@@ -207,6 +262,7 @@ impl ParcelApp {
         let title = project.file.title.clone();
         let views = project.file.views.clone();
         let layers: Vec<MapLayer> = project.layers.into_iter().map(MapLayer::new).collect();
+        let active = default_active(&layers);
         let mut map_memory = walkers::MapMemory::default();
         let fit = match settings.view {
             Some((lon, lat, zoom)) => {
@@ -229,6 +285,19 @@ impl ParcelApp {
             views,
             settings,
             selected: None,
+            active,
+            tool: Tool::Pan,
+            area_mode: AreaMode::Intersects,
+            sketch: tools::Sketch::default(),
+            selection_version: 0,
+            expr_text: String::new(),
+            expr_error: None,
+            search_text: String::new(),
+            search_results: Vec::new(),
+            right_tab: RightTab::Identify,
+            show_table: false,
+            table: table::TableState::default(),
+            stats: stats_panel::StatsState::default(),
             map_memory,
             home,
             fit,
@@ -268,14 +337,33 @@ impl ParcelApp {
             Command::MoveLayer(i, delta) => {
                 let j = i as i64 + i64::from(delta);
                 if j >= 0 && (j as usize) < self.layers.len() && i < self.layers.len() {
-                    self.layers.swap(i, j as usize);
+                    let j = j as usize;
+                    self.layers.swap(i, j);
                     self.selected = None;
+                    // The active layer keeps being the same layer.
+                    self.active = self.active.map(|a| {
+                        if a == i {
+                            j
+                        } else if a == j {
+                            i
+                        } else {
+                            a
+                        }
+                    });
+                    self.selection_changed();
                 }
             }
             Command::RemoveLayer(i) => {
                 if i < self.layers.len() {
                     self.layers.remove(i);
                     self.selected = None;
+                    self.active = match self.active {
+                        Some(a) if a == i => default_active(&self.layers),
+                        Some(a) if a > i => Some(a - 1),
+                        other => other,
+                    };
+                    self.search_results.clear();
+                    self.selection_changed();
                 }
             }
             Command::ZoomToLayer(i) => {
@@ -295,6 +383,69 @@ impl ParcelApp {
             }
             Command::Home => self.fit = Some(FitRequest { bbox: self.home }),
             Command::Select(s) => self.selected = s,
+            Command::ClickFeature(hit, op) => {
+                self.selected = hit;
+                match hit {
+                    Some((li, fi)) => {
+                        self.active = Some(li);
+                        self.select_in(li, &[fi], op);
+                    }
+                    // A plain click on empty map clears; with modifiers it keeps.
+                    None if op == SelectOp::Replace => self.clear_selection(),
+                    None => {}
+                }
+            }
+            Command::SelectArea(query, op) => {
+                if let Some(li) = self.active {
+                    let hits = self.query_hits(li, &query);
+                    self.select_in(li, &hits, op);
+                }
+            }
+            Command::SelectWhere(text, op) => self.select_where(&text, op),
+            Command::SelectFeatures(li, hits, op) => self.select_in(li, &hits, op),
+            Command::ClearSelection => {
+                self.clear_selection();
+                self.sketch.clear();
+            }
+            Command::InvertSelection => {
+                if let Some(l) = self.active.and_then(|a| self.layers.get_mut(a)) {
+                    l.selection.invert();
+                    self.selection_changed();
+                }
+            }
+            Command::SelectAll => {
+                if let Some(l) = self.active.and_then(|a| self.layers.get_mut(a)) {
+                    l.selection.select_all();
+                    self.selection_changed();
+                }
+            }
+            Command::ZoomToSelection => {
+                if let Some(r) = self.active.and_then(|a| self.selection_bbox(a)) {
+                    self.fit = Some(FitRequest::of_rect(r));
+                }
+            }
+            Command::ZoomToFeature(li, fi) => {
+                let env = self
+                    .layers
+                    .get(li)
+                    .and_then(|l| l.data.as_ref().ok())
+                    .and_then(|d| d.envelopes.get(fi).copied().flatten());
+                if let Some(r) = env {
+                    self.fit = Some(FitRequest::of_rect(padded(r, 1.5, 0.002)));
+                }
+            }
+            Command::SetActive(i) => {
+                if i < self.layers.len() {
+                    self.active = Some(i);
+                    self.selection_changed();
+                }
+            }
+            Command::SetTool(t) => {
+                self.tool = t;
+                self.sketch.clear();
+            }
+            Command::SetAreaMode(m) => self.area_mode = m,
+            Command::Search(text) => self.search(&text),
             Command::SetLang(l) => self.settings.lang = l,
             Command::SetBasemap(b) => {
                 self.settings.basemap = b;
@@ -319,6 +470,128 @@ impl ParcelApp {
                     l.cancel.store(true, Ordering::Relaxed);
                 }
             }
+        }
+    }
+
+    /// Combines hits with a layer's selection.
+    fn select_in(&mut self, li: usize, hits: &[usize], op: SelectOp) {
+        if let Some(l) = self.layers.get_mut(li) {
+            l.selection.apply(op, hits);
+            self.selection_changed();
+        }
+    }
+
+    fn clear_selection(&mut self) {
+        for l in &mut self.layers {
+            l.selection.clear();
+        }
+        self.selected = None;
+        self.selection_changed();
+    }
+
+    fn selection_changed(&mut self) {
+        self.selection_version += 1;
+    }
+
+    /// The features of layer `li` a drawn area meets, by the area mode.
+    fn query_hits(&self, li: usize, query: &AreaQuery) -> Vec<usize> {
+        let Some(Ok(data)) = self.layers.get(li).map(|l| &l.data) else {
+            return Vec::new();
+        };
+        match query {
+            AreaQuery::Rect(r) if self.area_mode == AreaMode::Intersects => {
+                crate::selection::in_rect(data, *r)
+            }
+            AreaQuery::Rect(r) => crate::selection::in_polygon(
+                data,
+                &geo::MultiPolygon(vec![r.to_polygon()]),
+                self.area_mode,
+            ),
+            AreaQuery::Polygon(p) => crate::selection::in_polygon(
+                data,
+                &geo::MultiPolygon(vec![p.clone()]),
+                self.area_mode,
+            ),
+            AreaQuery::Line(l) => crate::selection::along_line(data, l),
+        }
+    }
+
+    fn select_where(&mut self, text: &str, op: SelectOp) {
+        let Some(li) = self.active else {
+            self.expr_error = Some(self.tr("no_active_layer").to_string());
+            return;
+        };
+        let Some(Ok(data)) = self.layers.get(li).map(|l| &l.data) else {
+            return;
+        };
+        match crate::expr::Expr::parse(text).and_then(|e| e.bind(data)) {
+            Ok(bound) => {
+                let hits = bound.filter(data, None);
+                self.expr_error = None;
+                self.select_in(li, &hits, op);
+            }
+            Err(e) => self.expr_error = Some(e.to_string()),
+        }
+    }
+
+    /// The lon/lat box of a layer's selection.
+    pub fn selection_bbox(&self, li: usize) -> Option<geo::Rect<f64>> {
+        let l = self.layers.get(li)?;
+        let data = l.data.as_ref().ok()?;
+        let mut it = l
+            .selection
+            .ids()
+            .iter()
+            .filter_map(|&i| data.envelopes.get(i).copied().flatten());
+        let first = it.next()?;
+        Some(it.fold(first, |a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        }))
+    }
+
+    /// Finds features by id or name (exact matches first, then those containing the
+    /// text, ignoring case), lists up to 50, and jumps to and selects the first.
+    fn search(&mut self, text: &str) {
+        let needle = text.trim().to_lowercase();
+        self.search_results.clear();
+        if needle.is_empty() {
+            return;
+        }
+        let mut exact = Vec::new();
+        let mut partial = Vec::new();
+        for (li, l) in self.layers.iter().enumerate() {
+            let Ok(data) = &l.data else { continue };
+            for fi in 0..data.len() {
+                let id = data.feature_id(fi);
+                let name = data
+                    .roles
+                    .name
+                    .and_then(|k| data.value(fi, k).to_text())
+                    .unwrap_or_default();
+                let (id_l, name_l) = (id.to_lowercase(), name.to_lowercase());
+                let label = if name.is_empty() {
+                    format!("{} · {id}", l.spec.name)
+                } else {
+                    format!("{} · {id} {name}", l.spec.name)
+                };
+                if id_l == needle || name_l == needle {
+                    exact.push((li, fi, label));
+                } else if id_l.contains(&needle) || name_l.contains(&needle) {
+                    partial.push((li, fi, label));
+                }
+            }
+        }
+        exact.extend(partial);
+        exact.truncate(50);
+        self.search_results = exact;
+        if let Some(&(li, fi, _)) = self.search_results.first() {
+            self.selected = Some((li, fi));
+            self.active = Some(li);
+            self.select_in(li, &[fi], SelectOp::Replace);
+            self.apply(Command::ZoomToFeature(li, fi));
         }
     }
 
@@ -371,6 +644,9 @@ impl ParcelApp {
                         }
                     }
                     self.layers.push(map_layer);
+                    if self.active.is_none() {
+                        self.active = default_active(&self.layers);
+                    }
                 }
                 Ok(Err(e)) => self.messages.push(e),
                 Err(_) => self.messages.push(format!(
@@ -472,21 +748,51 @@ impl ParcelApp {
         }
         if ui.ctx().input(|i| i.key_pressed(egui::Key::Escape)) {
             self.push(Command::Select(None));
+            self.push(Command::ClearSelection);
         }
         if ui.ctx().input(|i| i.key_pressed(egui::Key::Home)) {
             self.push(Command::Home);
         }
 
-        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+        egui::Panel::top("menu").show(ui, |ui| {
+            self.menu_ui(ui);
+            ui.separator();
+            self.toolbar_ui(ui);
+        });
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        if self.show_table {
+            egui::Panel::bottom("table")
+                .resizable(true)
+                .default_size(260.0)
+                .show(ui, |ui| self.table_ui(ui));
+        }
         egui::Panel::left("layers")
             .resizable(true)
             .default_size(290.0)
             .show(ui, |ui| self.layers_ui(ui));
         egui::Panel::right("identify")
             .resizable(true)
-            .default_size(300.0)
-            .show(ui, |ui| self.identify_ui(ui));
+            .default_size(340.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    for (tab, key) in [
+                        (RightTab::Identify, "identify"),
+                        (RightTab::Statistics, "statistics"),
+                    ] {
+                        if ui
+                            .selectable_label(self.right_tab == tab, self.tr(key))
+                            .clicked()
+                        {
+                            self.right_tab = tab;
+                        }
+                    }
+                });
+                ui.separator();
+                match self.right_tab {
+                    RightTab::Identify => self.identify_ui(ui),
+                    RightTab::Statistics => self.stats_ui(ui),
+                }
+            });
         egui::CentralPanel::default().show(ui, |ui| self.map_ui(ui));
 
         if !self.loading.is_empty() {
@@ -511,6 +817,37 @@ impl eframe::App for ParcelApp {
         }
         eframe::set_value(storage, "settings", &self.settings);
     }
+}
+
+/// The layer tools act on by default: the first with a land-use field (the parcels),
+/// else the first filled layer, else the first.
+fn default_active(layers: &[MapLayer]) -> Option<usize> {
+    let filled = |l: &MapLayer| {
+        l.draw
+            .as_ref()
+            .is_some_and(|d| matches!(d.paint, draw::Paint::Fill | draw::Paint::Single { .. }))
+    };
+    layers
+        .iter()
+        .position(|l| {
+            l.data.as_ref().is_ok_and(|d| d.roles.landuse.is_some())
+                && l.spec.role.as_deref() != Some("basemap")
+        })
+        .or_else(|| layers.iter().position(filled))
+        .or_else(|| (!layers.is_empty()).then_some(0))
+}
+
+/// A box grown by `factor` around its centre, at least `min_deg` across.
+fn padded(r: geo::Rect<f64>, factor: f64, min_deg: f64) -> geo::Rect<f64> {
+    let c = r.center();
+    let (hw, hh) = (
+        (r.width() * factor).max(min_deg) / 2.0,
+        (r.height() * factor).max(min_deg) / 2.0,
+    );
+    geo::Rect::new(
+        geo::coord! { x: c.x - hw, y: c.y - hh },
+        geo::coord! { x: c.x + hw, y: c.y + hh },
+    )
 }
 
 /// Opens the window on a project, GeoJSON files, or the bundled project.

@@ -6,6 +6,7 @@ use egui::{Color32, RichText};
 
 use super::{BasemapChoice, Command, Lang, ParcelApp};
 use crate::landuse::{ClassId, LanduseTable};
+use crate::selection::{AreaMode, SelectOp};
 use crate::stats::{M2_PER_HA, M2_PER_MU};
 
 impl ParcelApp {
@@ -164,6 +165,89 @@ impl ParcelApp {
         });
     }
 
+    /// The tool bar: selection and measuring tools, the area mode, selection by
+    /// expression, selection actions, search, and the attribute table switch.
+    pub(super) fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            for tool in super::Tool::ALL {
+                if ui
+                    .selectable_label(self.tool == tool, self.tr(tool.key()))
+                    .on_hover_text(self.tr("tools_hint"))
+                    .clicked()
+                {
+                    self.push(Command::SetTool(tool));
+                }
+            }
+            ui.separator();
+            for (mode, key) in [
+                (AreaMode::Intersects, "mode_intersects"),
+                (AreaMode::Within, "mode_within"),
+            ] {
+                if ui.radio(self.area_mode == mode, self.tr(key)).clicked() {
+                    self.push(Command::SetAreaMode(mode));
+                }
+            }
+            ui.separator();
+            if ui.button(self.tr("clear")).clicked() {
+                self.push(Command::ClearSelection);
+            }
+            if ui.button(self.tr("invert")).clicked() {
+                self.push(Command::InvertSelection);
+            }
+            if ui.button(self.tr("select_all")).clicked() {
+                self.push(Command::SelectAll);
+            }
+            if ui.button(self.tr("zoom_selection")).clicked() {
+                self.push(Command::ZoomToSelection);
+            }
+            ui.separator();
+            let label = self.tr("table");
+            ui.toggle_value(&mut self.show_table, label);
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label(self.tr("expression"));
+            let edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.expr_text)
+                        .hint_text("\"用地代码\" LIKE '1001%' AND \"容积率\" >= 1.5")
+                        .desired_width(380.0),
+                )
+                .labelled_by(label.id);
+            let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui.button(self.tr("select_by_expr")).clicked() || entered {
+                let op = super::tools::op_from(ui.input(|i| i.modifiers));
+                self.push(Command::SelectWhere(self.expr_text.clone(), op));
+            }
+            if let Some(e) = &self.expr_error {
+                ui.colored_label(Color32::from_rgb(200, 60, 60), e);
+            }
+            ui.separator();
+            let label = ui.label(self.tr("search_label"));
+            let hint = self.tr("search");
+            let search = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.search_text)
+                        .hint_text(hint)
+                        .desired_width(200.0),
+                )
+                .labelled_by(label.id);
+            if search.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                self.push(Command::Search(self.search_text.clone()));
+            }
+        });
+        if !self.search_results.is_empty() {
+            ui.horizontal_wrapped(|ui| {
+                for (li, fi, label) in self.search_results.clone().into_iter().take(12) {
+                    if ui.small_button(label).clicked() {
+                        self.push(Command::SelectFeatures(li, vec![fi], SelectOp::Replace));
+                        self.push(Command::Select(Some((li, fi))));
+                        self.push(Command::ZoomToFeature(li, fi));
+                    }
+                }
+            });
+        }
+    }
+
     pub(super) fn layers_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading(self.tr("layers"));
         let count = self.layers.len();
@@ -181,17 +265,17 @@ impl ParcelApp {
                     let name = l.spec.name.clone();
                     let info = match &l.data {
                         Ok(d) => {
-                            let sel = match self.selected {
-                                Some((li, _)) if li == i => {
-                                    format!(" · {} 1", tr(lang, "selected"))
-                                }
-                                _ => String::new(),
+                            let sel = if l.selection.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" · {} {}", tr(lang, "selected"), l.selection.len())
                             };
                             format!("{} {}{sel}", d.len(), tr(lang, "features"))
                         }
                         Err(_) => tr(lang, "failed").to_string(),
                     };
                     let error = l.data.as_ref().err().cloned();
+                    let loaded = l.data.is_ok();
                     ui.horizontal(|ui| {
                         if ui
                             .checkbox(&mut visible, RichText::new(&name).strong())
@@ -200,6 +284,16 @@ impl ParcelApp {
                             self.push(Command::SetVisible(i, visible));
                         }
                         ui.label(RichText::new(info).weak());
+                        if loaded {
+                            let active = self.active == Some(i);
+                            if ui
+                                .radio(active, "")
+                                .on_hover_text(tr(lang, "make_active"))
+                                .clicked()
+                            {
+                                self.push(Command::SetActive(i));
+                            }
+                        }
                     });
                     if let Some(e) = error {
                         ui.colored_label(Color32::from_rgb(200, 60, 60), e);
@@ -355,7 +449,7 @@ fn class_name(class: &crate::landuse::LanduseClass, lang: Lang) -> &str {
 }
 
 /// A small colour patch, as legends show classes.
-fn swatch_ui(ui: &mut egui::Ui, [r, g, b]: [u8; 3]) {
+pub(super) fn swatch_ui(ui: &mut egui::Ui, [r, g, b]: [u8; 3]) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
     ui.painter()
         .rect_filled(rect, 1.0, Color32::from_rgb(r, g, b));

@@ -147,9 +147,10 @@ mod tests {
         assert_eq!(s.ids(), &[3, 5, 64, 129]);
         s.apply(SelectOp::Toggle, &[5, 6]);
         assert_eq!(s.ids(), &[3, 6, 64, 129]);
+        // A feature listed twice in one toggle toggles once.
         s.apply(SelectOp::Toggle, &[7, 7]);
-        assert_eq!(s.ids(), &[3, 6, 64, 129]);
-        s.apply(SelectOp::Subtract, &[3, 4]);
+        assert_eq!(s.ids(), &[3, 6, 7, 64, 129]);
+        s.apply(SelectOp::Subtract, &[3, 4, 7]);
         assert_eq!(s.ids(), &[6, 64, 129]);
         s.invert();
         assert_eq!(s.len(), 127);
