@@ -237,12 +237,16 @@ impl ParcelApp {
                         return;
                     };
                     row.set_selected(layer.selection.contains(fi));
+                    // Cells are not selectable text, so a click reaches the row.
                     row.col(|ui| {
-                        ui.label(data.source_index.get(fi).map_or(0, |s| *s + 1).to_string());
+                        let n = data.source_index.get(fi).map_or(0, |s| *s + 1);
+                        ui.add(egui::Label::new(n.to_string()).selectable(false));
                     });
                     for &c in &cols {
                         row.col(|ui| {
-                            ui.label(cell_text(data, fi, c, lang));
+                            ui.add(
+                                egui::Label::new(cell_text(data, fi, c, lang)).selectable(false),
+                            );
                         });
                     }
                     if row.response().clicked() {

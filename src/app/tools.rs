@@ -115,8 +115,11 @@ pub fn tool_input(
     let hover = response.hover_pos().map(|p| view.lon_lat(p));
     let mut out = None;
     if tool.drags() {
+        // A drag is recognised after the pointer has moved a little; it starts where
+        // the button went down.
+        let origin = response.ctx.input(|i| i.pointer.press_origin());
         if response.drag_started_by(egui::PointerButton::Primary)
-            && let Some(p) = response.interact_pointer_pos()
+            && let Some(p) = origin.or(response.interact_pointer_pos())
         {
             sketch.clear();
             sketch.points.push(view.lon_lat(p));

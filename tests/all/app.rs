@@ -244,3 +244,153 @@ fn opening_files_adds_layers_in_the_background() {
     );
     h.get_by_label_contains("small");
 }
+
+fn drag(h: &mut Harness<'static, ParcelApp>, from: Pos2, to: Pos2) {
+    h.event(Event::PointerMoved(from));
+    h.run_steps(1);
+    h.event(Event::PointerButton {
+        pos: from,
+        button: PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(1);
+    for k in 1..=8 {
+        let t = k as f32 / 8.0;
+        h.event(Event::PointerMoved(from + (to - from) * t));
+        h.run_steps(1);
+    }
+    h.event(Event::PointerButton {
+        pos: to,
+        button: PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(2);
+}
+
+fn type_into(h: &mut Harness<'static, ParcelApp>, label: &str, text: &str) {
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, label)
+        .focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, label)
+        .type_text(text);
+    h.run_steps(2);
+}
+
+/// The balance table's total row: count and hectares, as the panel prints them.
+fn stats_totals(h: &mut Harness<'static, ParcelApp>) -> (usize, f64) {
+    let table = h.state_mut().current_stats().expect("statistics");
+    (table.features, table.total_area_ha_rounded)
+}
+
+#[test]
+fn rectangle_selection_fills_the_statistics_panel() {
+    let mut h = harness(Settings::default());
+    let parcels = layer_index(h.state(), "地块");
+    assert_eq!(
+        h.state().active,
+        Some(parcels),
+        "parcels are the active layer"
+    );
+    h.get_by_label("框选").click();
+    h.run_steps(2);
+    assert_eq!(h.state().tool, parcelview::app::Tool::Rect);
+    let view = h.state().last_view.expect("drawn");
+    let (a, b) = (Pos2::new(600.0, 350.0), Pos2::new(800.0, 500.0));
+    drag(&mut h, a, b);
+    // The same rectangle through the core selects the same parcels.
+    let rect = geo::Rect::new(view.lon_lat(a), view.lon_lat(b));
+    let layer = h.state().layers[parcels].data.as_ref().unwrap();
+    let want = selection::in_rect(layer, rect);
+    assert!(want.len() > 5, "{}", want.len());
+    assert_eq!(h.state().layers[parcels].selection.ids(), want.as_slice());
+    let want_ha: f64 = want.iter().map(|&i| layer.area_m2[i]).sum::<f64>() / 1e4;
+    // Open the statistics tab and read the total row.
+    h.get_by_label("统计").click();
+    h.run_steps(3);
+    h.get_by_label("合计");
+    let (count, ha) = stats_totals(&mut h);
+    assert_eq!(count, want.len());
+    assert!((ha - want_ha).abs() < 0.006, "{ha} vs {want_ha}");
+    h.get_by_label(&format!("{ha:.2}"));
+    h.get_by_label(&want.len().to_string());
+    // Shift adds a second rectangle; Escape clears everything.
+    let before = want.len();
+    h.event(Event::Key {
+        key: egui::Key::Escape,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(2);
+    assert!(h.state().layers[parcels].selection.is_empty());
+    assert!(before > 0);
+}
+
+#[test]
+fn expression_selection_fills_the_statistics_panel() {
+    let mut h = harness(Settings::default());
+    let parcels = layer_index(h.state(), "地块");
+    let text = "\"用地代码\" LIKE '1001%' AND \"容积率\" >= 1.5";
+    type_into(&mut h, "表达式", text);
+    assert_eq!(h.state().expr_text, text);
+    h.get_by_label("按表达式选择").click();
+    h.run_steps(3);
+    let layer = h.state().layers[parcels].data.as_ref().unwrap();
+    let want = parcelview::expr::select_where(layer, text).unwrap();
+    assert!(!want.is_empty());
+    assert_eq!(h.state().layers[parcels].selection.ids(), want.as_slice());
+    let want_ha: f64 = want.iter().map(|&i| layer.area_m2[i]).sum::<f64>() / 1e4;
+    // The layers panel shows the selected count.
+    h.get_by_label_contains(&format!("已选 {}", want.len()));
+    h.get_by_label("统计").click();
+    h.run_steps(3);
+    let (count, ha) = stats_totals(&mut h);
+    assert_eq!(count, want.len());
+    assert!((ha - want_ha).abs() < 0.006);
+    assert!(h.query_all_by_label(&format!("{ha:.2}")).count() >= 1);
+    // Every class row of the table is 1001 (industrial) at level 2.
+    let table = h.state_mut().current_stats().unwrap();
+    assert!(
+        table.groups.iter().all(|g| g.key.starts_with("1001")),
+        "{:?}",
+        table.groups
+    );
+    // A broken expression shows its column and selects nothing new.
+    type_into(&mut h, "表达式", " AND");
+    h.get_by_label("按表达式选择").click();
+    h.run_steps(3);
+    let err = h.state().expr_error.clone().expect("an error");
+    assert!(err.contains("column"), "{err}");
+    assert_eq!(h.state().layers[parcels].selection.len(), want.len());
+    // Invert selects the rest of the layer.
+    h.get_by_label("反选").click();
+    h.run_steps(2);
+    let n = h.state().layers[parcels].data.as_ref().unwrap().len();
+    assert_eq!(h.state().layers[parcels].selection.len(), n - want.len());
+}
+
+#[test]
+fn the_attribute_table_sorts_and_selects_rows() {
+    let mut h = harness(Settings::default());
+    let parcels = layer_index(h.state(), "地块");
+    h.get_by_label("属性表").click();
+    h.run_steps(3);
+    assert!(h.state().show_table);
+    // The first row of a table sorted by area descending is the largest parcel.
+    let layer = h.state().layers[parcels].data.as_ref().unwrap();
+    let biggest = (0..layer.len())
+        .max_by(|&a, &b| layer.area_m2[a].total_cmp(&layer.area_m2[b]))
+        .unwrap();
+    let id = layer.feature_id(biggest);
+    h.get_by_label("面积(公顷)").click();
+    h.run_steps(2);
+    h.get_by_label("面积(公顷) ↑").click();
+    h.run_steps(3);
+    let cell = h.get_by_label(&id).rect().center();
+    click_at(&mut h, cell);
+    assert_eq!(h.state().layers[parcels].selection.ids(), &[biggest]);
+    assert_eq!(h.state().selected, Some((parcels, biggest)));
+}
