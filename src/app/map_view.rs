@@ -64,6 +64,11 @@ impl View {
         lon_lat_from_world(geo::coord! { x: w[0], y: w[1] })
     }
 
+    /// The lon/lat position `offset` points from the centre of the map.
+    pub fn lon_lat_from_centre(&self, offset: egui::Vec2) -> geo::Coord<f64> {
+        self.lon_lat(self.centre_screen + offset)
+    }
+
     /// Where a lon/lat position is on the screen.
     pub fn pos_on_screen(&self, lon_lat: geo::Coord<f64>) -> Pos2 {
         let w = world_from_lon_lat(lon_lat);
@@ -132,6 +137,7 @@ impl ParcelApp {
             self.map_memory.center_at(lon_lat(centre.x, centre.y));
             let _ = self.map_memory.set_zoom(zoom.clamp(2.0, MAX_ZOOM));
         }
+        self.keyboard_navigation(ui);
         let home_centre = lon_lat(
             (self.home[0] + self.home[2]) / 2.0,
             (self.home[1] + self.home[3]) / 2.0,
@@ -205,6 +211,47 @@ impl ParcelApp {
         self.last_view = out.view;
         if let Some(c) = out.command {
             self.push(c);
+        }
+    }
+}
+
+impl ParcelApp {
+    /// Arrow keys pan by a quarter of the map, + and − zoom by one level, unless a
+    /// text field has the keyboard.
+    fn keyboard_navigation(&mut self, ui: &egui::Ui) {
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        let Some(view) = self.last_view else { return };
+        let (pan, zoom) = ui.input(|i| {
+            let step = 0.25 * i.viewport_rect().width().min(i.viewport_rect().height());
+            let mut pan = egui::Vec2::ZERO;
+            for (key, d) in [
+                (egui::Key::ArrowLeft, vec2(-step, 0.0)),
+                (egui::Key::ArrowRight, vec2(step, 0.0)),
+                (egui::Key::ArrowUp, vec2(0.0, -step)),
+                (egui::Key::ArrowDown, vec2(0.0, step)),
+            ] {
+                if i.key_pressed(key) {
+                    pan += d;
+                }
+            }
+            let mut zoom = 0.0;
+            if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
+                zoom += 1.0;
+            }
+            if i.key_pressed(egui::Key::Minus) {
+                zoom -= 1.0;
+            }
+            (pan, zoom)
+        });
+        if pan != egui::Vec2::ZERO {
+            let c = view.lon_lat_from_centre(pan);
+            self.map_memory.center_at(lon_lat(c.x, c.y));
+        }
+        if zoom != 0.0 {
+            let z = (self.map_memory.zoom() + zoom).clamp(2.0, MAX_ZOOM);
+            let _ = self.map_memory.set_zoom(z);
         }
     }
 }

@@ -31,8 +31,12 @@ pub struct TableState {
     pub sort: Option<(TableColumn, bool)>,
     /// Rows in display order, and what they were computed from.
     order: Vec<usize>,
-    order_key: Option<(usize, u64, bool, Option<(TableColumn, bool)>, usize)>,
+    order_key: Option<OrderKey>,
 }
+
+/// What a row order was computed from: layer, selection version, selected only,
+/// sort, layer length.
+type OrderKey = (usize, u64, bool, Option<(TableColumn, bool)>, usize);
 
 /// The columns shown: the fields in file order, then the computed ones.
 pub fn columns(layer: &Layer) -> Vec<TableColumn> {

@@ -394,3 +394,29 @@ fn the_attribute_table_sorts_and_selects_rows() {
     assert_eq!(h.state().layers[parcels].selection.ids(), &[biggest]);
     assert_eq!(h.state().selected, Some((parcels, biggest)));
 }
+
+#[test]
+fn arrow_keys_pan_and_plus_minus_zoom() {
+    let mut h = harness(Settings::default());
+    let before = h
+        .state()
+        .last_view
+        .unwrap()
+        .lon_lat_from_centre(egui::Vec2::ZERO);
+    let zoom = h.state().map_memory.zoom();
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(3);
+    let after = h
+        .state()
+        .last_view
+        .unwrap()
+        .lon_lat_from_centre(egui::Vec2::ZERO);
+    assert!(after.x > before.x + 1e-4, "{before:?} → {after:?}");
+    assert!((after.y - before.y).abs() < 1e-6);
+    h.key_press(egui::Key::Plus);
+    h.run_steps(2);
+    assert!((h.state().map_memory.zoom() - (zoom + 1.0)).abs() < 1e-9);
+    h.key_press(egui::Key::Minus);
+    h.run_steps(2);
+    assert!((h.state().map_memory.zoom() - zoom).abs() < 1e-9);
+}
