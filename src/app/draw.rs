@@ -49,6 +49,18 @@ pub struct DrawLayer {
     pub label_field2: Option<usize>,
     /// For symbols: the field with the type.
     pub symbol_field: Option<usize>,
+    /// Feature indices, largest (world box) first: the features big enough to mesh
+    /// at a zoom are a prefix of this list.
+    pub by_size: Vec<u32>,
+    /// The layer's lon/lat box, kept so a frame need not fold a million envelopes.
+    pub bbox: Option<geo::Rect<f64>>,
+}
+
+impl FeatureDraw {
+    /// The larger side of the feature's world box.
+    pub fn world_size(&self) -> f64 {
+        (self.bbox[2] - self.bbox[0]).max(self.bbox[3] - self.bbox[1])
+    }
 }
 
 pub fn parse_hex(text: Option<&str>, fallback: Color32) -> Color32 {
@@ -109,6 +121,8 @@ impl DrawLayer {
             }),
             label_field2: field(style.labels.get(1)),
             symbol_field: field(style.field.as_ref()),
+            by_size: Vec::new(),
+            bbox: layer.bbox(),
         };
         for (i, g) in layer.geometries.iter().enumerate() {
             let color = match (style.kind.as_str(), layer.class.get(i).copied().flatten()) {
@@ -144,6 +158,16 @@ impl DrawLayer {
                 anchor,
             });
         }
+        let mut by_size: Vec<u32> = (0..out.features.len() as u32).collect();
+        let size = |i: &u32| {
+            let w = out
+                .features
+                .get(*i as usize)
+                .map_or(0.0, FeatureDraw::world_size);
+            if w.is_nan() { 0.0 } else { w }
+        };
+        by_size.sort_by(|a, b| size(b).total_cmp(&size(a)).then(a.cmp(b)));
+        out.by_size = by_size;
         out
     }
 

@@ -6,6 +6,7 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, pos2, vec2};
 use walkers::{Map, Projector, Tiles, lon_lat};
 
 use super::draw::{DrawLayer, FeatureDraw, Paint, facility_symbol};
+use super::overlay_tiles::{OverlaySource, OverlayTiles, SMALL_BELOW};
 use super::{Command, MapLayer, ParcelApp};
 use crate::landuse::LanduseTable;
 use crate::render::{lon_lat_from_world, world_from_lon_lat};
@@ -82,6 +83,21 @@ impl View {
         )
     }
 
+    /// The world position under a screen position.
+    pub fn world_at(&self, p: Pos2) -> [f64; 2] {
+        self.world(p)
+    }
+
+    /// The screen position of a world position.
+    pub fn screen_of_world(&self, w: [f64; 2]) -> Pos2 {
+        self.screen(w)
+    }
+
+    /// The walkers zoom level of the view.
+    pub fn zoom(&self) -> f64 {
+        (self.scale / 256.0).log2()
+    }
+
     fn world(&self, p: Pos2) -> [f64; 2] {
         [
             self.centre_world[0] + f64::from(p.x - self.centre_screen.x) / self.scale,
@@ -146,7 +162,6 @@ impl ParcelApp {
         let lang = self.settings.lang;
         let tool = self.tool;
         let layers = &self.layers;
-        let dots = &mut self.dot_textures;
         let sketch = &mut self.sketch;
         let tiles: Option<&mut dyn Tiles> =
             self.basemap_tiles.as_mut().map(|t| t as &mut dyn Tiles);
@@ -166,7 +181,7 @@ impl ParcelApp {
         let result = map.show(ui, |ui, response, projector, _memory| {
             let view = View::new(projector);
             let painter = ui.painter().with_clip_rect(projector.clip_rect());
-            paint_overlay(&painter, &view, layers, selected, lang, dots);
+            paint_overlay(&painter, &view, layers, selected, lang);
             let mut out = Interaction {
                 view: Some(view),
                 ..Default::default()
@@ -257,24 +272,71 @@ impl ParcelApp {
 }
 
 /// Paints every visible layer of the map, bottom to top, with labels that do not
-/// overlap. `dots` keeps one texture a layer for features too small to fill.
+/// overlap. Small features of filled layers come from each layer's overlay tiles
+/// (see [`super::overlay_tiles`]), made on first use with the painter's context.
 pub fn paint_overlay(
     painter: &egui::Painter,
     view: &View,
     layers: &[MapLayer],
     selected: Option<(usize, usize)>,
     lang: super::Lang,
-    dots: &mut Vec<Option<egui::TextureHandle>>,
 ) {
     let mut labels: Vec<Rect> = Vec::new();
-    dots.resize(layers.len(), None);
     for (li, layer) in layers.iter().enumerate() {
         if !layer.spec.visible || layer.spec.role.as_deref() == Some("basemap") {
             continue;
         }
-        let slot = dots.get_mut(li);
-        draw_layer(painter, view, layer, li, selected, lang, &mut labels, slot);
+        draw_layer(painter, view, layer, li, selected, lang, &mut labels);
     }
+}
+
+/// Whether any layer's overlay tiles are still being drawn.
+pub fn overlay_loading(layers: &[MapLayer]) -> usize {
+    layers
+        .iter()
+        .filter_map(|l| l.overlay.try_borrow().ok())
+        .filter_map(|o| o.as_ref().map(|t| t.loading()))
+        .sum()
+}
+
+/// The features big enough to mesh (world size at least `min_world`) whose boxes
+/// meet the view, in drawing order. Far out that is none, whatever the layer's size.
+fn mesh_features(layer: &MapLayer, d: &DrawLayer, view: &View, min_world: f64) -> Vec<usize> {
+    let Ok(data) = &layer.data else {
+        return Vec::new();
+    };
+    let big = |i: usize| {
+        d.features
+            .get(i)
+            .is_some_and(|f| f.world_size() >= min_world && view.visible(&f.bbox))
+    };
+    let rect = view.lon_lat_rect();
+    let shown_share = d.bbox.map_or(1.0, |b| {
+        let w = (rect.max().x.min(b.max().x) - rect.min().x.max(b.min().x)).max(0.0);
+        let h = (rect.max().y.min(b.max().y) - rect.min().y.max(b.min().y)).max(0.0);
+        w * h / (b.width() * b.height()).max(f64::MIN_POSITIVE)
+    });
+    let mut v: Vec<usize> = if shown_share < 0.05 && data.index.len() == d.features.len() {
+        data.index
+            .in_rect(rect)
+            .map(|(i, _)| i)
+            .filter(|&i| big(i))
+            .collect()
+    } else {
+        d.by_size
+            .iter()
+            .map(|&i| i as usize)
+            .take_while(|&i| {
+                d.features
+                    .get(i)
+                    .is_some_and(|f| f.world_size() >= min_world)
+            })
+            .filter(|&i| big(i))
+            .collect()
+    };
+    // Drawing order is feature order, as in the file.
+    v.sort_unstable();
+    v
 }
 
 /// The features whose boxes meet the view. A view that holds the whole layer takes
@@ -287,7 +349,7 @@ fn visible_features(layer: &MapLayer, d: &DrawLayer, view: &View) -> Vec<usize> 
     let rect = view.lon_lat_rect();
     // When the view shows a good part of the layer, a straight pass over the
     // features' boxes is faster than the index, which pays per result.
-    let shown_share = data.bbox().map_or(1.0, |b| {
+    let shown_share = d.bbox.map_or(1.0, |b| {
         let w = (rect.max().x.min(b.max().x) - rect.min().x.max(b.min().x)).max(0.0);
         let h = (rect.max().y.min(b.max().y) - rect.min().y.max(b.min().y)).max(0.0);
         w * h / (b.width() * b.height()).max(f64::MIN_POSITIVE)
@@ -303,9 +365,6 @@ fn visible_features(layer: &MapLayer, d: &DrawLayer, view: &View) -> Vec<usize> 
     v
 }
 
-/// Features smaller than this on screen (points) are simplified to their box in a
-/// raster: at a few points a parcel's box and its outline look the same.
-const DOT_BELOW: f32 = 6.0;
 /// The deepest zoom the map goes to.
 const MAX_ZOOM: f64 = 21.0;
 
@@ -320,83 +379,46 @@ const MAX_SELECTED_OUTLINES: usize = 20_000;
 
 /// A selected feature's fill: its colour pulled 60 % towards a bright yellow, so the
 /// class stays readable under the highlight.
-fn selected_fill(c: Color32) -> Color32 {
+pub fn selected_fill(c: Color32) -> Color32 {
     let mix = |a: u8, b: u8| (f32::from(a) * 0.4 + f32::from(b) * 0.6).round() as u8;
     Color32::from_rgb(mix(c.r(), 255), mix(c.g(), 236), mix(c.b(), 0))
 }
 
-/// The raster's cell, in points.
-const DOT_CELL: f32 = 1.0;
-
-/// Draws features too small to triangulate usefully as their boxes in a raster the
-/// size of the map, so a whole-district view of a million parcels shows the land-use
-/// pattern at the cost of one texture rather than a million meshes. The cost is
-/// bounded by the map's pixels plus the number of features.
-fn paint_dots(
+/// Draws a filled layer's overlay tiles for the view, starting or renewing the tile
+/// set when it is missing or shows an older selection.
+fn paint_tiles(
     painter: &egui::Painter,
     view: &View,
-    d: &DrawLayer,
-    tiny: &[usize],
+    layer: &MapLayer,
+    d: &std::sync::Arc<DrawLayer>,
+    zoom: u8,
     opacity: f32,
-    selection: &crate::selection::Selection,
-    slot: Option<&mut Option<egui::TextureHandle>>,
 ) {
-    let clip = painter.clip_rect();
-    let (w, h) = (
-        (clip.width() / DOT_CELL).ceil() as usize,
-        (clip.height() / DOT_CELL).ceil() as usize,
-    );
-    let Some(slot) = slot else { return };
-    if tiny.is_empty() || w == 0 || h == 0 {
+    let Ok(data) = &layer.data else { return };
+    let Ok(mut slot) = layer.overlay.try_borrow_mut() else {
         return;
-    }
-    let mut pixels = vec![Color32::TRANSPARENT; w * h];
-    let cell = |v: f32, n: usize| ((v / DOT_CELL).max(0.0) as usize).min(n);
-    for &i in tiny {
-        let Some(f) = d.features.get(i) else { continue };
-        let (a, b) = (
-            view.screen([f.bbox[0], f.bbox[1]]) - clip.min,
-            view.screen([f.bbox[2], f.bbox[3]]) - clip.min,
-        );
-        // Every feature covers at least one cell, so none vanishes.
-        let (x0, y0) = (cell(a.x.min(b.x), w), cell(a.y.min(b.y), h));
-        let (x1, y1) = (
-            cell(a.x.max(b.x), w).max(x0 + 1).min(w),
-            cell(a.y.max(b.y), h).max(y0 + 1).min(h),
-        );
-        let color = if selection.contains(i) {
-            with_opacity(selected_fill(f.color), opacity.max(0.6))
-        } else {
-            with_opacity(f.color, opacity)
-        };
-        for y in y0..y1 {
-            if let Some(run) = pixels.get_mut(y * w + x0..y * w + x1) {
-                run.fill(color);
-            }
-        }
-    }
-    let image = egui::ColorImage::new([w, h], pixels);
-    let texture = match slot {
-        Some(t) => {
-            t.set(image, egui::TextureOptions::NEAREST);
-            t.clone()
-        }
-        None => {
-            let t =
-                painter
-                    .ctx()
-                    .load_texture("overlay-dots", image, egui::TextureOptions::NEAREST);
-            *slot = Some(t.clone());
-            t
-        }
     };
-    let rect = Rect::from_min_size(clip.min, vec2(w as f32 * DOT_CELL, h as f32 * DOT_CELL));
-    painter.image(
-        texture.id(),
-        rect,
-        Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
-        Color32::WHITE,
-    );
+    let edge = match d.paint {
+        Paint::Single { edge, .. } => edge,
+        _ => Color32::from_rgba_unmultiplied(60, 60, 60, 150),
+    };
+    let source = || OverlaySource {
+        data: data.clone(),
+        draw: d.clone(),
+        selection: layer.selection.clone(),
+        edge,
+    };
+    match slot.as_mut() {
+        None => *slot = Some(OverlayTiles::new(painter.ctx(), source())),
+        Some(t) if t.generation() != layer.selection.generation() => {
+            t.replace(painter.ctx(), source());
+        }
+        Some(_) => {}
+    }
+    if let Some(t) = slot.as_mut() {
+        t.receive();
+        t.paint(painter, view, zoom, opacity);
+    }
 }
 
 // The frame's inputs are passed as they are rather than bundled, as in egui's own
@@ -410,23 +432,26 @@ fn draw_layer(
     selected: Option<(usize, usize)>,
     lang: super::Lang,
     labels: &mut Vec<Rect>,
-    dots: Option<&mut Option<egui::TextureHandle>>,
 ) {
     let far_label = super::tr(lang, "far");
     let Some(d) = &layer.draw else { return };
     let opacity = layer.opacity;
-    let visible = visible_features(layer, d, view);
+    let filled = matches!(d.paint, Paint::Fill | Paint::Single { .. });
+    let visible = if filled {
+        // Features smaller than SMALL_BELOW points at the tile zoom are in the tiles;
+        // the rest are meshed here, so each is drawn once.
+        let tile_zoom = view.zoom().floor().clamp(0.0, 22.0);
+        let min_world = f64::from(SMALL_BELOW) / (256.0 * 2f64.powf(tile_zoom));
+        paint_tiles(painter, view, layer, d, tile_zoom as u8, opacity);
+        mesh_features(layer, d, view, min_world)
+    } else {
+        visible_features(layer, d, view)
+    };
     match d.paint {
         Paint::Fill | Paint::Single { .. } => {
             let mut mesh = egui::Mesh::default();
-            let mut tiny = Vec::new();
             for &i in &visible {
                 let f = &d.features[i];
-                let size = view.size(&f.bbox);
-                if size < DOT_BELOW {
-                    tiny.push(i);
-                    continue;
-                }
                 let color = if layer.selection.contains(i) {
                     with_opacity(selected_fill(f.color), opacity.max(0.6))
                 } else {
@@ -439,7 +464,6 @@ fn draw_layer(
                 }
             }
             painter.add(Shape::mesh(mesh));
-            paint_dots(painter, view, d, &tiny, opacity, &layer.selection, dots);
             let edge = match d.paint {
                 Paint::Single { edge, .. } => edge,
                 _ => Color32::from_rgba_unmultiplied(60, 60, 60, 150),

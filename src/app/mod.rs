@@ -5,6 +5,7 @@
 pub mod draw;
 mod i18n;
 pub mod map_view;
+pub mod overlay_tiles;
 mod panels;
 mod stats_panel;
 mod table;
@@ -111,13 +112,16 @@ struct BasemapEdits {
 /// A layer of the map with what drawing it needs.
 pub struct MapLayer {
     pub spec: LayerSpec,
-    pub data: Result<Layer, String>,
-    pub draw: Option<DrawLayer>,
+    pub data: Result<Arc<Layer>, String>,
+    pub draw: Option<Arc<DrawLayer>>,
     pub opacity: f32,
     /// The land-use classes the layer holds, each once (for the legend).
     pub classes: Vec<crate::landuse::ClassId>,
-    /// The layer's selected features.
-    pub selection: Selection,
+    /// The layer's selected features (shared with the overlay tiles that show them;
+    /// changed copy-on-write).
+    pub selection: Arc<Selection>,
+    /// Tiles of the layer's small features, made when first drawn.
+    pub overlay: std::cell::RefCell<Option<overlay_tiles::OverlayTiles>>,
 }
 
 impl MapLayer {
@@ -142,7 +146,7 @@ impl MapLayer {
             .data
             .as_ref()
             .ok()
-            .map(|l| DrawLayer::build(l, &pl.spec.style));
+            .map(|l| Arc::new(DrawLayer::build(l, &pl.spec.style)));
         let mut classes: Vec<crate::landuse::ClassId> = pl
             .data
             .as_ref()
@@ -153,10 +157,11 @@ impl MapLayer {
         let len = pl.data.as_ref().map_or(0, |l| l.len());
         MapLayer {
             classes,
-            selection: Selection::new(len),
+            selection: Arc::new(Selection::new(len)),
+            overlay: std::cell::RefCell::new(None),
             opacity: pl.spec.opacity.unwrap_or(1.0),
             spec: pl.spec,
-            data: pl.data,
+            data: pl.data.map(Arc::new),
             draw,
         }
     }
@@ -224,8 +229,6 @@ pub struct ParcelApp {
     pub home: [f64; 4],
     pub fit: Option<FitRequest>,
     pub cursor: Option<geo::Coord<f64>>,
-    /// Per layer, the raster of features too small to fill (see map_view).
-    dot_textures: Vec<Option<egui::TextureHandle>>,
     /// The map's transform in the last frame drawn.
     pub last_view: Option<map_view::View>,
     basemap: Arc<Basemap>,
@@ -303,7 +306,6 @@ impl ParcelApp {
             fit,
             cursor: None,
             last_view: None,
-            dot_textures: Vec::new(),
             basemap,
             basemap_tiles: None,
             network_reported: false,
@@ -409,13 +411,13 @@ impl ParcelApp {
             }
             Command::InvertSelection => {
                 if let Some(l) = self.active.and_then(|a| self.layers.get_mut(a)) {
-                    l.selection.invert();
+                    Arc::make_mut(&mut l.selection).invert();
                     self.selection_changed();
                 }
             }
             Command::SelectAll => {
                 if let Some(l) = self.active.and_then(|a| self.layers.get_mut(a)) {
-                    l.selection.select_all();
+                    Arc::make_mut(&mut l.selection).select_all();
                     self.selection_changed();
                 }
             }
@@ -476,14 +478,16 @@ impl ParcelApp {
     /// Combines hits with a layer's selection.
     fn select_in(&mut self, li: usize, hits: &[usize], op: SelectOp) {
         if let Some(l) = self.layers.get_mut(li) {
-            l.selection.apply(op, hits);
+            Arc::make_mut(&mut l.selection).apply(op, hits);
             self.selection_changed();
         }
     }
 
     fn clear_selection(&mut self) {
         for l in &mut self.layers {
-            l.selection.clear();
+            if !l.selection.is_empty() {
+                Arc::make_mut(&mut l.selection).clear();
+            }
         }
         self.selected = None;
         self.selection_changed();

@@ -180,6 +180,50 @@ impl TileLayer {
         ready.notify_one();
     }
 
+    /// The tile's texture if it has arrived; otherwise asks for it (unless `ask` is
+    /// false) and returns `None`.
+    pub fn texture(&mut self, id: TileId, ask: bool) -> Option<TextureHandle> {
+        let frame = self.frame;
+        if let Some((texture, used)) = self.textures.get_mut(&id) {
+            *used = frame;
+            return Some(texture.clone());
+        }
+        if ask {
+            self.request(id);
+        }
+        None
+    }
+
+    /// The nearest arrived ancestor of a tile (up to 8 levels up) and the part of it
+    /// that covers the tile, in texture coordinates.
+    pub fn ancestor(&mut self, id: TileId) -> Option<(TextureHandle, Rect)> {
+        let frame = self.frame;
+        for up in 1..=id.zoom.min(8) {
+            let parent = TileId {
+                x: id.x >> up,
+                y: id.y >> up,
+                zoom: id.zoom - up,
+            };
+            if let Some((t, used)) = self.textures.get_mut(&parent) {
+                *used = frame;
+                let n = (1u32 << up) as f32;
+                let (fx, fy) = (
+                    (id.x - (parent.x << up)) as f32,
+                    (id.y - (parent.y << up)) as f32,
+                );
+                let uv =
+                    Rect::from_min_max(pos2(fx / n, fy / n), pos2((fx + 1.0) / n, (fy + 1.0) / n));
+                return Some((t.clone(), uv));
+            }
+        }
+        None
+    }
+
+    /// Whether the source has nothing at this tile.
+    pub fn is_empty_tile(&self, id: TileId) -> bool {
+        self.empty.contains(&id)
+    }
+
     fn piece(&mut self, id: TileId) -> Option<TilePiece> {
         let frame = self.frame;
         let (texture, used) = self.textures.get_mut(&id)?;

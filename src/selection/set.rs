@@ -19,6 +19,8 @@ pub struct Selection {
     ids: Vec<usize>,
     bits: Vec<u64>,
     len: usize,
+    /// Counts changes, so drawings of the selection know when they are stale.
+    generation: u64,
 }
 
 impl Selection {
@@ -28,6 +30,7 @@ impl Selection {
             ids: Vec::new(),
             bits: vec![0; len.div_ceil(64)],
             len,
+            generation: 0,
         }
     }
 
@@ -45,6 +48,11 @@ impl Selection {
 
     pub fn len(&self) -> usize {
         self.ids.len()
+    }
+
+    /// How many times the selection has changed.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub fn is_empty(&self) -> bool {
@@ -119,9 +127,11 @@ impl Selection {
     pub fn clear(&mut self) {
         self.bits.iter_mut().for_each(|w| *w = 0);
         self.ids.clear();
+        self.generation += 1;
     }
 
     fn rebuild_ids(&mut self) {
+        self.generation += 1;
         self.ids.clear();
         for (k, &w) in self.bits.iter().enumerate() {
             let mut w = w;

@@ -420,3 +420,70 @@ fn arrow_keys_pan_and_plus_minus_zoom() {
     h.run_steps(2);
     assert!((h.state().map_memory.zoom() - zoom).abs() < 1e-9);
 }
+
+/// Overlay tiles paint a parcel in its class colour where it lies, in the selection
+/// colour once it is selected, and nothing outside the parcels.
+#[test]
+fn overlay_tiles_paint_parcels_in_their_colours() {
+    use parcelview::app::overlay_tiles::OverlaySource;
+    use parcelview::render::world_from_lon_lat;
+    use std::sync::Arc;
+    let app = ParcelApp::new(bundled(), Settings::default());
+    let parcels = layer_index(&app, "地块");
+    let layer = &app.layers[parcels];
+    let data = layer.data.as_ref().unwrap().clone();
+    let draw = layer.draw.as_ref().unwrap().clone();
+    // A mid-sized parcel, whose inside point is a few pixels from its edges at zoom 13.
+    let i = (0..data.len())
+        .find(|&i| data.area_m2[i] > 20_000.0 && data.area_m2[i] < 60_000.0)
+        .unwrap();
+    let inside = data.geometries[i]
+        .as_ref()
+        .unwrap()
+        .interior_point()
+        .unwrap()
+        .0;
+    let zoom = 13u8;
+    let n = f64::from(1u32 << zoom);
+    let w = world_from_lon_lat(inside);
+    let (tx, ty) = ((w.x * n).floor() as u32, (w.y * n).floor() as u32);
+    let (px, py) = (
+        ((w.x * n - f64::from(tx)) * 256.0) as usize,
+        ((w.y * n - f64::from(ty)) * 256.0) as usize,
+    );
+    let pixel = |selection: parcelview::selection::Selection| {
+        let source = OverlaySource {
+            data: data.clone(),
+            draw: draw.clone(),
+            selection: Arc::new(selection),
+            edge: egui::Color32::GRAY,
+        };
+        let tile = source.render(zoom, tx, ty).expect("parcels in the tile");
+        let k = (py * 256 + px) * 4;
+        [
+            tile.rgba[k],
+            tile.rgba[k + 1],
+            tile.rgba[k + 2],
+            tile.rgba[k + 3],
+        ]
+    };
+    let want = draw.features[i].color;
+    let plain = pixel(parcelview::selection::Selection::new(data.len()));
+    let close = |a: u8, b: u8| (i32::from(a) - i32::from(b)).abs() <= 3;
+    assert!(
+        close(plain[0], want.r()) && close(plain[1], want.g()) && close(plain[2], want.b()),
+        "{plain:?} vs {want:?}"
+    );
+    assert_eq!(plain[3], 255);
+    let chosen = pixel(parcelview::selection::Selection::of(data.len(), &[i]));
+    let sel = parcelview::app::map_view::selected_fill(want);
+    assert!(close(chosen[0], sel.r()) && close(chosen[1], sel.g()) && close(chosen[2], sel.b()));
+    // Far outside the district, the tile has nothing to draw.
+    let empty = OverlaySource {
+        data,
+        draw,
+        selection: Arc::new(parcelview::selection::Selection::new(0)),
+        edge: egui::Color32::GRAY,
+    };
+    assert!(empty.render(zoom, 0, 0).is_none());
+}
