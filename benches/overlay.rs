@@ -26,6 +26,26 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// One frame of the overlay alone, headless.
+fn overlay_frame(
+    ctx: &egui::Context,
+    view: &View,
+    layers: &[MapLayer],
+    clip: Rect,
+) -> egui::FullOutput {
+    let input = egui::RawInput {
+        screen_rect: Some(clip),
+        ..Default::default()
+    };
+    ctx.run_ui(input, |ui| {
+        let painter = ui
+            .ctx()
+            .layer_painter(LayerId::background())
+            .with_clip_rect(clip);
+        paint_overlay(&painter, view, layers, Some((0, 0)), Lang::Zh);
+    })
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::var("PARCELVIEW_BENCH_SIZES")
         .ok()
@@ -72,17 +92,7 @@ fn main() {
             let t = Instant::now();
             let mut warm = 0;
             loop {
-                let input = egui::RawInput {
-                    screen_rect: Some(clip),
-                    ..Default::default()
-                };
-                let _ = ctx.run_ui(input, |ui| {
-                    let painter = ui
-                        .ctx()
-                        .layer_painter(LayerId::background())
-                        .with_clip_rect(clip);
-                    paint_overlay(&painter, &view, &layers, Some((0, 0)), Lang::Zh);
-                });
+                let _ = overlay_frame(&ctx, &view, &layers, clip);
                 warm += 1;
                 if (warm > 2 && overlay_loading(&layers) == 0) || t.elapsed().as_secs() > 120 {
                     break;
@@ -104,18 +114,8 @@ fn main() {
                     zoom,
                     clip,
                 );
-                let input = egui::RawInput {
-                    screen_rect: Some(clip),
-                    ..Default::default()
-                };
                 let t = Instant::now();
-                let output = ctx.run_ui(input, |ui| {
-                    let painter = ui
-                        .ctx()
-                        .layer_painter(LayerId::background())
-                        .with_clip_rect(clip);
-                    paint_overlay(&painter, &view, &layers, Some((0, 0)), Lang::Zh);
-                });
+                let output = overlay_frame(&ctx, &view, &layers, clip);
                 let painted = t.elapsed();
                 let t = Instant::now();
                 let meshes = ctx.tessellate(output.shapes, output.pixels_per_point);

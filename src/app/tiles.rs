@@ -248,56 +248,27 @@ impl Drop for TileLayer {
 
 impl Tiles for TileLayer {
     fn at(&mut self, id: TileId) -> Option<TilePiece> {
-        // Beyond the source's deepest zoom, its deepest tiles are scaled up.
         let max_zoom = self.source.max_zoom();
-        let wanted = if id.zoom > max_zoom {
+        if id.zoom <= max_zoom {
+            if let Some(p) = self.piece(id) {
+                return Some(p);
+            }
+            self.request(id);
+        } else {
+            // Beyond the source's deepest zoom, its deepest tiles are scaled up.
             let up = id.zoom - max_zoom;
-            TileId {
+            let wanted = TileId {
                 x: id.x >> up,
                 y: id.y >> up,
                 zoom: max_zoom,
+            };
+            if !self.textures.contains_key(&wanted) {
+                self.request(wanted);
             }
-        } else {
-            id
-        };
-        if wanted == id
-            && let Some(p) = self.piece(id)
-        {
-            return Some(p);
-        }
-        if wanted == id {
-            self.request(id);
         }
         // Meanwhile (or beyond max zoom), a scaled piece of the nearest ready ancestor.
-        for up in 0..=id.zoom.min(8) {
-            if up == 0 && wanted == id {
-                continue;
-            }
-            let parent = TileId {
-                x: id.x >> up,
-                y: id.y >> up,
-                zoom: id.zoom - up,
-            };
-            if parent.zoom > max_zoom {
-                continue;
-            }
-            if parent == wanted && !self.textures.contains_key(&parent) {
-                self.request(parent);
-            }
-            let frame = self.frame;
-            if let Some((t, used)) = self.textures.get_mut(&parent) {
-                *used = frame;
-                let n = (1u32 << up) as f32;
-                let (fx, fy) = (
-                    (id.x - (parent.x << up)) as f32,
-                    (id.y - (parent.y << up)) as f32,
-                );
-                let uv =
-                    Rect::from_min_max(pos2(fx / n, fy / n), pos2((fx + 1.0) / n, (fy + 1.0) / n));
-                return Some(TilePiece::new(Tile::Raster(t.clone()), uv));
-            }
-        }
-        None
+        self.ancestor(id)
+            .map(|(t, uv)| TilePiece::new(Tile::Raster(t), uv))
     }
 
     fn attribution(&self) -> Attribution {
