@@ -108,6 +108,13 @@ pub enum AreaArg {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StandardArg {
+    Gtkj2023,
+    #[value(name = "gb50137")]
+    Gb50137,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum StatsFormat {
     Table,
     Csv,
@@ -125,6 +132,10 @@ pub struct StatsArgs {
     /// usual depth of a land-use balance table).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
     pub by_class: Option<u8>,
+    /// The classification of --by-class: the 2023 national classes, or the layer's
+    /// classes shown as their GB 50137-2011 counterparts.
+    #[arg(long, value_enum, default_value = "gtkj2023")]
+    pub standard: StandardArg,
     /// How areas are measured.
     #[arg(long, value_enum, default_value = "ellipsoidal")]
     pub area: AreaArg,
@@ -363,7 +374,10 @@ fn stats_cmd(a: &StatsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow:
                     layer.source
                 );
             }
-            GroupBy::Class(level)
+            match a.standard {
+                StandardArg::Gtkj2023 => GroupBy::Class(level),
+                StandardArg::Gb50137 => GroupBy::ClassGb50137(level),
+            }
         }
     };
     let mut selected = a.bbox.map(|r| selection::in_rect(&layer, r));
@@ -391,7 +405,11 @@ fn stats_cmd(a: &StatsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow:
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         }
         StatsFormat::Csv => write_stats_csv(&table, out)?,
-        StatsFormat::Table => write_stats_table(&table, matches!(by, GroupBy::Class(_)), out)?,
+        StatsFormat::Table => write_stats_table(
+            &table,
+            matches!(by, GroupBy::Class(_) | GroupBy::ClassGb50137(_)),
+            out,
+        )?,
     }
     Ok(())
 }

@@ -78,6 +78,18 @@ pub struct LanduseTable {
     pub classes: Vec<LanduseClass>,
     by_code: HashMap<(Standard, String), ClassId>,
     by_name: HashMap<String, ClassId>,
+    /// 2023 class → GB 50137 class, for the classes the crosswalk names.
+    to_gb50137: HashMap<ClassId, ClassId>,
+}
+
+/// Which standard's colours (and classes) the map and legend show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Palette {
+    /// Each class in its own standard's colour (2023 codes in the 2023 palette).
+    #[default]
+    Gtkj2023,
+    /// 2023 classes shown as their GB 50137 counterparts.
+    Gb50137,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +100,10 @@ pub struct TableError {
 }
 
 const BUNDLED_TSV: &str = include_str!("../assets/landuse-classes.tsv");
+/// The project's correspondence from the 2023 classes to GB 50137-2011, used to show
+/// 2023-coded plans in the older palette. It is a display aid, not a legal
+/// conversion: classes with no counterpart (留白用地, sea use) keep their own colour.
+const CROSSWALK_TSV: &str = include_str!("../assets/landuse-crosswalk.tsv");
 
 impl LanduseTable {
     /// The bundled table, parsed once. The bundled file is checked by a test, so a
@@ -96,11 +112,16 @@ impl LanduseTable {
     pub fn global() -> &'static LanduseTable {
         static CELL: std::sync::OnceLock<LanduseTable> = std::sync::OnceLock::new();
         CELL.get_or_init(|| {
-            LanduseTable::parse(BUNDLED_TSV).unwrap_or_else(|_| LanduseTable {
+            let mut t = LanduseTable::parse(BUNDLED_TSV).unwrap_or_else(|_| LanduseTable {
                 classes: Vec::new(),
                 by_code: HashMap::new(),
                 by_name: HashMap::new(),
-            })
+                to_gb50137: HashMap::new(),
+            });
+            // The bundled crosswalk is checked by a test; a line that does not resolve
+            // is skipped rather than failing the whole table.
+            let _ = t.add_crosswalk(CROSSWALK_TSV);
+            t
         })
     }
 
@@ -174,7 +195,46 @@ impl LanduseTable {
             classes,
             by_code,
             by_name,
+            to_gb50137: HashMap::new(),
         })
+    }
+
+    /// Reads a crosswalk (header `gtkj2023 gb50137 note`, tab-separated). Returns the
+    /// lines whose codes are not in the table.
+    pub fn add_crosswalk(&mut self, tsv: &str) -> Vec<TableError> {
+        let mut bad = Vec::new();
+        for (i, line) in tsv.lines().enumerate().skip(1) {
+            let mut cols = line.split('\t');
+            let (Some(a), Some(b)) = (cols.next(), cols.next()) else {
+                continue;
+            };
+            match (self.by_code(a), self.by_code(b)) {
+                (Some(x), Some(y)) => {
+                    self.to_gb50137.insert(x, y);
+                }
+                _ => bad.push(TableError {
+                    line: i + 1,
+                    reason: format!("unknown code {a} or {b}"),
+                }),
+            }
+        }
+        bad
+    }
+
+    /// The class to show for `id` in a palette: under GB 50137, a 2023 class maps to
+    /// the counterpart of its nearest mapped ancestor; otherwise (or unmapped) itself.
+    pub fn shown_as(&self, id: ClassId, palette: Palette) -> ClassId {
+        if palette == Palette::Gtkj2023 {
+            return id;
+        }
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            if let Some(&g) = self.to_gb50137.get(&c) {
+                return g;
+            }
+            cur = self.class(c).and_then(|k| k.parent);
+        }
+        id
     }
 
     pub fn class(&self, id: ClassId) -> Option<&LanduseClass> {
@@ -299,6 +359,29 @@ impl LanduseTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crosswalk_resolves_every_line_and_maps_by_nearest_ancestor() {
+        let mut t = LanduseTable::parse(BUNDLED_TSV).unwrap();
+        let bad = t.add_crosswalk(CROSSWALK_TSV);
+        assert!(bad.is_empty(), "{bad:?}");
+        let g = LanduseTable::global();
+        let code = |id: ClassId| g.class(id).unwrap().code.clone();
+        let shown = |c: &str| code(g.shown_as(g.by_code(c).unwrap(), Palette::Gb50137));
+        assert_eq!(shown("070102"), "R2");
+        assert_eq!(shown("100101"), "M1");
+        assert_eq!(shown("0802"), "A3");
+        assert_eq!(shown("090105"), "B4");
+        // A class without its own line takes its parent's counterpart.
+        assert_eq!(shown("090104"), "B1");
+        assert_eq!(shown("1203"), "H2");
+        // No counterpart: shown as itself.
+        assert_eq!(shown("16"), "16");
+        // GB 50137 codes and the 2023 palette are left alone.
+        assert_eq!(shown("R2"), "R2");
+        let id = g.by_code("070102").unwrap();
+        assert_eq!(g.shown_as(id, Palette::Gtkj2023), id);
+    }
 
     #[test]
     fn bundled_table_parses_whole() {

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::area::gauss_kruger_area_m2;
 use crate::crs::{CrsError, GaussKruger};
-use crate::landuse::{ClassId, LanduseTable};
+use crate::landuse::{ClassId, LanduseTable, Palette};
 use crate::model::{FieldRole, Layer};
 
 pub const M2_PER_HA: f64 = 10_000.0;
@@ -105,6 +105,9 @@ pub enum GroupBy {
     Field(usize),
     /// The land-use class at level 1, 2 or 3.
     Class(u8),
+    /// The land-use class shown as its GB 50137-2011 counterpart (see
+    /// [`LanduseTable::shown_as`]), at level 1 or 2.
+    ClassGb50137(u8),
 }
 
 /// One row of a statistics table.
@@ -198,12 +201,16 @@ pub fn group_stats(
     let mut by_class: Vec<(usize, f64)> = vec![(0, 0.0); table.classes.len()];
     let mut by_text: BTreeMap<String, (usize, f64)> = BTreeMap::new();
     match by {
-        GroupBy::Class(level) => {
+        GroupBy::Class(level) | GroupBy::ClassGb50137(level) => {
+            let palette = match by {
+                GroupBy::ClassGb50137(_) => Palette::Gb50137,
+                _ => Palette::Gtkj2023,
+            };
             let raw_col = layer.roles.landuse;
             for &i in features {
                 match layer.class.get(i).copied().flatten() {
                     Some(c) => {
-                        let k = table.at_level(c, level) as usize;
+                        let k = table.at_level(table.shown_as(c, palette), level) as usize;
                         if let Some(slot) = by_class.get_mut(k) {
                             slot.0 += 1;
                             slot.1 += area(i);

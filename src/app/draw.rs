@@ -8,7 +8,7 @@ use std::ops::Range;
 use egui::Color32;
 use geo::{Geometry, InteriorPoint, Polygon, TriangulateEarcut};
 
-use crate::landuse::LanduseTable;
+use crate::landuse::{LanduseTable, Palette};
 use crate::model::Layer;
 use crate::project::StyleSpec;
 use crate::render::world_from_lon_lat;
@@ -88,7 +88,8 @@ fn category_color(text: &str) -> Color32 {
 }
 
 impl DrawLayer {
-    pub fn build(layer: &Layer, style: &StyleSpec) -> DrawLayer {
+    /// Prepares a layer for drawing; land-use colours follow `palette`.
+    pub fn build(layer: &Layer, style: &StyleSpec, palette: Palette) -> DrawLayer {
         let table = LanduseTable::global();
         let paint = match style.kind.as_str() {
             "landuse" | "category" => Paint::Fill,
@@ -127,7 +128,7 @@ impl DrawLayer {
         for (i, g) in layer.geometries.iter().enumerate() {
             let color = match (style.kind.as_str(), layer.class.get(i).copied().flatten()) {
                 ("landuse", Some(c)) => {
-                    let [r, g, b] = table.rgb(c);
+                    let [r, g, b] = table.rgb(table.shown_as(c, palette));
                     Color32::from_rgb(r, g, b)
                 }
                 ("landuse", None) => Color32::from_rgb(210, 210, 210),
@@ -297,7 +298,7 @@ mod tests {
             kind: "landuse".into(),
             ..Default::default()
         };
-        let d = DrawLayer::build(&layer, &style);
+        let d = DrawLayer::build(&layer, &style, Palette::Gtkj2023);
         assert_eq!(d.features.len(), 2);
         for (i, f) in d.features.iter().enumerate() {
             let tris = &d.tris[f.tris.start as usize..f.tris.end as usize];

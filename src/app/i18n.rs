@@ -117,6 +117,17 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "no_active_layer" => ("没有可选择的图层", "No layer to select in"),
         "make_active" => ("设为当前图层", "Make active"),
         "radius" => ("半径", "Radius"),
+        "palette" => ("用地色板", "Land-use palette"),
+        "palette_2023" => (
+            "国土空间用地用海分类 (2023)",
+            "National land-use classes (2023)",
+        ),
+        "palette_gb50137" => ("城市用地分类 GB 50137", "Urban land classes GB 50137"),
+        "style" => ("样式", "Style"),
+        "style_landuse" => ("按用地分类", "By land-use class"),
+        "style_category" => ("按字段分类", "By a field's values"),
+        "style_single" => ("单一颜色", "One colour"),
+        "standard" => ("分类标准", "Standard"),
         _ => (key, key),
     };
     match lang {

@@ -281,7 +281,23 @@ pub fn paint_overlay(
     selected: Option<(usize, usize)>,
     lang: super::Lang,
 ) {
+    // Symbols are drawn on top of everything, so labels of the layers beneath keep
+    // clear of them: their discs are placed first.
     let mut labels: Vec<Rect> = Vec::new();
+    let clip = painter.clip_rect();
+    for layer in layers.iter().filter(|l| l.spec.visible) {
+        let Some(d) = layer.draw.as_ref().filter(|d| d.paint == Paint::Symbols) else {
+            continue;
+        };
+        for f in &d.features {
+            if let Some(a) = f.anchor {
+                let p = view.screen(a);
+                if clip.contains(p) {
+                    labels.push(Rect::from_center_size(p, vec2(20.0, 20.0)));
+                }
+            }
+        }
+    }
     for (li, layer) in layers.iter().enumerate() {
         if !layer.spec.visible || layer.spec.role.as_deref() == Some("basemap") {
             continue;
@@ -555,7 +571,8 @@ fn draw_layer(
                 place_label(
                     painter,
                     labels,
-                    p + vec2(0.0, 16.0),
+                    // Below the disc (placed beforehand), not overlapping it.
+                    p + vec2(0.0, 20.0),
                     &name,
                     11.0,
                     Color32::from_rgb(30, 30, 30),

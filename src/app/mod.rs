@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::io::{LoadControl, LoadOptions, load_path};
+use crate::landuse::Palette;
 use crate::model::Layer;
 use crate::project::{LayerSpec, Project, ProjectLayer, StyleSpec};
 use crate::render::Basemap;
@@ -63,6 +64,8 @@ pub struct Settings {
     pub xyz_template: String,
     /// Last view: lon, lat, zoom.
     pub view: Option<(f64, f64, f64)>,
+    /// The land-use palette of the map and legend.
+    pub palette: Palette,
 }
 
 /// Every user action, applied after drawing.
@@ -94,6 +97,10 @@ pub enum Command {
     SetTool(Tool),
     SetAreaMode(AreaMode),
     Search(String),
+    /// Restyles a layer (land use, a field's categories, one colour); the drawing is
+    /// rebuilt in the background.
+    SetStyle(usize, StyleSpec),
+    SetPalette(Palette),
     SetLang(Lang),
     SetBasemap(BasemapChoice),
     SetTiandituToken(String),
@@ -127,26 +134,29 @@ pub struct MapLayer {
 impl MapLayer {
     /// A map layer over loaded data with a style, prepared for drawing.
     pub fn from_layer(name: &str, data: Layer, style: StyleSpec) -> MapLayer {
-        MapLayer::new(ProjectLayer {
-            spec: LayerSpec {
-                name: name.to_string(),
-                path: String::new(),
-                visible: true,
-                opacity: None,
-                role: None,
-                style,
+        MapLayer::new(
+            ProjectLayer {
+                spec: LayerSpec {
+                    name: name.to_string(),
+                    path: String::new(),
+                    visible: true,
+                    opacity: None,
+                    role: None,
+                    style,
+                },
+                path: PathBuf::new(),
+                data: Ok(data),
             },
-            path: PathBuf::new(),
-            data: Ok(data),
-        })
+            Palette::Gtkj2023,
+        )
     }
 
-    fn new(pl: ProjectLayer) -> MapLayer {
+    fn new(pl: ProjectLayer, palette: Palette) -> MapLayer {
         let draw = pl
             .data
             .as_ref()
             .ok()
-            .map(|l| Arc::new(DrawLayer::build(l, &pl.spec.style)));
+            .map(|l| Arc::new(DrawLayer::build(l, &pl.spec.style, palette)));
         let mut classes: Vec<crate::landuse::ClassId> = pl
             .data
             .as_ref()
@@ -242,6 +252,8 @@ pub struct ParcelApp {
     /// Whether the basemap's tile source must be (re)opened before the next frame.
     basemap_stale: bool,
     loading: Vec<Loading>,
+    /// Drawings being rebuilt for a new style or palette.
+    restyling: Vec<(Arc<Layer>, std::thread::JoinHandle<DrawLayer>)>,
     messages: Vec<String>,
     commands: Vec<Command>,
     gauss_kruger: Option<crate::crs::GaussKruger>,
@@ -264,7 +276,12 @@ impl ParcelApp {
         }
         let title = project.file.title.clone();
         let views = project.file.views.clone();
-        let layers: Vec<MapLayer> = project.layers.into_iter().map(MapLayer::new).collect();
+        let palette = settings.palette;
+        let layers: Vec<MapLayer> = project
+            .layers
+            .into_iter()
+            .map(|l| MapLayer::new(l, palette))
+            .collect();
         let active = default_active(&layers);
         let mut map_memory = walkers::MapMemory::default();
         let fit = match settings.view {
@@ -313,6 +330,7 @@ impl ParcelApp {
             started: false,
             basemap_stale: true,
             loading: Vec::new(),
+            restyling: Vec::new(),
             messages,
             commands: Vec::new(),
             gauss_kruger: crate::crs::GaussKruger::new(120.0).ok(),
@@ -448,6 +466,26 @@ impl ParcelApp {
             }
             Command::SetAreaMode(m) => self.area_mode = m,
             Command::Search(text) => self.search(&text),
+            Command::SetStyle(i, style) => {
+                if let Some(l) = self.layers.get_mut(i) {
+                    l.spec.style = style;
+                    self.restyle(i);
+                }
+            }
+            Command::SetPalette(p) => {
+                if self.settings.palette != p {
+                    self.settings.palette = p;
+                    for i in 0..self.layers.len() {
+                        if self
+                            .layers
+                            .get(i)
+                            .is_some_and(|l| l.spec.style.kind == "landuse")
+                        {
+                            self.restyle(i);
+                        }
+                    }
+                }
+            }
             Command::SetLang(l) => self.settings.lang = l,
             Command::SetBasemap(b) => {
                 self.settings.basemap = b;
@@ -473,6 +511,48 @@ impl ParcelApp {
                 }
             }
         }
+    }
+
+    /// Rebuilds a layer's drawing off the UI thread (a million parcels take seconds);
+    /// the old drawing shows until the new one is ready.
+    fn restyle(&mut self, i: usize) {
+        let Some(l) = self.layers.get(i) else { return };
+        let Ok(data) = &l.data else { return };
+        let (data, style, palette) = (data.clone(), l.spec.style.clone(), self.settings.palette);
+        let target = data.clone();
+        let handle = std::thread::spawn(move || DrawLayer::build(&data, &style, palette));
+        self.restyling.push((target, handle));
+    }
+
+    /// Takes in rebuilt drawings, matching layers by their data (they may have moved).
+    fn poll_restyling(&mut self) {
+        let mut still = Vec::new();
+        for (target, handle) in self.restyling.drain(..) {
+            if !handle.is_finished() {
+                still.push((target, handle));
+                continue;
+            }
+            let Ok(draw) = handle.join() else { continue };
+            if let Some(l) = self
+                .layers
+                .iter_mut()
+                .find(|l| l.data.as_ref().is_ok_and(|d| Arc::ptr_eq(d, &target)))
+            {
+                l.draw = Some(Arc::new(draw));
+                l.overlay.replace(None);
+            }
+        }
+        self.restyling = still;
+    }
+
+    /// Tiles of the basemap and of the layers still being drawn or fetched, and files
+    /// still loading: zero once the map shows everything.
+    pub fn map_loading(&self) -> usize {
+        let basemap = self.basemap_tiles.as_ref().map_or(0, |t| t.loading());
+        basemap
+            + map_view::overlay_loading(&self.layers)
+            + self.loading.len()
+            + self.restyling.len()
     }
 
     /// Combines hits with a layer's selection.
@@ -604,6 +684,7 @@ impl ParcelApp {
         let cancel = Arc::new(AtomicBool::new(false));
         let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let (b, c, p) = (bytes_read.clone(), cancel.clone(), path.clone());
+        let palette = self.settings.palette;
         let handle = std::thread::spawn(move || {
             let progress =
                 move |read: u64, _total: Option<u64>, _n: usize| b.store(read, Ordering::Relaxed);
@@ -613,7 +694,10 @@ impl ParcelApp {
             };
             let layer =
                 load_path(&p, &LoadOptions::default(), control).map_err(|e| e.to_string())?;
-            Ok(MapLayer::new(ProjectLayer::from_file(&p, Ok(layer))))
+            Ok(MapLayer::new(
+                ProjectLayer::from_file(&p, Ok(layer)),
+                palette,
+            ))
         });
         self.loading.push(Loading {
             path,
@@ -730,6 +814,7 @@ impl ParcelApp {
         }
         self.check_network();
         self.poll_loading();
+        self.poll_restyling();
         let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
             i.raw
                 .dropped_files
@@ -799,7 +884,7 @@ impl ParcelApp {
             });
         egui::CentralPanel::default().show(ui, |ui| self.map_ui(ui));
 
-        if !self.loading.is_empty() {
+        if !self.loading.is_empty() || !self.restyling.is_empty() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(100));
         }

@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 use egui::{Color32, RichText};
 
 use super::{BasemapChoice, Command, Lang, ParcelApp};
+use crate::landuse::Palette;
 use crate::landuse::{ClassId, LanduseTable};
 use crate::selection::{AreaMode, SelectOp};
 use crate::stats::{M2_PER_HA, M2_PER_MU};
@@ -19,6 +20,20 @@ impl ParcelApp {
                 if ui.button(self.tr("home")).clicked() {
                     self.push(Command::Home);
                     ui.close();
+                }
+                ui.separator();
+                ui.label(self.tr("palette"));
+                for (palette, key) in [
+                    (Palette::Gtkj2023, "palette_2023"),
+                    (Palette::Gb50137, "palette_gb50137"),
+                ] {
+                    if ui
+                        .radio(self.settings.palette == palette, self.tr(key))
+                        .clicked()
+                    {
+                        self.push(Command::SetPalette(palette));
+                        ui.close();
+                    }
                 }
                 ui.separator();
                 for (i, v) in self.views.clone().iter().enumerate() {
@@ -276,6 +291,11 @@ impl ParcelApp {
                     };
                     let error = l.data.as_ref().err().cloned();
                     let loaded = l.data.is_ok();
+                    let restylable = loaded
+                        && matches!(
+                            l.spec.style.kind.as_str(),
+                            "landuse" | "category" | "single" | ""
+                        );
                     ui.horizontal(|ui| {
                         if ui
                             .checkbox(&mut visible, RichText::new(&name).strong())
@@ -332,6 +352,9 @@ impl ParcelApp {
                         {
                             self.push(Command::RemoveLayer(i));
                         }
+                        if restylable {
+                            ui.menu_button(tr(lang, "style"), |ui| self.style_menu_ui(ui, i));
+                        }
                     });
                     ui.separator();
                 }
@@ -351,6 +374,66 @@ impl ParcelApp {
             });
     }
 
+    /// A layer's style choices: by land-use class, by a field's categories, or one
+    /// colour.
+    fn style_menu_ui(&mut self, ui: &mut egui::Ui, i: usize) {
+        let lang = self.settings.lang;
+        let Some(l) = self.layers.get(i) else { return };
+        let Ok(data) = &l.data else { return };
+        let current = l.spec.style.clone();
+        let fields = data.fields.clone();
+        let has_landuse = data.roles.landuse.is_some();
+        if has_landuse
+            && ui
+                .radio(current.kind == "landuse", tr(lang, "style_landuse"))
+                .clicked()
+        {
+            self.push(Command::SetStyle(
+                i,
+                crate::project::StyleSpec {
+                    kind: "landuse".into(),
+                    ..current.clone()
+                },
+            ));
+            ui.close();
+        }
+        ui.menu_button(tr(lang, "style_category"), |ui| {
+            for f in &fields {
+                let on = current.kind == "category" && current.field.as_deref() == Some(f);
+                if ui.radio(on, f).clicked() {
+                    self.push(Command::SetStyle(
+                        i,
+                        crate::project::StyleSpec {
+                            kind: "category".into(),
+                            field: Some(f.clone()),
+                            ..current.clone()
+                        },
+                    ));
+                    ui.close();
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            let c =
+                super::draw::parse_hex(current.fill.as_deref(), Color32::from_rgb(200, 200, 200));
+            let mut rgb = [c.r(), c.g(), c.b()];
+            let picked = ui.color_edit_button_srgb(&mut rgb).changed();
+            let chosen = ui
+                .radio(current.kind == "single", tr(lang, "style_single"))
+                .clicked();
+            if picked || chosen {
+                self.push(Command::SetStyle(
+                    i,
+                    crate::project::StyleSpec {
+                        kind: "single".into(),
+                        fill: Some(format!("#{:02x}{:02x}{:02x}", rgb[0], rgb[1], rgb[2])),
+                        ..current.clone()
+                    },
+                ));
+            }
+        });
+    }
+
     /// The land-use classes of the visible land-use layers, with codes and colours.
     fn legend_ui(&self, ui: &mut egui::Ui) {
         let table = LanduseTable::global();
@@ -360,6 +443,7 @@ impl ParcelApp {
             .iter()
             .filter(|l| l.spec.visible && l.spec.style.kind == "landuse")
             .flat_map(|l| l.classes.iter().copied())
+            .map(|c| table.shown_as(c, self.settings.palette))
             .collect();
         classes.sort_unstable_by(|a, b| {
             let code = |c: &ClassId| table.class(*c).map(|k| k.code.as_str());

@@ -41,6 +41,7 @@ struct StatsKey {
     scope: StatsScope,
     group: StatsGroup,
     gauss_kruger: bool,
+    gb50137: bool,
     view: Option<[i64; 4]>,
 }
 
@@ -50,6 +51,8 @@ pub struct StatsState {
     pub group: StatsGroup,
     /// Gauss-Krüger plane areas instead of ellipsoidal ones.
     pub gauss_kruger: bool,
+    /// Classes shown as their GB 50137 counterparts.
+    pub gb50137: bool,
     pub pie: bool,
     cache: Option<(StatsKey, Arc<StatsTable>)>,
     /// Plane areas of one layer (by its source and length), computed on demand.
@@ -77,6 +80,7 @@ impl ParcelApp {
             scope: self.stats.scope,
             group: self.stats.group,
             gauss_kruger: self.stats.gauss_kruger,
+            gb50137: self.stats.gb50137,
             view,
         };
         if let Some((k, t)) = &self.stats.cache
@@ -95,6 +99,7 @@ impl ParcelApp {
             StatsScope::Layer => None,
         };
         let by = match self.stats.group {
+            StatsGroup::Class(level) if self.stats.gb50137 => GroupBy::ClassGb50137(level),
             StatsGroup::Class(level) => GroupBy::Class(level),
             StatsGroup::Field(k) if k < data.fields.len() => GroupBy::Field(k),
             StatsGroup::Field(_) => GroupBy::Class(2),
@@ -181,6 +186,9 @@ impl ParcelApp {
                 });
             ui.checkbox(&mut self.stats.gauss_kruger, super::tr(lang, "plane_area"));
         });
+        if has_landuse && matches!(self.stats.group, StatsGroup::Class(_)) {
+            ui.checkbox(&mut self.stats.gb50137, super::tr(lang, "palette_gb50137"));
+        }
         if !has_landuse && matches!(self.stats.group, StatsGroup::Class(_)) {
             ui.label(RichText::new(self.tr("no_landuse_field")).weak());
             return;

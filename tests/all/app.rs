@@ -487,3 +487,64 @@ fn overlay_tiles_paint_parcels_in_their_colours() {
     };
     assert!(empty.render(zoom, 0, 0).is_none());
 }
+
+/// Runs frames until `done` holds (background work finishing), at most ~10 s.
+fn run_until(h: &mut Harness<'static, ParcelApp>, done: impl Fn(&ParcelApp) -> bool) {
+    for _ in 0..200 {
+        if done(h.state()) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.run_steps(1);
+    }
+    panic!("background work did not finish");
+}
+
+#[test]
+fn the_gb50137_palette_and_a_field_style_recolour_the_parcels() {
+    use parcelview::app::Command;
+    use parcelview::landuse::{LanduseTable, Palette};
+    use parcelview::project::StyleSpec;
+    let mut h = harness(Settings::default());
+    let parcels = layer_index(h.state(), "地块");
+    let data = h.state().layers[parcels].data.as_ref().unwrap().clone();
+    let code = data.field_index("用地代码").unwrap();
+    let i = (0..data.len())
+        .find(|&i| data.value(i, code).to_text().as_deref() == Some("100101"))
+        .unwrap();
+    let color = |app: &ParcelApp| app.layers[parcels].draw.as_ref().unwrap().features[i].color;
+    let table = LanduseTable::global();
+    let rgb = |c: &str| {
+        let [r, g, b] = table.rgb(table.by_code(c).unwrap());
+        egui::Color32::from_rgb(r, g, b)
+    };
+    assert_eq!(color(h.state()), rgb("100101"));
+    h.get_by_label("视图").click();
+    h.run_steps(2);
+    h.get_by_label("城市用地分类 GB 50137").click();
+    h.run_steps(2);
+    assert_eq!(h.state().settings.palette, Palette::Gb50137);
+    // 一类工业用地 shows as M1 once the drawing is rebuilt in the background.
+    run_until(&mut h, |app| color(app) == rgb("M1"));
+    // The legend lists the GB 50137 class.
+    h.get_by_label("M1");
+    // Styling by a field's values colours parcels by status instead.
+    let style = StyleSpec {
+        kind: "category".into(),
+        field: Some("状态".into()),
+        ..Default::default()
+    };
+    h.state_mut().push(Command::SetStyle(parcels, style));
+    h.run_steps(1);
+    run_until(&mut h, |app| color(app) != rgb("M1"));
+    let status = data.field_index("状态").unwrap();
+    let same_status: Vec<usize> = (0..data.len())
+        .filter(|&j| data.value(j, status) == data.value(i, status))
+        .collect();
+    let d = h.state().layers[parcels].draw.as_ref().unwrap().clone();
+    assert!(
+        same_status
+            .iter()
+            .all(|&j| d.features[j].color == d.features[i].color)
+    );
+}

@@ -322,3 +322,51 @@ fn where_filters_select_and_stats_and_points_at_errors() {
         stderr(&o)
     );
 }
+
+#[test]
+fn stats_in_gb50137_classes() {
+    let parcels = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/parcels.geojson");
+    let file = parcels.to_str().unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = run(args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let national = json(&["stats", file, "--by-class", "1", "--format", "json"]);
+    let gb = json(&[
+        "stats",
+        file,
+        "--by-class",
+        "1",
+        "--standard",
+        "gb50137",
+        "--format",
+        "json",
+    ]);
+    let keys: Vec<&str> = gb["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["key"].as_str().unwrap())
+        .collect();
+    // Residential, public services, commerce, industry, logistics, roads and
+    // transport, utilities, green space, the airport as regional transport (H), and
+    // 留白 (no counterpart) under its own code.
+    for k in ["A", "B", "G", "H", "M", "R", "S", "U", "W", "16"] {
+        assert!(keys.contains(&k), "{k} missing from {keys:?}");
+    }
+    assert_eq!(gb["features"], national["features"]);
+    let total = |v: &serde_json::Value| v["total_area_ha_rounded"].as_f64().unwrap();
+    assert_eq!(total(&gb), total(&national));
+    let g_area = |v: &serde_json::Value, k: &str| {
+        v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == k)
+            .map(|g| g["area_m2"].as_f64().unwrap())
+            .unwrap()
+    };
+    // Industry is the same land in both: 10 工矿用地 here is all 1001 工业用地.
+    assert!((g_area(&gb, "M") - g_area(&national, "10")).abs() < 1e-6);
+}
