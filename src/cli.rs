@@ -13,7 +13,6 @@ use serde_json::json;
 
 use crate::crs::Crs;
 use crate::io::{LoadControl, LoadOptions, atomic_write, load_path};
-use crate::landuse::LanduseTable;
 use crate::model::{FieldRole, Layer, geometry_type_name};
 use crate::selection::{self, AreaMode};
 use crate::stats::{self, AreaMethod, GroupBy, StatsTable};
@@ -42,9 +41,104 @@ pub enum Command {
     Stats(StatsArgs),
     /// Select the features that intersect a point, a box or a polygon.
     Select(SelectArgs),
+    /// Write a report of selected parcels: a summary (balance table, indicators,
+    /// parcel list) or report cards (attributes, boundary points, nearby
+    /// facilities), as .xlsx, .csv or .geojson.
+    Report(ReportArgs),
+    /// Draw a map image (PNG) of a file or project over the offline basemap, with
+    /// the selection highlighted, a legend, a scale bar and a north arrow.
+    Render(RenderArgs),
     /// Generate data: synthetic parcel layers, or the bundled district.
     #[command(subcommand)]
     Generate(GenerateCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// A GeoJSON file or a project file.
+    pub input: PathBuf,
+    /// The PNG to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The lon/lat box to show: W,S,E,N (default: the selection, else everything).
+    #[arg(long, value_parser = parse_bbox, allow_hyphen_values = true)]
+    pub bbox: Option<Rect<f64>>,
+    /// Image size in pixels: WxH.
+    #[arg(long, value_parser = parse_size, default_value = "1600x1200")]
+    pub size: (u32, u32),
+    /// Resolution; lines and text are sized in points, so a higher DPI draws them
+    /// with more pixels. Recorded in the PNG.
+    #[arg(long, default_value_t = 150.0)]
+    pub dpi: f32,
+    /// Highlight the parcels for which this expression is true.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub where_: Option<String>,
+    /// Highlight these parcels, by id: ID,ID,…
+    #[arg(long, value_delimiter = ',')]
+    pub ids: Vec<String>,
+    /// A title in the top-left corner (default: the project's title).
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: LangArg,
+    /// Leave out the legend.
+    #[arg(long)]
+    pub no_legend: bool,
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once(['x', 'X', '×'])
+        .ok_or_else(|| format!("expected WxH, got '{text}'"))?;
+    let p = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (1..=20_000).contains(v))
+            .ok_or_else(|| format!("'{v}' is not a size from 1 to 20000 px"))
+    };
+    Ok((p(w)?, p(h)?))
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportKindArg {
+    Summary,
+    Cards,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// A parcel GeoJSON file, or a project file (its land-use layer is reported and
+    /// its facility layer gives the cards' nearby facilities).
+    pub input: PathBuf,
+    /// Only parcels for which this expression is true.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub where_: Option<String>,
+    /// Only parcels intersecting this lon/lat box: W,S,E,N.
+    #[arg(long, value_parser = parse_bbox, allow_hyphen_values = true)]
+    pub bbox: Option<Rect<f64>>,
+    /// Only these parcels, by id: ID,ID,…
+    #[arg(long, value_delimiter = ',')]
+    pub ids: Vec<String>,
+    #[arg(long, value_enum, default_value = "summary")]
+    pub kind: ReportKindArg,
+    /// The output file; its extension chooses the format (.xlsx, .csv, .geojson).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: LangArg,
+    /// The report's title (default: the project's title or the file's name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// How areas are measured in the summary.
+    #[arg(long, value_enum, default_value = "ellipsoidal")]
+    pub area: AreaArg,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -246,6 +340,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         Some(Command::Info(a)) => info(&a, out),
         Some(Command::Stats(a)) => stats_cmd(&a, out, err),
         Some(Command::Select(a)) => select_cmd(&a, out, err),
+        Some(Command::Report(a)) => report_cmd(&a, out, err),
+        Some(Command::Render(a)) => render_cmd(&a, out, err),
         Some(Command::Generate(g)) => generate_cmd(g, out),
     }
 }
@@ -648,8 +744,250 @@ fn select_cmd(a: &SelectArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         }
-        SelectFormat::Geojson => write_features_geojson(&layer, ids.iter().map(|(_, i)| *i), out)?,
+        SelectFormat::Geojson => {
+            crate::io::write::write_features_geojson(&layer, ids.iter().map(|(_, i)| *i), out)?
+        }
     }
+    Ok(())
+}
+
+/// The parcels to report from a file or project: the land-use layer, the facility
+/// layer (projects only), and a title.
+fn report_input(path: &std::path::Path) -> anyhow::Result<(Layer, Option<Layer>, String)> {
+    if crate::project::is_project_file(path) {
+        let project = crate::project::Project::open(path)?;
+        let title = project.file.title.clone();
+        let mut parcels = None;
+        let mut facilities = None;
+        // The parcels are the layer styled by land use (not the basemap's water or
+        // roads, which may carry land-use codes too).
+        for l in project.layers {
+            let Ok(data) = l.data else { continue };
+            let basemap = l.spec.role.as_deref() == Some("basemap");
+            if parcels.is_none()
+                && !basemap
+                && data.roles.landuse.is_some()
+                && l.spec.style.kind == "landuse"
+            {
+                parcels = Some(data);
+            } else if facilities.is_none() && l.spec.style.kind == "symbols" {
+                facilities = Some(data);
+            }
+        }
+        let parcels = parcels.with_context(|| {
+            format!(
+                "{}: the project has no layer with a land-use field",
+                path.display()
+            )
+        })?;
+        Ok((parcels, facilities, title))
+    } else {
+        let layer = LayerArgs {
+            file: path.to_path_buf(),
+            crs: None,
+            roles: vec![],
+        }
+        .load()?;
+        let title = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        Ok((layer, None, title))
+    }
+}
+
+fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
+    use crate::report::{self, ReportLang};
+    let ext = a
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if !matches!(ext.as_str(), "xlsx" | "csv" | "geojson" | "json") {
+        bail!(
+            "{}: unsupported report format '.{ext}' (use .xlsx, .csv or .geojson)",
+            a.out.display()
+        );
+    }
+    crate::io::write::refuse_input_overwrite(&a.out, &[a.input.as_path()])?;
+    let (layer, facilities, project_title) = report_input(&a.input)?;
+    print_warnings(&layer, err)?;
+    let mut features: Option<Vec<usize>> = a.bbox.map(|r| selection::in_rect(&layer, r));
+    if let Some(text) = &a.where_ {
+        features = Some(filter_where(&layer, text, features.as_deref())?);
+    }
+    if !a.ids.is_empty() {
+        let wanted: std::collections::BTreeSet<&str> = a.ids.iter().map(|s| s.trim()).collect();
+        let base: Vec<usize> = features.unwrap_or_else(|| (0..layer.len()).collect());
+        let hits: Vec<usize> = base
+            .into_iter()
+            .filter(|&i| wanted.contains(layer.feature_id(i).as_str()))
+            .collect();
+        let found: std::collections::BTreeSet<String> =
+            hits.iter().map(|&i| layer.feature_id(i)).collect();
+        let missing: Vec<&str> = wanted
+            .iter()
+            .copied()
+            .filter(|id| !found.contains(*id))
+            .collect();
+        if !missing.is_empty() {
+            bail!("{}: no parcel with id {}", layer.source, missing.join(", "));
+        }
+        features = Some(hits);
+    }
+    let features = features.unwrap_or_else(|| (0..layer.len()).collect());
+    if features.is_empty() {
+        bail!(
+            "{}: the selection is empty; nothing to report",
+            layer.source
+        );
+    }
+    let lang = match a.lang {
+        LangArg::Zh => ReportLang::Zh,
+        LangArg::En => ReportLang::En,
+    };
+    let title = a.title.clone().unwrap_or(project_title);
+    let method = match a.area {
+        AreaArg::Ellipsoidal => AreaMethod::Ellipsoidal,
+        AreaArg::GaussKruger => AreaMethod::gauss_kruger_for(&layer, None),
+    };
+    let kind = match a.kind {
+        ReportKindArg::Summary => report::ReportKind::Summary,
+        ReportKindArg::Cards => report::ReportKind::Cards,
+    };
+    report::write_report(
+        &layer,
+        facilities.as_ref(),
+        &features,
+        kind,
+        lang,
+        &title,
+        method,
+        &a.out,
+        &[a.input.as_path()],
+    )?;
+    writeln!(
+        out,
+        "{}: {} parcels, {}",
+        a.out.display(),
+        features.len(),
+        match a.kind {
+            ReportKindArg::Summary => "summary",
+            ReportKindArg::Cards => "report cards",
+        }
+    )?;
+    Ok(())
+}
+
+fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
+    use crate::render::map_image::{self, ImageLayer, ImageStyle, MapImage};
+    crate::io::write::refuse_input_overwrite(&a.out, &[a.input.as_path()])?;
+    // Layers with their image styles; a project also gives the offline basemap.
+    let (layers, basemap, project_title): (
+        Vec<(Layer, ImageStyle)>,
+        Option<crate::render::Basemap>,
+        String,
+    ) = if crate::project::is_project_file(&a.input) {
+        let project = crate::project::Project::open(&a.input)?;
+        let basemap = project.offline_basemap();
+        let title = project.file.title.clone();
+        let mut layers = Vec::new();
+        for l in project.layers {
+            if !l.spec.visible || l.spec.role.as_deref() == Some("basemap") {
+                continue;
+            }
+            match l.data {
+                Ok(d) => layers.push((d, map_image::image_style(&l.spec.style))),
+                Err(e) => writeln!(err, "warning: {}: {e}", l.spec.name)?,
+            }
+        }
+        (layers, Some(basemap), title)
+    } else {
+        let layer = LayerArgs {
+            file: a.input.clone(),
+            crs: None,
+            roles: vec![],
+        }
+        .load()?;
+        print_warnings(&layer, err)?;
+        let style = if layer.roles.landuse.is_some() {
+            ImageStyle::Landuse
+        } else {
+            ImageStyle::Fill([200, 200, 200])
+        };
+        let title = a
+            .input
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        (vec![(layer, style)], None, title)
+    };
+    // The highlight goes on the first land-use layer (the parcels).
+    let target = layers
+        .iter()
+        .position(|(l, style)| l.roles.landuse.is_some() && *style == ImageStyle::Landuse)
+        .or_else(|| layers.iter().position(|(l, _)| l.roles.landuse.is_some()))
+        .unwrap_or(0);
+    let mut selected: Vec<usize> = Vec::new();
+    if let Some((layer, _)) = layers.get(target) {
+        if let Some(text) = &a.where_ {
+            selected = filter_where(layer, text, None)?;
+        }
+        if !a.ids.is_empty() {
+            let wanted: std::collections::BTreeSet<&str> = a.ids.iter().map(|s| s.trim()).collect();
+            let hits: Vec<usize> = (0..layer.len())
+                .filter(|&i| wanted.contains(layer.feature_id(i).as_str()))
+                .collect();
+            if hits.len() < wanted.len() {
+                bail!("{}: some of the ids are not in the layer", layer.source);
+            }
+            selected.extend(hits);
+            selected.sort_unstable();
+            selected.dedup();
+        }
+    }
+    let all_bbox = layers
+        .iter()
+        .filter_map(|(l, _)| l.bbox())
+        .reduce(crate::model::rect_union);
+    let bbox = a
+        .bbox
+        .or_else(|| layers.get(target).and_then(|(l, _)| l.bbox_of(&selected)))
+        .or(all_bbox)
+        .with_context(|| format!("{}: nothing to draw", a.input.display()))?;
+    let empty: Vec<usize> = Vec::new();
+    let image = MapImage {
+        layers: layers
+            .iter()
+            .enumerate()
+            .map(|(k, (layer, style))| ImageLayer {
+                layer,
+                style: *style,
+                selected: if k == target { &selected } else { &empty },
+            })
+            .collect(),
+        basemap: basemap.as_ref(),
+        bbox,
+        width_px: a.size.0,
+        height_px: a.size.1,
+        dpi: a.dpi,
+        title: Some(a.title.clone().unwrap_or(project_title)),
+        chinese: a.lang == LangArg::Zh,
+        legend: !a.no_legend,
+    };
+    let pixmap = map_image::render(&image)?;
+    let png = map_image::encode_png(&pixmap, a.dpi)?;
+    crate::io::atomic_write(&a.out, |w| w.write_all(&png))?;
+    writeln!(
+        out,
+        "{}: {}×{} px at {} dpi, {} highlighted",
+        a.out.display(),
+        a.size.0,
+        a.size.1,
+        a.dpi,
+        selected.len()
+    )?;
     Ok(())
 }
 
@@ -670,50 +1008,6 @@ fn filter_where(
             )
         })?;
     Ok(bound.filter(layer, candidates))
-}
-
-/// Writes the given features as a FeatureCollection with computed area columns.
-pub fn write_features_geojson(
-    layer: &Layer,
-    features: impl Iterator<Item = usize>,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    use crate::io::write::{OutFeature, write_geojson_features};
-    let table = LanduseTable::global();
-    let feats: Vec<OutFeature> = features
-        .map(|i| {
-            let mut properties: Vec<(&str, serde_json::Value)> = layer
-                .fields
-                .iter()
-                .enumerate()
-                .map(|(f, name)| (name.as_str(), layer.value(i, f).to_json()))
-                .collect();
-            let a = layer.area_m2.get(i).copied().unwrap_or(0.0);
-            properties.push(("area_m2", json!(stats::round2(a))));
-            properties.push((
-                "area_ha",
-                json!((a / stats::M2_PER_HA * 10_000.0).round() / 10_000.0),
-            ));
-            properties.push((
-                "area_mu",
-                json!((a / stats::M2_PER_MU * 10_000.0).round() / 10_000.0),
-            ));
-            if let Some(c) = layer
-                .class
-                .get(i)
-                .copied()
-                .flatten()
-                .and_then(|c| table.class(c))
-            {
-                properties.push(("landuse_name", json!(c.name_zh)));
-            }
-            OutFeature {
-                properties,
-                geometry: layer.geometries.get(i).and_then(|g| g.as_ref()),
-            }
-        })
-        .collect();
-    write_geojson_features(out, &[], feats, 8)
 }
 
 fn generate_cmd(g: GenerateCommand, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -19,6 +19,7 @@
 //! | [`generate`] | synthetic parcel layers and the bundled airport-city district |
 //! | [`project`] | project files: layers, styles, views |
 //! | [`render`] | Web Mercator coordinates and the offline basemap's raster tiles |
+//! | [`report`] | report model (summary, parcel cards) and its CSV and Excel writers |
 //! | [`cli`] | the headless commands |
 //! | [`app`] | the desktop app (egui, eframe, walkers): the only module that uses egui |
 
@@ -35,5 +36,6 @@ pub mod measure;
 pub mod model;
 pub mod project;
 pub mod render;
+pub mod report;
 pub mod selection;
 pub mod stats;

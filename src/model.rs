@@ -71,6 +71,14 @@ impl AttrValue {
     }
 }
 
+/// The smallest rectangle holding both.
+pub fn rect_union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
+    Rect::new(
+        geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+        geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+    )
+}
+
 /// Formats a float without a spurious `.0` on whole numbers (`3` not `3.0`), as
 /// planners expect in tables.
 pub fn format_float(f: f64) -> String {
@@ -456,14 +464,15 @@ impl Layer {
 
     /// Lon/lat bounding box of the whole layer.
     pub fn bbox(&self) -> Option<Rect<f64>> {
-        let mut it = self.envelopes.iter().flatten();
-        let first = *it.next()?;
-        Some(it.fold(first, |acc, r| {
-            Rect::new(
-                geo::coord! { x: acc.min().x.min(r.min().x), y: acc.min().y.min(r.min().y) },
-                geo::coord! { x: acc.max().x.max(r.max().x), y: acc.max().y.max(r.max().y) },
-            )
-        }))
+        self.envelopes.iter().flatten().copied().reduce(rect_union)
+    }
+
+    /// The lon/lat box of some of the features.
+    pub fn bbox_of(&self, features: &[usize]) -> Option<Rect<f64>> {
+        features
+            .iter()
+            .filter_map(|&i| self.envelopes.get(i).copied().flatten())
+            .reduce(rect_union)
     }
 
     /// Counts of geometry types, sorted by name.

@@ -308,25 +308,33 @@ pub fn group_stats(
     }
 }
 
+/// The column headings of a balance table.
+pub fn balance_headings(chinese: bool) -> [&'static str; 6] {
+    if chinese {
+        ["代码", "名称", "数量", "面积(公顷)", "面积(亩)", "比例(%)"]
+    } else {
+        [
+            "Code",
+            "Name",
+            "Count",
+            "Area (ha)",
+            "Area (mu)",
+            "Share (%)",
+        ]
+    }
+}
+
 impl StatsTable {
     /// The table as tab-separated text for pasting into a spreadsheet: a header, one
     /// line per row, the total, and the area method, in Chinese or English. Numbers
     /// are the balanced, rounded ones, so the pasted column sums to the total.
     pub fn to_tsv(&self, chinese: bool) -> String {
-        let (head, total, method) = if chinese {
-            (
-                "代码\t名称\t数量\t面积(公顷)\t面积(亩)\t比例(%)",
-                "合计",
-                self.method.describe_zh(),
-            )
+        let (total, method) = if chinese {
+            ("合计", self.method.describe_zh())
         } else {
-            (
-                "Code\tName\tCount\tArea (ha)\tArea (mu)\tShare (%)",
-                "Total",
-                self.method.describe_en(),
-            )
+            ("Total", self.method.describe_en())
         };
-        let mut out = String::from(head);
+        let mut out = balance_headings(chinese).join("\t");
         out.push('\n');
         for r in &self.groups {
             let name = if chinese { &r.name } else { &r.name_en };

@@ -809,13 +809,7 @@ fn scale_bar(painter: &egui::Painter, view: &View, clip: Rect) {
     let centre =
         lon_lat_from_world(geo::coord! { x: view.centre_world[0], y: view.centre_world[1] });
     let m_per_point = crate::render::metres_per_pixel(centre.y, view.scale);
-    let target = m_per_point * 120.0;
-    let magnitude = 10f64.powf(target.log10().floor());
-    let nice = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|k| k * magnitude)
-        .rfind(|len| *len <= target)
-        .unwrap_or(magnitude);
+    let nice = crate::render::mercator::scale_bar_length_m(m_per_point * 120.0);
     let width = (nice / m_per_point) as f32;
     let origin = pos2(clip.left() + 20.0, clip.bottom() - 24.0);
     let bar = Rect::from_min_size(origin, vec2(width, 6.0));
@@ -835,11 +829,7 @@ fn scale_bar(painter: &egui::Painter, view: &View, clip: Rect) {
         Stroke::new(1.0, Color32::BLACK),
         egui::StrokeKind::Inside,
     );
-    let label = if nice >= 1000.0 {
-        format!("{} km", nice / 1000.0)
-    } else {
-        format!("{nice} m")
-    };
+    let label = crate::render::mercator::scale_bar_label(nice);
     painter.text(
         origin + vec2(width + 8.0, 3.0),
         Align2::LEFT_CENTER,

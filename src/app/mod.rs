@@ -32,7 +32,7 @@ pub use stats_panel::{StatsGroup, StatsScope};
 pub use tools::{AreaQuery, Tool};
 
 /// The bundled CJK font (a GB 2312 subset of Noto Sans SC, OFL).
-pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-GB2312.otf");
+pub use crate::render::text::CJK_FONT;
 
 /// Installs the CJK font as a fallback after egui's own fonts, so Latin text keeps
 /// its look and every Chinese label renders.
@@ -621,19 +621,7 @@ impl ParcelApp {
     /// The lon/lat box of a layer's selection.
     pub fn selection_bbox(&self, li: usize) -> Option<geo::Rect<f64>> {
         let l = self.layers.get(li)?;
-        let data = l.data.as_ref().ok()?;
-        let mut it = l
-            .selection
-            .ids()
-            .iter()
-            .filter_map(|&i| data.envelopes.get(i).copied().flatten());
-        let first = it.next()?;
-        Some(it.fold(first, |a, b| {
-            geo::Rect::new(
-                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        }))
+        l.data.as_ref().ok()?.bbox_of(l.selection.ids())
     }
 
     /// Finds features by id or name (exact matches first, then those containing the

@@ -247,17 +247,7 @@ fn row_name(r: &stats::GroupRow, lang: Lang) -> String {
 }
 
 fn balance_table_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
-    let heads: [&str; 6] = match lang {
-        Lang::Zh => ["代码", "名称", "数量", "面积(公顷)", "面积(亩)", "比例(%)"],
-        Lang::En => [
-            "Code",
-            "Name",
-            "Count",
-            "Area (ha)",
-            "Area (mu)",
-            "Share (%)",
-        ],
-    };
+    let heads = stats::balance_headings(lang == Lang::Zh);
     egui::Grid::new("balance_table")
         .striped(true)
         .num_columns(6)

@@ -233,3 +233,46 @@ pub fn write_geojson_features<'a>(
     out.write_all(b"\n]}\n")?;
     Ok(())
 }
+
+/// Writes the given features as a FeatureCollection with computed area columns.
+pub fn write_features_geojson(
+    layer: &crate::model::Layer,
+    features: impl Iterator<Item = usize>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let table = crate::landuse::LanduseTable::global();
+    let feats: Vec<OutFeature> = features
+        .map(|i| {
+            let mut properties: Vec<(&str, serde_json::Value)> = layer
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(f, name)| (name.as_str(), layer.value(i, f).to_json()))
+                .collect();
+            let a = layer.area_m2.get(i).copied().unwrap_or(0.0);
+            properties.push(("area_m2", serde_json::json!(crate::stats::round2(a))));
+            properties.push((
+                "area_ha",
+                serde_json::json!((a / crate::stats::M2_PER_HA * 10_000.0).round() / 10_000.0),
+            ));
+            properties.push((
+                "area_mu",
+                serde_json::json!((a / crate::stats::M2_PER_MU * 10_000.0).round() / 10_000.0),
+            ));
+            if let Some(c) = layer
+                .class
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(|c| table.class(c))
+            {
+                properties.push(("landuse_name", serde_json::json!(c.name_zh)));
+            }
+            OutFeature {
+                properties,
+                geometry: layer.geometries.get(i).and_then(|g| g.as_ref()),
+            }
+        })
+        .collect();
+    write_geojson_features(out, &[], feats, 8)
+}

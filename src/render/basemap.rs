@@ -117,6 +117,27 @@ impl Basemap {
     /// Renders tile `z/x/y` as premultiplied RGBA, `TILE_SIZE`² pixels.
     pub fn render_tile(&self, zoom: u8, x: u32, y: u32, variant: BasemapVariant) -> Option<Pixmap> {
         let mut pixmap = Pixmap::new(TILE_SIZE, TILE_SIZE)?;
+        let tiles = f64::from(1u32 << zoom.min(30));
+        let scale = tiles * f64::from(TILE_SIZE);
+        self.render_view(
+            &mut pixmap,
+            [f64::from(x) / tiles, f64::from(y) / tiles],
+            scale,
+            variant,
+        );
+        Some(pixmap)
+    }
+
+    /// Draws the basemap into a pixmap whose top-left corner is the world point
+    /// `origin`, at `scale` pixels per world unit (256 × 2^zoom), for map images of
+    /// any size.
+    pub fn render_view(
+        &self,
+        pixmap: &mut Pixmap,
+        origin: [f64; 2],
+        scale: f64,
+        variant: BasemapVariant,
+    ) {
         let pal = variant.palette();
         pixmap.fill(tiny_skia::Color::from_rgba8(
             pal.background[0],
@@ -124,10 +145,11 @@ impl Basemap {
             pal.background[2],
             255,
         ));
-        let tiles = f64::from(1u32 << zoom.min(30));
-        let scale = tiles * f64::from(TILE_SIZE);
-        let (x0, y0) = (f64::from(x) / tiles, f64::from(y) / tiles);
-        let (x1, y1) = (f64::from(x + 1) / tiles, f64::from(y + 1) / tiles);
+        let (x0, y0) = (origin[0], origin[1]);
+        let (x1, y1) = (
+            x0 + f64::from(pixmap.width()) / scale,
+            y0 + f64::from(pixmap.height()) / scale,
+        );
         // A margin of a few pixels so strokes that cross the tile edge are drawn.
         let margin = 4.0 / scale;
         // Roads narrower than a pixel are drawn as hairlines so the network stays
@@ -205,7 +227,6 @@ impl Basemap {
                 }
             }
         }
-        Some(pixmap)
     }
 }
 

@@ -34,6 +34,26 @@ pub fn lon_lat_from_world(world: Coord<f64>) -> Coord<f64> {
     }
 }
 
+/// A round length (1, 2 or 5 × a power of ten metres) no longer than `target_m`,
+/// for scale bars.
+pub fn scale_bar_length_m(target_m: f64) -> f64 {
+    let magnitude = 10f64.powf(target_m.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|k| k * magnitude)
+        .rfind(|len| *len <= target_m)
+        .unwrap_or(magnitude)
+}
+
+/// A scale bar's label: metres below a kilometre, else kilometres.
+pub fn scale_bar_label(length_m: f64) -> String {
+    if length_m >= 1000.0 {
+        format!("{} km", length_m / 1000.0)
+    } else {
+        format!("{length_m} m")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

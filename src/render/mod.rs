@@ -1,8 +1,10 @@
-//! Rendering without a window: Web Mercator world coordinates and the offline
-//! basemap's raster tiles.
+//! Rendering without a window: Web Mercator world coordinates, the offline
+//! basemap's raster tiles, and map images for reports.
 
 pub mod basemap;
+pub mod map_image;
 pub mod mercator;
+pub mod text;
 pub mod tiles;
 
 pub use basemap::{Basemap, BasemapKind, BasemapVariant, TILE_SIZE};

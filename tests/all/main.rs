@@ -5,5 +5,6 @@ mod cli;
 mod district;
 mod expr;
 mod import;
+mod report;
 mod selection;
 mod tiles;

@@ -1,0 +1,113 @@
+//! Reports and map images on the bundled district (2,410 parcels) and on generated
+//! layers: a summary of 1,000 parcels as Excel, report cards of 100 parcels, and an
+//! A4 map image at 300 dpi (2480 × 3508 px) drawn and encoded as PNG.
+//!
+//! `cargo bench --bench report`.
+
+use std::time::{Duration, Instant};
+
+use parcelview::project::Project;
+use parcelview::render::map_image::{self, ImageLayer, MapImage};
+use parcelview::report::{self, ReportLang};
+use parcelview::stats::AreaMethod;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/airport-city.json");
+    let project = Project::open(&path).expect("bundled project");
+    let parcels = project
+        .layers
+        .iter()
+        .find(|l| l.spec.style.kind == "landuse")
+        .and_then(|l| l.data.as_ref().ok())
+        .expect("parcels");
+    let facilities = project
+        .layers
+        .iter()
+        .find(|l| l.spec.style.kind == "symbols")
+        .and_then(|l| l.data.as_ref().ok());
+    let thousand: Vec<usize> = (0..parcels.len()).step_by(2).take(1000).collect();
+    let hundred: Vec<usize> = (0..parcels.len()).step_by(24).take(100).collect();
+
+    let mut times = Vec::new();
+    let mut size = 0;
+    for _ in 0..7 {
+        let t = Instant::now();
+        let s = report::summary(
+            parcels,
+            &thousand,
+            AreaMethod::Ellipsoidal,
+            "bench",
+            ReportLang::Zh,
+        )
+        .expect("summary");
+        size = report::xlsx::summary_bytes(&s).expect("xlsx").len();
+        times.push(t.elapsed());
+    }
+    println!(
+        "report: summary of {} parcels as XLSX {:.1} ms ({size} bytes)",
+        thousand.len(),
+        ms(median(times))
+    );
+
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        let cards = report::cards(parcels, &hundred, facilities, ReportLang::Zh).expect("cards");
+        size = report::xlsx::cards_bytes(&cards, ReportLang::Zh)
+            .expect("xlsx")
+            .len();
+        times.push(t.elapsed());
+    }
+    println!(
+        "report: cards of {} parcels (boundary points, facilities within 1 km) as XLSX {:.1} ms ({size} bytes)",
+        hundred.len(),
+        ms(median(times))
+    );
+
+    let basemap = project.offline_basemap();
+    let bbox = parcels.bbox().expect("bbox");
+    let mut draw = Vec::new();
+    let mut encode = Vec::new();
+    for _ in 0..5 {
+        let image = MapImage {
+            layers: vec![ImageLayer {
+                layer: parcels,
+                style: map_image::ImageStyle::Landuse,
+                selected: &thousand,
+            }],
+            basemap: Some(&basemap),
+            bbox,
+            width_px: 2480,
+            height_px: 3508,
+            dpi: 300.0,
+            title: Some("嘉兴高新区空港新城".into()),
+            chinese: true,
+            legend: true,
+        };
+        let t = Instant::now();
+        let pixmap = map_image::render(&image).expect("render");
+        draw.push(t.elapsed());
+        let t = Instant::now();
+        size = map_image::encode_png(&pixmap, 300.0).expect("png").len();
+        encode.push(t.elapsed());
+    }
+    let (d, e) = (median(draw), median(encode));
+    println!(
+        "report: A4 300-dpi map image (2480×3508): draw {:.0} ms + PNG {:.0} ms = {:.0} ms ({size} bytes)",
+        ms(d),
+        ms(e),
+        ms(d + e)
+    );
+}

@@ -1,0 +1,433 @@
+//! Reports: one model of what a report says, written to several formats.
+//!
+//! A [`Summary`] is the land-use balance table, the planning indicators and the list
+//! of selected parcels; [`Card`]s are one parcel each, with its regulatory attributes,
+//! its boundary points (界址点) in CGCS2000 Gauss-Krüger coordinates and the public
+//! facilities within 500 m and 1,000 m. The writers ([`csv`], [`xlsx`]) only lay out
+//! what the model holds, so every format says the same numbers.
+
+pub mod csv;
+pub mod xlsx;
+
+use geo::{BoundingRect, Coord, Geometry, Rect};
+
+use crate::crs::GaussKruger;
+use crate::landuse::LanduseTable;
+use crate::model::{FieldRole, Layer};
+use crate::selection::{LocalPlane, distance_m};
+use crate::stats::{self, AreaMethod, GroupBy, M2_PER_HA, M2_PER_MU, StatsTable};
+
+/// What kind of report to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Summary,
+    Cards,
+}
+
+/// The language of a report's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportLang {
+    #[default]
+    Zh,
+    En,
+}
+
+/// One parcel's key attributes, as the list and the cards show them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParcelRow {
+    pub feature: usize,
+    pub id: String,
+    pub code: String,
+    pub class_name: String,
+    pub area_m2: f64,
+    pub far: Option<f64>,
+    pub density: Option<f64>,
+    pub green: Option<f64>,
+    pub height_m: Option<f64>,
+    pub status: String,
+    pub park: String,
+    pub enterprise: String,
+}
+
+impl ParcelRow {
+    pub fn area_ha(&self) -> f64 {
+        self.area_m2 / M2_PER_HA
+    }
+
+    pub fn area_mu(&self) -> f64 {
+        self.area_m2 / M2_PER_MU
+    }
+}
+
+/// A selection summary.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub title: String,
+    /// The date the report was made (YYYY-MM-DD, UTC).
+    pub date: String,
+    /// The data the report was made from (file or project).
+    pub source: String,
+    pub lang: ReportLang,
+    pub table: StatsTable,
+    /// Parcels in id order.
+    pub parcels: Vec<ParcelRow>,
+}
+
+/// A boundary point (界址点): its number and Gauss-Krüger coordinates, X north and Y
+/// east in metres, as Chinese cadastral tables write them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundaryPoint {
+    pub label: String,
+    pub x_north_m: f64,
+    pub y_east_m: f64,
+}
+
+/// A public facility near a parcel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearbyFacility {
+    pub name: String,
+    pub kind: String,
+    /// Distance from the facility to the parcel (0 inside), metres.
+    pub distance_m: f64,
+}
+
+/// One parcel's report card.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub parcel: ParcelRow,
+    /// Every attribute of the parcel as (field, value) in file order.
+    pub attributes: Vec<(String, String)>,
+    pub boundary: Vec<BoundaryPoint>,
+    /// Facilities within 1,000 m, nearest first.
+    pub facilities: Vec<NearbyFacility>,
+    /// The parcel's lon/lat box.
+    pub bbox: Option<Rect<f64>>,
+}
+
+/// The central meridian of the Gauss-Krüger zone the cards use (CGCS2000 3° zone 40,
+/// EPSG:4549, which holds Jiaxing).
+pub const CARD_CM_DEG: f64 = 120.0;
+
+/// Today's date (UTC) as YYYY-MM-DD, from the system clock (civil-from-days, so no
+/// date crate is needed for one line).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn text_of(layer: &Layer, i: usize, names: &[&str]) -> String {
+    names
+        .iter()
+        .find_map(|n| layer.field_index(n))
+        .and_then(|k| layer.value(i, k).to_text())
+        .unwrap_or_default()
+}
+
+/// The row of one parcel.
+pub fn parcel_row(layer: &Layer, i: usize, areas_m2: &[f64], lang: ReportLang) -> ParcelRow {
+    let table = LanduseTable::global();
+    let class = layer
+        .class
+        .get(i)
+        .copied()
+        .flatten()
+        .and_then(|c| table.class(c));
+    ParcelRow {
+        feature: i,
+        id: layer.feature_id(i),
+        code: class.map(|c| c.code.clone()).unwrap_or_else(|| {
+            layer
+                .roles
+                .landuse
+                .and_then(|k| layer.value(i, k).to_text())
+                .unwrap_or_default()
+        }),
+        class_name: class
+            .map(|c| match lang {
+                ReportLang::Zh => c.name_zh.clone(),
+                ReportLang::En => c.name_en.clone(),
+            })
+            .unwrap_or_default(),
+        area_m2: areas_m2.get(i).copied().unwrap_or(0.0),
+        far: layer.role_f64(i, FieldRole::Far),
+        density: layer.role_f64(i, FieldRole::BuildingDensity),
+        green: layer.role_f64(i, FieldRole::GreenRatio),
+        height_m: layer.role_f64(i, FieldRole::HeightLimit),
+        status: text_of(layer, i, &["状态", "status", "现状"]),
+        park: text_of(layer, i, &["所属园区", "park"]),
+        enterprise: text_of(layer, i, &["企业名称", "enterprise", "company"]),
+    }
+}
+
+/// Builds a selection summary over `features` (all when empty is not meant: pass the
+/// whole layer's indices for that).
+pub fn summary(
+    layer: &Layer,
+    features: &[usize],
+    method: AreaMethod,
+    title: &str,
+    lang: ReportLang,
+) -> Result<Summary, crate::crs::CrsError> {
+    let areas = stats::feature_areas(layer, method)?;
+    let by = if layer.roles.landuse.is_some() {
+        GroupBy::Class(2)
+    } else {
+        GroupBy::Field(layer.roles.id.unwrap_or(0))
+    };
+    let table = stats::group_stats(layer, Some(features), by, method, &areas);
+    let mut parcels: Vec<ParcelRow> = features
+        .iter()
+        .map(|&i| parcel_row(layer, i, &areas, lang))
+        .collect();
+    parcels.sort_by(|a, b| a.id.cmp(&b.id).then(a.feature.cmp(&b.feature)));
+    Ok(Summary {
+        title: title.to_string(),
+        date: today(),
+        source: layer.source.clone(),
+        lang,
+        table,
+        parcels,
+    })
+}
+
+/// The boundary points of a parcel: the vertices of each ring in order (the closing
+/// vertex not repeated), numbered J1, J2, … across rings, in Gauss-Krüger metres.
+pub fn boundary_points(g: &Geometry<f64>, gk: &GaussKruger) -> Vec<BoundaryPoint> {
+    let mut rings: Vec<&geo::LineString<f64>> = Vec::new();
+    match g {
+        Geometry::Polygon(p) => {
+            rings.push(p.exterior());
+            rings.extend(p.interiors());
+        }
+        Geometry::MultiPolygon(mp) => {
+            for p in &mp.0 {
+                rings.push(p.exterior());
+                rings.extend(p.interiors());
+            }
+        }
+        _ => {}
+    }
+    let mut out = Vec::new();
+    for ring in rings {
+        let n = ring.0.len().saturating_sub(usize::from(ring.is_closed()));
+        for c in ring.0.iter().take(n) {
+            if let Some(p) = gk.forward(*c) {
+                out.push(BoundaryPoint {
+                    label: format!("J{}", out.len() + 1),
+                    x_north_m: p.y,
+                    y_east_m: p.x,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The facilities within `radius_m` of a parcel, nearest first (ties by name).
+pub fn facilities_near(
+    parcel: &Geometry<f64>,
+    facilities: &Layer,
+    radius_m: f64,
+) -> Vec<NearbyFacility> {
+    let Some(bbox) = parcel.bounding_rect() else {
+        return Vec::new();
+    };
+    let plane = LocalPlane::new(bbox.center());
+    let (dx, dy) = plane.degrees_for(radius_m * 1.01);
+    let search = Rect::new(
+        Coord {
+            x: bbox.min().x - dx,
+            y: bbox.min().y - dy,
+        },
+        Coord {
+            x: bbox.max().x + dx,
+            y: bbox.max().y + dy,
+        },
+    );
+    let kind_field = ["类型", "type", "kind", "category"]
+        .iter()
+        .find_map(|n| facilities.field_index(n));
+    let mut out: Vec<NearbyFacility> = facilities
+        .index
+        .in_rect(search)
+        .filter_map(|(f, _)| {
+            let g = facilities.geometries.get(f)?.as_ref()?;
+            // The distance is measured on a plane centred on the facility, where it is
+            // accurate to about 1e-4 of the distance.
+            let at = g.bounding_rect()?.center();
+            let d = distance_m(&LocalPlane::new(at), parcel);
+            (d <= radius_m).then(|| NearbyFacility {
+                name: facilities
+                    .roles
+                    .name
+                    .and_then(|k| facilities.value(f, k).to_text())
+                    .unwrap_or_else(|| facilities.feature_id(f)),
+                kind: kind_field
+                    .and_then(|k| facilities.value(f, k).to_text())
+                    .unwrap_or_default(),
+                distance_m: d,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.distance_m
+            .total_cmp(&b.distance_m)
+            .then(a.name.cmp(&b.name))
+    });
+    out
+}
+
+/// Report cards for `features`, in id order.
+pub fn cards(
+    layer: &Layer,
+    features: &[usize],
+    facilities: Option<&Layer>,
+    lang: ReportLang,
+) -> Result<Vec<Card>, crate::crs::CrsError> {
+    let gk = GaussKruger::new(CARD_CM_DEG)?;
+    let mut out: Vec<Card> = features
+        .iter()
+        .map(|&i| {
+            let g = layer.geometries.get(i).and_then(|g| g.as_ref());
+            Card {
+                parcel: parcel_row(layer, i, &layer.area_m2, lang),
+                attributes: layer
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(k, f)| (f.clone(), layer.value(i, k).to_text().unwrap_or_default()))
+                    .collect(),
+                boundary: g.map(|g| boundary_points(g, &gk)).unwrap_or_default(),
+                facilities: match (g, facilities) {
+                    (Some(g), Some(f)) => facilities_near(g, f, 1000.0),
+                    _ => Vec::new(),
+                },
+                bbox: g.and_then(|g| g.bounding_rect()),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.parcel.id.cmp(&b.parcel.id));
+    Ok(out)
+}
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{path}: unsupported report format '.{ext}' (use .xlsx, .csv or .geojson)")]
+    Format { path: String, ext: String },
+    #[error(transparent)]
+    Write(#[from] crate::io::write::WriteError),
+    #[error("{path}: cannot make the workbook: {reason}")]
+    Xlsx { path: String, reason: String },
+    #[error(transparent)]
+    Crs(#[from] crate::crs::CrsError),
+}
+
+/// Writes a report of `features` to `path`, whose extension chooses the format:
+/// `.xlsx` (summary or cards workbook), `.csv` (the parcel list, or the boundary
+/// points of cards), `.geojson` (the features with area columns). The file is
+/// written atomically and never over `inputs`.
+#[allow(clippy::too_many_arguments)]
+pub fn write_report(
+    layer: &Layer,
+    facilities: Option<&Layer>,
+    features: &[usize],
+    kind: ReportKind,
+    lang: ReportLang,
+    title: &str,
+    method: AreaMethod,
+    path: &std::path::Path,
+    inputs: &[&std::path::Path],
+) -> Result<(), ReportError> {
+    use crate::io::atomic_write;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let shown = path.display().to_string();
+    if !matches!(ext.as_str(), "xlsx" | "csv" | "geojson" | "json") {
+        return Err(ReportError::Format { path: shown, ext });
+    }
+    crate::io::write::refuse_input_overwrite(path, inputs)?;
+    let xlsx_err = |e: rust_xlsxwriter::XlsxError| ReportError::Xlsx {
+        path: shown.clone(),
+        reason: e.to_string(),
+    };
+    match (kind, ext.as_str()) {
+        (_, "geojson" | "json") => {
+            atomic_write(path, |w| {
+                crate::io::write::write_features_geojson(layer, features.iter().copied(), w)
+            })?;
+        }
+        (ReportKind::Summary, "csv") => {
+            let s = summary(layer, features, method, title, lang)?;
+            atomic_write(path, |w| csv::write_summary(&s, w))?;
+        }
+        (ReportKind::Summary, _) => {
+            let s = summary(layer, features, method, title, lang)?;
+            let bytes = xlsx::summary_bytes(&s).map_err(xlsx_err)?;
+            atomic_write(path, |w| w.write_all(&bytes))?;
+        }
+        (ReportKind::Cards, "csv") => {
+            let c = cards(layer, features, facilities, lang)?;
+            atomic_write(path, |w| csv::write_cards(&c, lang, w))?;
+        }
+        (ReportKind::Cards, _) => {
+            let c = cards(layer, features, facilities, lang)?;
+            let bytes = xlsx::cards_bytes(&c, lang).map_err(xlsx_err)?;
+            atomic_write(path, |w| w.write_all(&bytes))?;
+        }
+    }
+    Ok(())
+}
+
+/// Column headings shared by the writers.
+pub fn parcel_headings(lang: ReportLang) -> [&'static str; 13] {
+    match lang {
+        ReportLang::Zh => [
+            "地块编号",
+            "用地代码",
+            "用地性质",
+            "用地面积(m²)",
+            "用地面积(公顷)",
+            "用地面积(亩)",
+            "容积率",
+            "建筑密度",
+            "绿地率",
+            "限高(m)",
+            "状态",
+            "所属园区",
+            "企业名称",
+        ],
+        ReportLang::En => [
+            "Parcel",
+            "Land-use code",
+            "Land use",
+            "Area (m²)",
+            "Area (ha)",
+            "Area (mu)",
+            "FAR",
+            "Building density",
+            "Green ratio",
+            "Height limit (m)",
+            "Status",
+            "Park",
+            "Enterprise",
+        ],
+    }
+}

@@ -1,0 +1,284 @@
+//! Excel workbooks (rust_xlsxwriter): one sheet per table, numbers stored as numbers
+//! with display formats, bold frozen header rows and columns sized to fit.
+
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+
+use super::{Card, ParcelRow, ReportLang, Summary, parcel_headings};
+
+fn bold() -> Format {
+    Format::new().set_bold()
+}
+
+fn fmt(decimals: usize) -> Format {
+    Format::new().set_num_format(if decimals == 0 {
+        "0".to_string()
+    } else {
+        format!("0.{}", "0".repeat(decimals))
+    })
+}
+
+fn header(ws: &mut Worksheet, heads: &[&str]) -> Result<(), XlsxError> {
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold())?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+fn opt_number(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    v: Option<f64>,
+    f: &Format,
+) -> Result<(), XlsxError> {
+    if let Some(v) = v {
+        ws.write_number_with_format(r, c, v, f)?;
+    }
+    Ok(())
+}
+
+fn parcel_sheet(
+    ws: &mut Worksheet,
+    rows: &[&ParcelRow],
+    lang: ReportLang,
+) -> Result<(), XlsxError> {
+    header(ws, &parcel_headings(lang))?;
+    for (k, p) in rows.iter().enumerate() {
+        let r = k as u32 + 1;
+        ws.write_string(r, 0, &p.id)?;
+        ws.write_string(r, 1, &p.code)?;
+        ws.write_string(r, 2, &p.class_name)?;
+        ws.write_number_with_format(r, 3, p.area_m2, &fmt(2))?;
+        ws.write_number_with_format(r, 4, p.area_ha(), &fmt(4))?;
+        ws.write_number_with_format(r, 5, p.area_mu(), &fmt(2))?;
+        opt_number(ws, r, 6, p.far, &fmt(2))?;
+        opt_number(ws, r, 7, p.density, &fmt(1))?;
+        opt_number(ws, r, 8, p.green, &fmt(1))?;
+        opt_number(ws, r, 9, p.height_m, &fmt(0))?;
+        ws.write_string(r, 10, &p.status)?;
+        ws.write_string(r, 11, &p.park)?;
+        ws.write_string(r, 12, &p.enterprise)?;
+    }
+    ws.set_autofit_max_width(360).autofit();
+    Ok(())
+}
+
+/// A summary as a workbook: 用地平衡表, 规划指标, 地块清单.
+pub fn summary_bytes(s: &Summary) -> Result<Vec<u8>, XlsxError> {
+    let zh = s.lang == ReportLang::Zh;
+    let mut wb = Workbook::new();
+    let t = &s.table;
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(if zh {
+            "用地平衡表"
+        } else {
+            "Land-use balance"
+        })?;
+        header(ws, &crate::stats::balance_headings(zh))?;
+        for (k, g) in t.groups.iter().enumerate() {
+            let r = k as u32 + 1;
+            let name = if zh { &g.name } else { &g.name_en };
+            ws.write_string(r, 0, &g.key)?;
+            ws.write_string(r, 1, name.as_deref().unwrap_or(""))?;
+            ws.write_number(r, 2, g.count as f64)?;
+            ws.write_number_with_format(r, 3, g.area_ha_rounded, &fmt(2))?;
+            ws.write_number_with_format(r, 4, g.area_mu_rounded, &fmt(2))?;
+            ws.write_number_with_format(r, 5, g.share_pct_rounded, &fmt(2))?;
+        }
+        let r = t.groups.len() as u32 + 1;
+        ws.write_string_with_format(r, 0, if zh { "合计" } else { "Total" }, &bold())?;
+        ws.write_number_with_format(r, 2, t.features as f64, &bold())?;
+        ws.write_number_with_format(r, 3, t.total_area_ha_rounded, &fmt(2).set_bold())?;
+        ws.write_number_with_format(r, 4, t.total_area_mu_rounded, &fmt(2).set_bold())?;
+        let pct = if t.total_area_m2 > 0.0 { 100.0 } else { 0.0 };
+        ws.write_number_with_format(r, 5, pct, &fmt(2).set_bold())?;
+        let method = if zh {
+            t.method.describe_zh()
+        } else {
+            t.method.describe_en()
+        };
+        ws.write_string(r + 2, 0, &method)?;
+        ws.write_string(r + 3, 0, format!("{} · {} · {}", s.title, s.source, s.date))?;
+        ws.set_autofit_max_width(360).autofit();
+    }
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(if zh { "规划指标" } else { "Indicators" })?;
+        header(
+            ws,
+            &if zh {
+                ["指标", "数值", "单位"]
+            } else {
+                ["Indicator", "Value", "Unit"]
+            },
+        )?;
+        let ind = &t.indicators;
+        let mut rows: Vec<(&str, Option<f64>, &str, usize)> = vec![
+            (
+                if zh { "总用地面积" } else { "Total area" },
+                Some(t.total_area_ha),
+                if zh { "公顷" } else { "ha" },
+                2,
+            ),
+            (
+                if zh { "总用地面积" } else { "Total area" },
+                Some(t.total_area_mu),
+                if zh { "亩" } else { "mu" },
+                2,
+            ),
+            (
+                if zh {
+                    "总建筑面积"
+                } else {
+                    "Gross floor area"
+                },
+                Some(ind.gfa_m2),
+                "m²",
+                0,
+            ),
+            (
+                if zh {
+                    "平均容积率"
+                } else {
+                    "Weighted FAR"
+                },
+                ind.far_weighted,
+                "",
+                2,
+            ),
+            (
+                if zh {
+                    "建筑基底面积"
+                } else {
+                    "Building footprint"
+                },
+                Some(ind.footprint_m2),
+                "m²",
+                0,
+            ),
+            (
+                if zh {
+                    "建筑密度"
+                } else {
+                    "Building density"
+                },
+                ind.density_weighted.map(|d| d * 100.0),
+                "%",
+                1,
+            ),
+            (
+                if zh { "绿地面积" } else { "Green area" },
+                Some(ind.green_area_m2),
+                "m²",
+                0,
+            ),
+            (
+                if zh { "绿地率" } else { "Green ratio" },
+                ind.green_ratio_weighted.map(|g| g * 100.0),
+                "%",
+                1,
+            ),
+        ];
+        if let Some(h) = ind.height_limit_max_m {
+            rows.push((
+                if zh {
+                    "最高限高"
+                } else {
+                    "Highest height limit"
+                },
+                Some(h),
+                "m",
+                0,
+            ));
+        }
+        for (k, (name, v, unit, d)) in rows.iter().enumerate() {
+            let r = k as u32 + 1;
+            ws.write_string(r, 0, *name)?;
+            opt_number(ws, r, 1, *v, &fmt(*d))?;
+            ws.write_string(r, 2, *unit)?;
+        }
+        ws.set_autofit_max_width(360).autofit();
+    }
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(if zh { "地块清单" } else { "Parcels" })?;
+        let rows: Vec<&ParcelRow> = s.parcels.iter().collect();
+        parcel_sheet(ws, &rows, s.lang)?;
+    }
+    wb.save_to_buffer()
+}
+
+/// Report cards as a workbook: 地块 (one row a parcel), 界址点, 周边设施.
+pub fn cards_bytes(cards: &[Card], lang: ReportLang) -> Result<Vec<u8>, XlsxError> {
+    let zh = lang == ReportLang::Zh;
+    let mut wb = Workbook::new();
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(if zh { "地块" } else { "Parcels" })?;
+        let rows: Vec<&ParcelRow> = cards.iter().map(|c| &c.parcel).collect();
+        parcel_sheet(ws, &rows, lang)?;
+    }
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(if zh { "界址点" } else { "Boundary points" })?;
+        header(
+            ws,
+            &if zh {
+                ["地块编号", "界址点号", "X坐标(m)", "Y坐标(m)"]
+            } else {
+                ["Parcel", "Point", "X north (m)", "Y east (m)"]
+            },
+        )?;
+        let mut r = 1;
+        for c in cards {
+            for b in &c.boundary {
+                ws.write_string(r, 0, &c.parcel.id)?;
+                ws.write_string(r, 1, &b.label)?;
+                ws.write_number_with_format(r, 2, b.x_north_m, &fmt(3))?;
+                ws.write_number_with_format(r, 3, b.y_east_m, &fmt(3))?;
+                r += 1;
+            }
+        }
+        ws.set_autofit_max_width(360).autofit();
+    }
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(if zh {
+            "周边设施"
+        } else {
+            "Nearby facilities"
+        })?;
+        header(
+            ws,
+            &if zh {
+                ["地块编号", "设施名称", "类型", "距离(m)", "500米内"]
+            } else {
+                ["Parcel", "Facility", "Type", "Distance (m)", "Within 500 m"]
+            },
+        )?;
+        let mut r = 1;
+        for c in cards {
+            for f in &c.facilities {
+                ws.write_string(r, 0, &c.parcel.id)?;
+                ws.write_string(r, 1, &f.name)?;
+                ws.write_string(r, 2, &f.kind)?;
+                ws.write_number_with_format(r, 3, f.distance_m, &fmt(0))?;
+                ws.write_string(
+                    r,
+                    4,
+                    match (f.distance_m <= 500.0, zh) {
+                        (true, true) => "是",
+                        (false, true) => "否",
+                        (true, false) => "yes",
+                        (false, false) => "no",
+                    },
+                )?;
+                r += 1;
+            }
+        }
+        ws.set_autofit_max_width(360).autofit();
+    }
+    wb.save_to_buffer()
+}

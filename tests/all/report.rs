@@ -1,0 +1,337 @@
+//! Reports and map images, read back: XLSX cells (calamine), CSV bytes, GeoJSON
+//! round trip, PNG size, resolution and colours.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use parcelview::io::{LoadControl, LoadOptions, load_path};
+use parcelview::model::Layer;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_parcelview"))
+        .args(args)
+        .output()
+        .expect("run parcelview")
+}
+
+fn project() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/airport-city.json")
+}
+
+fn parcels() -> Layer {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/parcels.geojson");
+    load_path(&p, &LoadOptions::default(), LoadControl::default()).unwrap()
+}
+
+const WHERE: &str = "\"所属园区\" = '光电信息产业园'";
+
+fn selected(layer: &Layer) -> Vec<usize> {
+    parcelview::expr::select_where(layer, WHERE).unwrap()
+}
+
+/// Runs `report` on the bundled project over the park's parcels into `name`.
+fn report_of(dir: &Path, name: &str) -> PathBuf {
+    let out = dir.join(name);
+    let p = project();
+    ok(&run(&[
+        "report",
+        p.to_str().unwrap(),
+        "--where",
+        WHERE,
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    out
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn summary_xlsx_has_the_balance_indicators_and_parcels() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = report_of(dir.path(), "summary.xlsx");
+    let layer = parcels();
+    let sel = selected(&layer);
+    assert!(sel.len() > 20);
+    let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
+    assert_eq!(wb.sheet_names(), vec!["用地平衡表", "规划指标", "地块清单"]);
+    let balance = wb.worksheet_range("用地平衡表").unwrap();
+    let rows: Vec<Vec<Data>> = balance.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows[0][0], Data::String("代码".into()));
+    let total = rows
+        .iter()
+        .find(|r| r[0] == Data::String("合计".into()))
+        .expect("a total row");
+    assert_eq!(total[2], Data::Float(sel.len() as f64));
+    let want_ha: f64 = sel.iter().map(|&i| layer.area_m2[i]).sum::<f64>() / 1e4;
+    let Data::Float(ha) = total[3] else {
+        panic!("area is a number: {:?}", total[3])
+    };
+    assert!((ha - want_ha).abs() < 0.006, "{ha} vs {want_ha}");
+    // The class rows add up to the total exactly (balanced rounding).
+    let sum: f64 = rows[1..]
+        .iter()
+        .take_while(|r| r[0] != Data::String("合计".into()))
+        .map(|r| match r[3] {
+            Data::Float(v) => v,
+            _ => 0.0,
+        })
+        .sum();
+    assert!((sum - ha).abs() < 1e-9, "{sum} vs {ha}");
+    let list = wb.worksheet_range("地块清单").unwrap();
+    assert_eq!(list.height(), sel.len() + 1);
+    assert_eq!(list.get((0, 0)), Some(&Data::String("地块编号".into())));
+    let mut ids: Vec<String> = sel.iter().map(|&i| layer.feature_id(i)).collect();
+    ids.sort();
+    assert_eq!(list.get((1, 0)), Some(&Data::String(ids[0].clone())));
+    assert!(matches!(list.get((1, 3)), Some(Data::Float(_))));
+    let ind = wb.worksheet_range("规划指标").unwrap();
+    assert!(
+        ind.rows()
+            .any(|r| r[0] == Data::String("平均容积率".into()))
+    );
+}
+
+#[test]
+fn csv_is_utf8_with_bom_and_one_line_a_parcel() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = report_of(dir.path(), "list.csv");
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert!(lines[0].starts_with("地块编号,用地代码,用地性质,用地面积(m²)"));
+    assert_eq!(lines.len(), selected(&parcels()).len() + 1);
+    assert!(lines.iter().skip(1).all(|l| l.contains("光电信息产业园")));
+}
+
+#[test]
+fn geojson_round_trips_with_area_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = report_of(dir.path(), "sel.geojson");
+    let back = load_path(&out, &LoadOptions::default(), LoadControl::default()).unwrap();
+    let layer = parcels();
+    let sel = selected(&layer);
+    assert_eq!(back.len(), sel.len());
+    let area = back.field_index("area_m2").unwrap();
+    let total: f64 = (0..back.len())
+        .map(|i| back.value(i, area).as_f64().unwrap())
+        .sum();
+    let want: f64 = sel.iter().map(|&i| layer.area_m2[i]).sum();
+    assert!((total - want).abs() < 0.01 * sel.len() as f64);
+    // The geometry came back too: the areas recomputed from it agree.
+    let recomputed: f64 = back.area_m2.iter().sum();
+    assert!((recomputed - want).abs() < 1e-6 * want);
+}
+
+#[test]
+fn cards_have_boundary_points_and_nearby_facilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cards.xlsx");
+    let p = project();
+    let layer = parcels();
+    let ids: Vec<String> = selected(&layer)
+        .iter()
+        .take(3)
+        .map(|&i| layer.feature_id(i))
+        .collect();
+    ok(&run(&[
+        "report",
+        p.to_str().unwrap(),
+        "--ids",
+        &ids.join(","),
+        "--kind",
+        "cards",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
+    assert_eq!(wb.sheet_names(), vec!["地块", "界址点", "周边设施"]);
+    let pts = wb.worksheet_range("界址点").unwrap();
+    let want_pts: usize = ids
+        .iter()
+        .map(|id| {
+            let i = (0..layer.len())
+                .find(|&i| &layer.feature_id(i) == id)
+                .unwrap();
+            match layer.geometries[i].as_ref().unwrap() {
+                geo::Geometry::Polygon(p) => std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|r| r.0.len() - 1)
+                    .sum::<usize>(),
+                geo::Geometry::MultiPolygon(mp) => {
+                    mp.0.iter()
+                        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                        .map(|r| r.0.len() - 1)
+                        .sum()
+                }
+                _ => 0,
+            }
+        })
+        .sum();
+    assert_eq!(pts.height(), want_pts + 1);
+    assert_eq!(pts.get((1, 1)), Some(&Data::String("J1".into())));
+    // Jiaxing in CGCS2000 3° zone 40: X (north) about 3.40e6 m, Y (east) about 5.6e5 m.
+    let (Some(Data::Float(x)), Some(Data::Float(y))) = (pts.get((1, 2)), pts.get((1, 3))) else {
+        panic!("coordinates are numbers")
+    };
+    assert!(
+        (3.38e6..3.42e6).contains(x) && (5.4e5..5.9e5).contains(y),
+        "{x} {y}"
+    );
+    let fac = wb.worksheet_range("周边设施").unwrap();
+    assert!(fac.height() > 1, "facilities within 1 km of park parcels");
+    let dists: Vec<(String, f64)> = fac
+        .rows()
+        .skip(1)
+        .map(|r| {
+            let Data::Float(d) = r[3] else {
+                panic!("distance is a number")
+            };
+            (r[0].to_string(), d)
+        })
+        .collect();
+    assert!(dists.iter().all(|(_, d)| (0.0..=1000.0).contains(d)));
+    for w in dists.windows(2) {
+        if w[0].0 == w[1].0 {
+            assert!(w[0].1 <= w[1].1, "nearest first");
+        }
+    }
+}
+
+#[test]
+fn bad_outputs_are_refused_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project();
+    let o = run(&[
+        "report",
+        p.to_str().unwrap(),
+        "--out",
+        dir.path().join("r.docx").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unsupported report format"));
+    // The input is never overwritten.
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/parcels.geojson");
+    let before = std::fs::read(&input).unwrap();
+    let o = run(&[
+        "report",
+        input.to_str().unwrap(),
+        "--out",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+    // A folder that does not exist: a clear error and no file.
+    let missing = dir.path().join("no/such/dir/r.xlsx");
+    let o = run(&[
+        "report",
+        p.to_str().unwrap(),
+        "--out",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!missing.exists());
+    let o = run(&[
+        "report",
+        p.to_str().unwrap(),
+        "--ids",
+        "NOPE-1",
+        "--out",
+        dir.path().join("x.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("NOPE-1"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no stray files"
+    );
+}
+
+#[test]
+fn render_draws_the_selection_where_it_is_at_the_chosen_size_and_dpi() {
+    use geo::InteriorPoint;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("map.png");
+    let p = project();
+    let layer = parcels();
+    // A large parcel, highlighted, in a box around it.
+    let i = (0..layer.len())
+        .filter(|&i| layer.area_m2[i] > 40_000.0)
+        .max_by(|&a, &b| layer.area_m2[a].total_cmp(&layer.area_m2[b]))
+        .unwrap();
+    let id = layer.feature_id(i);
+    ok(&run(&[
+        "render",
+        p.to_str().unwrap(),
+        "--ids",
+        &id,
+        "--size",
+        "800x600",
+        "--dpi",
+        "200",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let bytes = std::fs::read(&out).unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(&bytes));
+    let reader = decoder.read_info().unwrap();
+    let info = reader.info();
+    assert_eq!((info.width, info.height), (800, 600));
+    let dims = info.pixel_dims.unwrap();
+    assert_eq!(dims.xppu, (200.0f64 / 0.0254).round() as u32);
+    let img = image::load_from_memory(&bytes).unwrap().to_rgba8();
+    // The view is the parcel's box fitted with a margin: find the parcel's inside
+    // point on the image the same way the renderer does.
+    let env = layer.envelopes[i].unwrap();
+    let world = parcelview::render::world_from_lon_lat;
+    let (a, b) = (
+        world(geo::coord! { x: env.min().x, y: env.max().y }),
+        world(geo::coord! { x: env.max().x, y: env.min().y }),
+    );
+    let scale = (800.0 / (b.x - a.x)).min(600.0 / (b.y - a.y)) * 0.92;
+    let origin = [
+        (a.x + b.x) / 2.0 - 400.0 / scale,
+        (a.y + b.y) / 2.0 - 300.0 / scale,
+    ];
+    let inside = layer.geometries[i]
+        .as_ref()
+        .unwrap()
+        .interior_point()
+        .unwrap()
+        .0;
+    let w = world(inside);
+    let (px, py) = (
+        ((w.x - origin[0]) * scale) as u32,
+        ((w.y - origin[1]) * scale) as u32,
+    );
+    let c = layer.class[i].unwrap();
+    let want = parcelview::render::map_image::selected_rgb(
+        parcelview::landuse::LanduseTable::global().rgb(c),
+    );
+    let got = img.get_pixel(px, py).0;
+    let close = |a: u8, b: u8| (i32::from(a) - i32::from(b)).abs() <= 4;
+    assert!(
+        close(got[0], want[0]) && close(got[1], want[1]) && close(got[2], want[2]),
+        "{got:?} vs {want:?} at {px},{py}"
+    );
+    // A size out of range is a usage error.
+    let o = run(&[
+        "render",
+        p.to_str().unwrap(),
+        "--size",
+        "0x10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
