@@ -117,6 +117,29 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "no_active_layer" => ("没有可选择的图层", "No layer to select in"),
         "make_active" => ("设为当前图层", "Make active"),
         "radius" => ("半径", "Radius"),
+        "export_menu" => ("导出…", "Export…"),
+        "export" => ("导出", "Export"),
+        "export_summary" => (
+            "选择集汇总(用地平衡表、指标、地块清单)",
+            "Selection summary (balance, indicators, parcel list)",
+        ),
+        "export_cards" => (
+            "地块报告卡(属性、界址点、周边设施)",
+            "Parcel report cards (attributes, boundary points, facilities)",
+        ),
+        "export_map" => (
+            "当前视图地图图片 (PNG)",
+            "Map image of the current view (PNG)",
+        ),
+        "export_size" => ("尺寸(像素)", "Size (px)"),
+        "export_path" => ("保存到", "Save to"),
+        "export_note" => (
+            "格式由扩展名决定:.xlsx、.csv、.geojson;未选择时导出整个图层",
+            "The extension chooses the format: .xlsx, .csv, .geojson; with nothing selected the whole layer is exported",
+        ),
+        "export_run" => ("导出", "Export"),
+        "export_no_path" => ("请填写保存路径", "Give a file to save to"),
+        "exported" => ("已导出", "Exported"),
         "palette" => ("用地色板", "Land-use palette"),
         "palette_2023" => (
             "国土空间用地用海分类 (2023)",

@@ -3,6 +3,7 @@
 //! frame is drawn.
 
 pub mod draw;
+mod export;
 mod i18n;
 pub mod map_view;
 pub mod overlay_tiles;
@@ -27,6 +28,7 @@ pub use crate::render::tiles::BasemapChoice;
 use crate::render::tiles::{SourceContext, open_source};
 use crate::selection::{AreaMode, SelectOp, Selection};
 use draw::DrawLayer;
+pub use export::ExportKind;
 pub use i18n::{Lang, tr};
 pub use stats_panel::{StatsGroup, StatsScope};
 pub use tools::{AreaQuery, Tool};
@@ -235,6 +237,8 @@ pub struct ParcelApp {
     pub show_table: bool,
     pub table: table::TableState,
     pub stats: stats_panel::StatsState,
+    pub export: export::ExportDialog,
+    exporting: Option<export::Exporting>,
     pub map_memory: walkers::MapMemory,
     pub home: [f64; 4],
     pub fit: Option<FitRequest>,
@@ -318,6 +322,8 @@ impl ParcelApp {
             show_table: false,
             table: table::TableState::default(),
             stats: stats_panel::StatsState::default(),
+            export: export::ExportDialog::default(),
+            exporting: None,
             map_memory,
             home,
             fit,
@@ -803,6 +809,7 @@ impl ParcelApp {
         self.check_network();
         self.poll_loading();
         self.poll_restyling();
+        self.poll_export();
         let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
             i.raw
                 .dropped_files
@@ -871,8 +878,11 @@ impl ParcelApp {
                 }
             });
         egui::CentralPanel::default().show(ui, |ui| self.map_ui(ui));
+        if self.export.open {
+            self.export_ui(&ui.ctx().clone());
+        }
 
-        if !self.loading.is_empty() || !self.restyling.is_empty() {
+        if !self.loading.is_empty() || !self.restyling.is_empty() || self.exporting.is_some() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(100));
         }

@@ -14,6 +14,11 @@ impl ParcelApp {
     pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.menu_button(self.tr("file"), |ui| {
+                if ui.button(self.tr("export_menu")).clicked() {
+                    self.export.open = true;
+                    ui.close();
+                }
+                ui.separator();
                 ui.label(self.tr("drop_hint"));
             });
             ui.menu_button(self.tr("view"), |ui| {

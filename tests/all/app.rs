@@ -548,3 +548,48 @@ fn the_gb50137_palette_and_a_field_style_recolour_the_parcels() {
             .all(|&j| d.features[j].color == d.features[i].color)
     );
 }
+
+#[test]
+fn the_export_dialog_writes_a_summary_and_a_map_image_in_the_background() {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(Settings::default());
+    let parcels = layer_index(h.state(), "地块");
+    // Select a park's parcels by expression, then export them.
+    type_into(&mut h, "表达式", "\"所属园区\" = '空港物流园'");
+    h.get_by_label("按表达式选择").click();
+    h.run_steps(2);
+    let n = h.state().layers[parcels].selection.len();
+    assert!(n > 10);
+    h.get_by_label("文件").click();
+    h.run_steps(2);
+    h.get_by_label("导出…").click();
+    h.run_steps(2);
+    assert!(h.state().export.open);
+    let xlsx = dir.path().join("物流园.xlsx");
+    type_into(&mut h, "保存到", xlsx.to_str().unwrap());
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "导出")
+        .click();
+    h.run_steps(2);
+    run_until(&mut h, |app| !app.is_exporting());
+    assert!(
+        h.state().messages().iter().any(|m| m.contains("已导出")),
+        "{:?}",
+        h.state().messages()
+    );
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let list = wb.worksheet_range("地块清单").unwrap();
+    assert_eq!(list.height(), n + 1);
+    // Now a PNG of the view.
+    h.get_by_label("当前视图地图图片 (PNG)").click();
+    h.run_steps(2);
+    h.state_mut().export.size = [640, 480];
+    let png = dir.path().join("view.png");
+    h.state_mut().export.path = png.to_str().unwrap().to_string();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "导出")
+        .click();
+    h.run_steps(2);
+    run_until(&mut h, |app| !app.is_exporting());
+    let img = image::open(&png).unwrap();
+    assert_eq!((img.width(), img.height()), (640, 480));
+}
