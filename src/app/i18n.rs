@@ -117,6 +117,11 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "no_active_layer" => ("没有可选择的图层", "No layer to select in"),
         "make_active" => ("设为当前图层", "Make active"),
         "radius" => ("半径", "Radius"),
+        "open_files" => (
+            "打开 GeoJSON 文件(多个用分号分隔)",
+            "Open GeoJSON files (separate several with ;)",
+        ),
+        "open" => ("打开", "Open"),
         "export_menu" => ("导出…", "Export…"),
         "export" => ("导出", "Export"),
         "export_summary" => (

@@ -116,6 +116,8 @@ struct BasemapEdits {
     token: String,
     xyz: String,
     file: String,
+    /// The File menu's path of GeoJSON files to open.
+    open: String,
 }
 
 /// A layer of the map with what drawing it needs.
@@ -302,6 +304,7 @@ impl ParcelApp {
             token: settings.tianditu_token.clone(),
             xyz: settings.xyz_template.clone(),
             file: String::new(),
+            open: String::new(),
         };
         ParcelApp {
             title,

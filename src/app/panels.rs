@@ -14,12 +14,39 @@ impl ParcelApp {
     pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.menu_button(self.tr("file"), |ui| {
+                let label = ui.label(self.tr("open_files"));
+                ui.horizontal(|ui| {
+                    let edit = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.basemap_edits.open)
+                                .hint_text("/path/to/parcels.geojson")
+                                .desired_width(260.0),
+                        )
+                        .labelled_by(label.id);
+                    let entered =
+                        edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if ui.button(self.tr("open")).clicked() || entered {
+                        // Several files may be given, separated by semicolons.
+                        let paths: Vec<std::path::PathBuf> = self
+                            .basemap_edits
+                            .open
+                            .split(';')
+                            .map(str::trim)
+                            .filter(|p| !p.is_empty())
+                            .map(std::path::PathBuf::from)
+                            .collect();
+                        if !paths.is_empty() {
+                            self.push(Command::OpenFiles(paths));
+                            ui.close();
+                        }
+                    }
+                });
+                ui.label(RichText::new(self.tr("drop_hint")).small().weak());
+                ui.separator();
                 if ui.button(self.tr("export_menu")).clicked() {
                     self.export.open = true;
                     ui.close();
                 }
-                ui.separator();
-                ui.label(self.tr("drop_hint"));
             });
             ui.menu_button(self.tr("view"), |ui| {
                 if ui.button(self.tr("home")).clicked() {

@@ -211,14 +211,21 @@ fn a_stalled_tile_server_does_not_block_frames() {
 /// warnings listed; a broken file is reported and nothing else changes.
 #[test]
 fn opening_files_adds_layers_in_the_background() {
-    use parcelview::app::Command;
     let mut h = harness(Settings::default());
     let before = h.state().layers.len();
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    h.state_mut().push(Command::OpenFiles(vec![
-        data.join("small.geojson"),
-        data.join("truncated.geojson"),
-    ]));
+    // Through the File menu's path field: two files separated by a semicolon.
+    h.get_by_label("文件").click();
+    h.run_steps(2);
+    let paths = format!(
+        "{};{}",
+        data.join("small.geojson").display(),
+        data.join("truncated.geojson").display()
+    );
+    type_into(&mut h, "打开 GeoJSON 文件(多个用分号分隔)", &paths);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "打开")
+        .click();
+    h.run_steps(1);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while h.state().layers.len() == before && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
