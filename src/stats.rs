@@ -308,6 +308,70 @@ pub fn group_stats(
     }
 }
 
+/// One line of the planning indicators, as tables show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorRow {
+    pub label: &'static str,
+    pub value: f64,
+    pub unit: &'static str,
+    /// Decimals to show.
+    pub decimals: usize,
+}
+
+/// The indicators the data has, in the order planners list them: total area (公顷
+/// and 亩), GFA and weighted FAR, footprint and building density, green area and
+/// ratio, highest height limit.
+pub fn indicator_rows(t: &StatsTable, chinese: bool) -> Vec<IndicatorRow> {
+    let l = |zh: &'static str, en: &'static str| if chinese { zh } else { en };
+    let row = |label, value, unit, decimals| IndicatorRow {
+        label,
+        value,
+        unit,
+        decimals,
+    };
+    let ind = &t.indicators;
+    let mut rows = vec![
+        row(
+            l("总用地面积", "Total area"),
+            t.total_area_ha_rounded,
+            l("公顷", "ha"),
+            2,
+        ),
+        row(
+            l("总用地面积", "Total area"),
+            t.total_area_mu_rounded,
+            l("亩", "mu"),
+            2,
+        ),
+    ];
+    if let Some(far) = ind.far_weighted {
+        rows.push(row(
+            l("总建筑面积", "Gross floor area"),
+            ind.gfa_m2,
+            "m²",
+            0,
+        ));
+        rows.push(row(l("平均容积率", "Weighted FAR"), far, "", 2));
+    }
+    if let Some(d) = ind.density_weighted {
+        rows.push(row(
+            l("建筑基底面积", "Building footprint"),
+            ind.footprint_m2,
+            "m²",
+            0,
+        ));
+        rows.push(row(l("建筑密度", "Building density"), d * 100.0, "%", 1));
+    }
+    if let Some(g) = ind.green_ratio_weighted {
+        rows.push(row(l("绿地面积", "Green area"), ind.green_area_m2, "m²", 0));
+        rows.push(row(l("绿地率", "Green ratio"), g * 100.0, "%", 1));
+    }
+    if let Some(h) = ind.height_limit_max_m {
+        rows.push(row(l("最高限高", "Highest height limit"), h, "m", 0));
+    }
+    rows
+}
+
 /// The column headings of a balance table.
 pub fn balance_headings(chinese: bool) -> [&'static str; 6] {
     if chinese {

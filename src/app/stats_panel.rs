@@ -286,90 +286,11 @@ fn balance_table_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
 }
 
 fn indicators_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
-    let ind = &table.indicators;
-    let zh = lang == Lang::Zh;
-    let mut rows: Vec<(&str, String)> = vec![(
-        if zh { "总用地面积" } else { "Total area" },
-        format!(
-            "{:.2} {} / {:.2} {}",
-            table.total_area_ha_rounded,
-            if zh { "公顷" } else { "ha" },
-            table.total_area_mu_rounded,
-            if zh { "亩" } else { "mu" }
-        ),
-    )];
-    if let Some(far) = ind.far_weighted {
-        rows.push((
-            if zh {
-                "总建筑面积"
-            } else {
-                "Gross floor area"
-            },
-            if zh {
-                format!("{:.2} 万m²", ind.gfa_m2 / 1e4)
-            } else {
-                format!("{:.0} m²", ind.gfa_m2)
-            },
-        ));
-        rows.push((
-            if zh {
-                "平均容积率"
-            } else {
-                "Weighted FAR"
-            },
-            format!("{far:.2}"),
-        ));
-    }
-    if let Some(d) = ind.density_weighted {
-        rows.push((
-            if zh {
-                "建筑基底面积"
-            } else {
-                "Building footprint"
-            },
-            format!(
-                "{:.2} {}",
-                ind.footprint_m2 / 1e4,
-                if zh { "公顷" } else { "ha" }
-            ),
-        ));
-        rows.push((
-            if zh {
-                "建筑密度"
-            } else {
-                "Building density"
-            },
-            format!("{:.1}%", d * 100.0),
-        ));
-    }
-    if let Some(g) = ind.green_ratio_weighted {
-        rows.push((
-            if zh { "绿地面积" } else { "Green area" },
-            format!(
-                "{:.2} {}",
-                ind.green_area_m2 / 1e4,
-                if zh { "公顷" } else { "ha" }
-            ),
-        ));
-        rows.push((
-            if zh { "绿地率" } else { "Green ratio" },
-            format!("{:.1}%", g * 100.0),
-        ));
-    }
-    if let Some(h) = ind.height_limit_max_m {
-        rows.push((
-            if zh {
-                "最高限高"
-            } else {
-                "Highest height limit"
-            },
-            format!("{h:.0} m"),
-        ));
-    }
     egui::Grid::new("indicators").num_columns(2).show(ui, |ui| {
-        for (k, v) in rows {
-            ui.label(k);
-            ui.label(RichText::new(v).strong());
+        for row in stats::indicator_rows(table, lang == Lang::Zh) {
+            ui.label(row.label);
+            let value = format!("{:.*} {}", row.decimals, row.value, row.unit);
+            ui.label(RichText::new(value.trim_end()).strong());
             ui.end_row();
         }
     });

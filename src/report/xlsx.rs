@@ -114,90 +114,11 @@ pub fn summary_bytes(s: &Summary) -> Result<Vec<u8>, XlsxError> {
                 ["Indicator", "Value", "Unit"]
             },
         )?;
-        let ind = &t.indicators;
-        let mut rows: Vec<(&str, Option<f64>, &str, usize)> = vec![
-            (
-                if zh { "总用地面积" } else { "Total area" },
-                Some(t.total_area_ha),
-                if zh { "公顷" } else { "ha" },
-                2,
-            ),
-            (
-                if zh { "总用地面积" } else { "Total area" },
-                Some(t.total_area_mu),
-                if zh { "亩" } else { "mu" },
-                2,
-            ),
-            (
-                if zh {
-                    "总建筑面积"
-                } else {
-                    "Gross floor area"
-                },
-                Some(ind.gfa_m2),
-                "m²",
-                0,
-            ),
-            (
-                if zh {
-                    "平均容积率"
-                } else {
-                    "Weighted FAR"
-                },
-                ind.far_weighted,
-                "",
-                2,
-            ),
-            (
-                if zh {
-                    "建筑基底面积"
-                } else {
-                    "Building footprint"
-                },
-                Some(ind.footprint_m2),
-                "m²",
-                0,
-            ),
-            (
-                if zh {
-                    "建筑密度"
-                } else {
-                    "Building density"
-                },
-                ind.density_weighted.map(|d| d * 100.0),
-                "%",
-                1,
-            ),
-            (
-                if zh { "绿地面积" } else { "Green area" },
-                Some(ind.green_area_m2),
-                "m²",
-                0,
-            ),
-            (
-                if zh { "绿地率" } else { "Green ratio" },
-                ind.green_ratio_weighted.map(|g| g * 100.0),
-                "%",
-                1,
-            ),
-        ];
-        if let Some(h) = ind.height_limit_max_m {
-            rows.push((
-                if zh {
-                    "最高限高"
-                } else {
-                    "Highest height limit"
-                },
-                Some(h),
-                "m",
-                0,
-            ));
-        }
-        for (k, (name, v, unit, d)) in rows.iter().enumerate() {
+        for (k, row) in crate::stats::indicator_rows(t, zh).iter().enumerate() {
             let r = k as u32 + 1;
-            ws.write_string(r, 0, *name)?;
-            opt_number(ws, r, 1, *v, &fmt(*d))?;
-            ws.write_string(r, 2, *unit)?;
+            ws.write_string(r, 0, row.label)?;
+            ws.write_number_with_format(r, 1, row.value, &fmt(row.decimals))?;
+            ws.write_string(r, 2, row.unit)?;
         }
         ws.set_autofit_max_width(360).autofit();
     }
