@@ -9,8 +9,12 @@
 //! seconds and is measured a few times, and the micro-benchmarks report the median of
 //! many repetitions, which is all criterion would add here.
 
+mod common;
+
+use common::median;
+
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use geo::{Coord, Rect};
 use parcelview::area::ellipsoidal_area_m2;
@@ -20,15 +24,6 @@ use parcelview::io::{LoadControl, LoadOptions, atomic_write, load_path};
 use parcelview::selection;
 use parcelview::stats::{AreaMethod, GroupBy, group_stats};
 use rayon::prelude::*;
-
-// The same allocator as the binary, so load times match what users see.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -5,6 +5,10 @@
 //! `cargo bench --bench overlay`; `PARCELVIEW_BENCH_SIZES` chooses the sizes.
 //! The map area is 1100 × 800 points, about what the window leaves for the map.
 
+mod common;
+
+use common::{median, ms};
+
 use std::time::{Duration, Instant};
 
 use egui::{LayerId, Pos2, Rect, pos2, vec2};
@@ -13,18 +17,6 @@ use parcelview::app::{Lang, MapLayer};
 use parcelview::generate::{ParcelOptions, write_parcels};
 use parcelview::io::{LoadOptions, load_bytes};
 use parcelview::project::StyleSpec;
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 /// One frame of the overlay alone, headless.
 fn overlay_frame(

@@ -4,24 +4,16 @@
 //!
 //! `cargo bench --bench report`.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{median, ms};
+
+use std::time::Instant;
 
 use parcelview::project::Project;
 use parcelview::render::map_image::{self, ImageLayer, MapImage};
 use parcelview::report::{self, ReportLang};
 use parcelview::stats::AreaMethod;
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 fn main() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/airport-city.json");

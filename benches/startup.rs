@@ -8,17 +8,14 @@
 //! the window and the GPU surface), which this machine cannot measure without a
 //! display; the README's smoke test shows it under Xvfb.
 
+mod common;
+
+use common::ms;
+
 use std::time::{Duration, Instant};
 
 use parcelview::app::{ParcelApp, Settings};
 use parcelview::project::Project;
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 fn main() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/airport-city.json");

@@ -818,23 +818,7 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         features = Some(filter_where(&layer, text, features.as_deref())?);
     }
     if !a.ids.is_empty() {
-        let wanted: std::collections::BTreeSet<&str> = a.ids.iter().map(|s| s.trim()).collect();
-        let base: Vec<usize> = features.unwrap_or_else(|| (0..layer.len()).collect());
-        let hits: Vec<usize> = base
-            .into_iter()
-            .filter(|&i| wanted.contains(layer.feature_id(i).as_str()))
-            .collect();
-        let found: std::collections::BTreeSet<String> =
-            hits.iter().map(|&i| layer.feature_id(i)).collect();
-        let missing: Vec<&str> = wanted
-            .iter()
-            .copied()
-            .filter(|id| !found.contains(*id))
-            .collect();
-        if !missing.is_empty() {
-            bail!("{}: no parcel with id {}", layer.source, missing.join(", "));
-        }
-        features = Some(hits);
+        features = Some(with_ids(&layer, &a.ids, features.as_deref())?);
     }
     let features = features.unwrap_or_else(|| (0..layer.len()).collect());
     if features.is_empty() {
@@ -935,14 +919,7 @@ fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             selected = filter_where(layer, text, None)?;
         }
         if !a.ids.is_empty() {
-            let wanted: std::collections::BTreeSet<&str> = a.ids.iter().map(|s| s.trim()).collect();
-            let hits: Vec<usize> = (0..layer.len())
-                .filter(|&i| wanted.contains(layer.feature_id(i).as_str()))
-                .collect();
-            if hits.len() < wanted.len() {
-                bail!("{}: some of the ids are not in the layer", layer.source);
-            }
-            selected.extend(hits);
+            selected.extend(with_ids(layer, &a.ids, None)?);
             selected.sort_unstable();
             selected.dedup();
         }
@@ -989,6 +966,40 @@ fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         selected.len()
     )?;
     Ok(())
+}
+
+/// The features (of `candidates`, or all) whose id is one of `ids`; an id that
+/// matches none is an error naming it.
+fn with_ids(
+    layer: &Layer,
+    ids: &[String],
+    candidates: Option<&[usize]>,
+) -> anyhow::Result<Vec<usize>> {
+    let wanted: std::collections::BTreeSet<&str> = ids.iter().map(|s| s.trim()).collect();
+    let all: Vec<usize>;
+    let base = match candidates {
+        Some(c) => c,
+        None => {
+            all = (0..layer.len()).collect();
+            &all
+        }
+    };
+    let hits: Vec<usize> = base
+        .iter()
+        .copied()
+        .filter(|&i| wanted.contains(layer.feature_id(i).as_str()))
+        .collect();
+    let found: std::collections::BTreeSet<String> =
+        hits.iter().map(|&i| layer.feature_id(i)).collect();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|id| !found.contains(*id))
+        .collect();
+    if !missing.is_empty() {
+        bail!("{}: no parcel with id {}", layer.source, missing.join(", "));
+    }
+    Ok(hits)
 }
 
 /// The features (of `candidates`, or all) for which an expression holds; a parse

@@ -315,16 +315,17 @@ pub fn overlay_loading(layers: &[MapLayer]) -> usize {
         .sum()
 }
 
-/// The features big enough to mesh (world size at least `min_world`) whose boxes
-/// meet the view, in drawing order. Far out that is none, whatever the layer's size.
-fn mesh_features(layer: &MapLayer, d: &DrawLayer, view: &View, min_world: f64) -> Vec<usize> {
+/// The features at least `min_world` across (world units; 0 for all) whose boxes
+/// meet the view, in drawing order (feature order, as in the file).
+///
+/// A close view asks the spatial index, so a street-level frame costs what it
+/// shows. A view that holds a good part of the layer walks the features instead,
+/// which is faster than an index that pays per result: all of them in order, or,
+/// with a size floor, only the prefix of the size-sorted list that is big enough, so
+/// far out, where every feature is in the tiles, a frame visits none.
+fn visible_features(layer: &MapLayer, d: &DrawLayer, view: &View, min_world: f64) -> Vec<usize> {
     let Ok(data) = &layer.data else {
         return Vec::new();
-    };
-    let big = |i: usize| {
-        d.features
-            .get(i)
-            .is_some_and(|f| f.world_size() >= min_world && view.visible(&f.bbox))
     };
     let rect = view.lon_lat_rect();
     let shown_share = d.bbox.map_or(1.0, |b| {
@@ -332,12 +333,19 @@ fn mesh_features(layer: &MapLayer, d: &DrawLayer, view: &View, min_world: f64) -
         let h = (rect.max().y.min(b.max().y) - rect.min().y.max(b.min().y)).max(0.0);
         w * h / (b.width() * b.height()).max(f64::MIN_POSITIVE)
     });
+    let wanted = |i: usize| {
+        d.features.get(i).is_some_and(|f| {
+            (min_world <= 0.0 || f.world_size() >= min_world) && view.visible(&f.bbox)
+        })
+    };
     let mut v: Vec<usize> = if shown_share < 0.05 && data.index.len() == d.features.len() {
         data.index
             .in_rect(rect)
             .map(|(i, _)| i)
-            .filter(|&i| big(i))
+            .filter(|&i| wanted(i))
             .collect()
+    } else if min_world <= 0.0 {
+        return (0..d.features.len()).filter(|&i| wanted(i)).collect();
     } else {
         d.by_size
             .iter()
@@ -347,36 +355,9 @@ fn mesh_features(layer: &MapLayer, d: &DrawLayer, view: &View, min_world: f64) -
                     .get(i)
                     .is_some_and(|f| f.world_size() >= min_world)
             })
-            .filter(|&i| big(i))
+            .filter(|&i| wanted(i))
             .collect()
     };
-    // Drawing order is feature order, as in the file.
-    v.sort_unstable();
-    v
-}
-
-/// The features whose boxes meet the view. A view that holds the whole layer takes
-/// every feature in order; a closer view asks the spatial index, so a street-level
-/// frame costs what it shows, not the size of the layer.
-fn visible_features(layer: &MapLayer, d: &DrawLayer, view: &View) -> Vec<usize> {
-    let Ok(data) = &layer.data else {
-        return Vec::new();
-    };
-    let rect = view.lon_lat_rect();
-    // When the view shows a good part of the layer, a straight pass over the
-    // features' boxes is faster than the index, which pays per result.
-    let shown_share = d.bbox.map_or(1.0, |b| {
-        let w = (rect.max().x.min(b.max().x) - rect.min().x.max(b.min().x)).max(0.0);
-        let h = (rect.max().y.min(b.max().y) - rect.min().y.max(b.min().y)).max(0.0);
-        w * h / (b.width() * b.height()).max(f64::MIN_POSITIVE)
-    });
-    if shown_share > 0.05 || data.index.len() != d.features.len() {
-        return (0..d.features.len())
-            .filter(|&i| d.features.get(i).is_some_and(|f| view.visible(&f.bbox)))
-            .collect();
-    }
-    let mut v: Vec<usize> = data.index.in_rect(rect).map(|(i, _)| i).collect();
-    // Drawing order is feature order, as in the file.
     v.sort_unstable();
     v
 }
@@ -388,7 +369,10 @@ const MAX_ZOOM: f64 = 21.0;
 /// patches of colour, and their outlines would only grey the map.
 const OUTLINE_FROM: f32 = 12.0;
 /// The outline of selected features.
-const SELECTED_EDGE: Color32 = Color32::from_rgb(230, 120, 0);
+const SELECTED_EDGE: Color32 = {
+    let [r, g, b] = crate::render::map_image::SELECTED_EDGE;
+    Color32::from_rgb(r, g, b)
+};
 /// At most this many selected features are outlined in a frame, so a selection of a
 /// whole million-parcel layer costs no more to draw than the layer.
 const MAX_SELECTED_OUTLINES: usize = 20_000;
@@ -396,8 +380,8 @@ const MAX_SELECTED_OUTLINES: usize = 20_000;
 /// A selected feature's fill: its colour pulled 60 % towards a bright yellow, so the
 /// class stays readable under the highlight.
 pub fn selected_fill(c: Color32) -> Color32 {
-    let mix = |a: u8, b: u8| (f32::from(a) * 0.4 + f32::from(b) * 0.6).round() as u8;
-    Color32::from_rgb(mix(c.r(), 255), mix(c.g(), 236), mix(c.b(), 0))
+    let [r, g, b] = crate::render::map_image::selected_rgb([c.r(), c.g(), c.b()]);
+    Color32::from_rgb(r, g, b)
 }
 
 /// Draws a filled layer's overlay tiles for the view, starting or renewing the tile
@@ -459,9 +443,9 @@ fn draw_layer(
         let tile_zoom = view.zoom().floor().clamp(0.0, 22.0);
         let min_world = f64::from(SMALL_BELOW) / (256.0 * 2f64.powf(tile_zoom));
         paint_tiles(painter, view, layer, d, tile_zoom as u8, opacity);
-        mesh_features(layer, d, view, min_world)
+        visible_features(layer, d, view, min_world)
     } else {
-        visible_features(layer, d, view)
+        visible_features(layer, d, view, 0.0)
     };
     match d.paint {
         Paint::Fill | Paint::Single { .. } => {

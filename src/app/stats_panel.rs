@@ -55,6 +55,12 @@ pub struct StatsState {
     pub gb50137: bool,
     pub pie: bool,
     cache: Option<(StatsKey, Arc<StatsTable>)>,
+    /// The view key of the previous frame: while the map moves, the view's table is
+    /// recomputed only once it holds still (a whole-layer query each frame of a pan
+    /// would cost as much as the frame).
+    last_view: Option<[i64; 4]>,
+    /// Whether the table shown is the last view's, waiting for the map to settle.
+    stale: bool,
     /// Plane areas of one layer (by its source and length), computed on demand.
     plane_areas: Option<(String, usize, Arc<Vec<f64>>)>,
 }
@@ -86,6 +92,16 @@ impl ParcelApp {
         if let Some((k, t)) = &self.stats.cache
             && *k == key
         {
+            return Some(t.clone());
+        }
+        let moving = view.is_some() && std::mem::replace(&mut self.stats.last_view, view) != view;
+        self.stats.stale = false;
+        if moving
+            && let Some((k, t)) = &self.stats.cache
+            && k.scope == StatsScope::View
+        {
+            // Still moving: show the last view's table and look again next frame.
+            self.stats.stale = true;
             return Some(t.clone());
         }
         let layer = self.layers.get(li)?;
@@ -196,6 +212,9 @@ impl ParcelApp {
         let Some(table) = self.current_stats() else {
             return;
         };
+        if self.stats.stale {
+            ui.ctx().request_repaint();
+        }
         if table.features == 0 {
             ui.label(RichText::new(self.tr("empty_scope")).weak());
             return;
