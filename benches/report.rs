@@ -1,6 +1,7 @@
-//! Reports and map images on the bundled district (2,410 parcels) and on generated
-//! layers: a summary of 1,000 parcels as Excel, report cards of 100 parcels, and an
-//! A4 map image at 300 dpi (2480 × 3508 px) drawn and encoded as PNG.
+//! Reports and map images on the bundled district (2,410 parcels): a summary of
+//! 1,000 parcels as Excel and as PDF (map, tables, 1,000-row list), report cards of
+//! 100 parcels as Excel and as PDF (two maps a card), and an A4 map image at 300
+//! dpi (2480 × 3508 px) drawn and encoded as PNG.
 //!
 //! `cargo bench --bench report`.
 
@@ -21,7 +22,7 @@ fn main() {
     let parcels = project
         .layers
         .iter()
-        .find(|l| l.spec.style.kind == "landuse")
+        .find(|l| l.spec.visible && l.spec.style.kind == "landuse")
         .and_then(|l| l.data.as_ref().ok())
         .expect("parcels");
     let facilities = project
@@ -68,7 +69,67 @@ fn main() {
         ms(median(times))
     );
 
+    // PDF, through the same call as `parcelview report`, with the project's layers
+    // and basemap on the maps.
     let basemap = project.offline_basemap();
+    let context = report::MapContext {
+        layers: project
+            .layers
+            .iter()
+            .filter(|l| l.spec.visible && l.spec.role.as_deref() != Some("basemap"))
+            .filter_map(|l| Some((l.data.as_ref().ok()?, map_image::image_style(&l.spec.style))))
+            .collect(),
+        basemap: Some(&basemap),
+    };
+    let dir = std::env::temp_dir().join(format!("parcelview-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (kind, features, name, runs) in [
+        (
+            report::ReportKind::Summary,
+            &thousand,
+            "summary of 1000 parcels",
+            5,
+        ),
+        (
+            report::ReportKind::Cards,
+            &hundred,
+            "cards of 100 parcels",
+            3,
+        ),
+    ] {
+        let out = dir.join("bench.pdf");
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let t = Instant::now();
+            report::write_report(
+                &report::ReportRequest {
+                    layer: parcels,
+                    facilities,
+                    features,
+                    kind,
+                    lang: ReportLang::Zh,
+                    title: "嘉兴高新区空港新城",
+                    method: AreaMethod::Ellipsoidal,
+                    page: Default::default(),
+                    map: context.clone(),
+                },
+                &out,
+                &[],
+                &report::Progress::new(),
+            )
+            .expect("pdf");
+            times.push(t.elapsed());
+        }
+        size = std::fs::metadata(&out)
+            .map(|m| m.len() as usize)
+            .unwrap_or(0);
+        println!(
+            "report: {name} as A4 PDF {:.0} ms ({size} bytes)",
+            ms(median(times))
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
     let bbox = parcels.bbox().expect("bbox");
     let mut draw = Vec::new();
     let mut encode = Vec::new();

@@ -41,13 +41,16 @@ pub enum Command {
     Stats(StatsArgs),
     /// Select the features that intersect a point, a box or a polygon.
     Select(SelectArgs),
-    /// Write a report of selected parcels: a summary (balance table, indicators,
-    /// parcel list) or report cards (attributes, boundary points, nearby
-    /// facilities), as .xlsx, .csv or .geojson.
+    /// Write a report of selected parcels: a summary (map, balance table,
+    /// indicators, parcel list) or report cards (maps, attributes, boundary points,
+    /// nearby facilities), as .pdf, .xlsx, .csv or .geojson.
     Report(ReportArgs),
     /// Draw a map image (PNG) of a file or project over the offline basemap, with
     /// the selection highlighted, a legend, a scale bar and a north arrow.
     Render(RenderArgs),
+    /// Write a project's bookmarks (its briefing) as a PDF handout, one page a
+    /// slide: title, map with legend, caption.
+    Handout(HandoutArgs),
     /// Generate data: synthetic parcel layers, or the bundled district.
     #[command(subcommand)]
     Generate(GenerateCommand),
@@ -86,6 +89,12 @@ pub struct RenderArgs {
     pub no_legend: bool,
 }
 
+fn parse_page(text: &str) -> Result<crate::report::pdf::PageSetup, String> {
+    crate::report::pdf::PageSetup::parse(text).ok_or_else(|| {
+        format!("'{text}' is not a paper (use a4, a3, a4-landscape or a3-landscape)")
+    })
+}
+
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
     let (w, h) = text
         .split_once(['x', 'X', '×'])
@@ -98,6 +107,20 @@ fn parse_size(text: &str) -> Result<(u32, u32), String> {
             .ok_or_else(|| format!("'{v}' is not a size from 1 to 20000 px"))
     };
     Ok((p(w)?, p(h)?))
+}
+
+#[derive(Args, Debug)]
+pub struct HandoutArgs {
+    /// The project file.
+    pub project: PathBuf,
+    /// The PDF to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Paper: a4, a3, a4-landscape, a3-landscape.
+    #[arg(long, value_parser = parse_page, default_value = "a4-landscape")]
+    pub page: crate::report::pdf::PageSetup,
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: LangArg,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -128,9 +151,12 @@ pub struct ReportArgs {
     pub ids: Vec<String>,
     #[arg(long, value_enum, default_value = "summary")]
     pub kind: ReportKindArg,
-    /// The output file; its extension chooses the format (.xlsx, .csv, .geojson).
+    /// The output file; its extension chooses the format (.pdf, .xlsx, .csv, .geojson).
     #[arg(long)]
     pub out: PathBuf,
+    /// Paper for PDF: a4, a3, a4-landscape, a3-landscape.
+    #[arg(long, value_parser = parse_page, default_value = "a4")]
+    pub page: crate::report::pdf::PageSetup,
     #[arg(long, value_enum, default_value = "zh")]
     pub lang: LangArg,
     /// The report's title (default: the project's title or the file's name).
@@ -342,6 +368,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         Some(Command::Select(a)) => select_cmd(&a, out, err),
         Some(Command::Report(a)) => report_cmd(&a, out, err),
         Some(Command::Render(a)) => render_cmd(&a, out, err),
+        Some(Command::Handout(a)) => handout_cmd(&a, out, err),
         Some(Command::Generate(g)) => generate_cmd(g, out),
     }
 }
@@ -751,28 +778,53 @@ fn select_cmd(a: &SelectArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     Ok(())
 }
 
+/// What a report is made from: every drawable layer with its image style (the
+/// parcels among them), which one holds the parcels and which the facilities, the
+/// offline basemap of a project, and a title.
+struct ReportInput {
+    layers: Vec<(Layer, crate::render::map_image::ImageStyle)>,
+    parcels: usize,
+    facilities: Option<usize>,
+    basemap: Option<crate::render::Basemap>,
+    title: String,
+}
+
 /// The parcels to report from a file or project: the land-use layer, the facility
-/// layer (projects only), and a title.
-fn report_input(path: &std::path::Path) -> anyhow::Result<(Layer, Option<Layer>, String)> {
+/// layer (projects only), the layers and basemap the report's maps draw, and a title.
+fn report_input(path: &std::path::Path, err: &mut dyn Write) -> anyhow::Result<ReportInput> {
+    use crate::render::map_image::{self, ImageStyle};
     if crate::project::is_project_file(path) {
         let project = crate::project::Project::open(path)?;
+        let basemap = project.offline_basemap();
         let title = project.file.title.clone();
+        let mut layers = Vec::new();
         let mut parcels = None;
         let mut facilities = None;
-        // The parcels are the layer styled by land use (not the basemap's water or
-        // roads, which may carry land-use codes too).
         for l in project.layers {
-            let Ok(data) = l.data else { continue };
-            let basemap = l.spec.role.as_deref() == Some("basemap");
+            let basemap_role = l.spec.role.as_deref() == Some("basemap");
+            let data = match l.data {
+                Ok(d) => d,
+                Err(e) => {
+                    writeln!(err, "warning: {}: {e}", l.spec.name)?;
+                    continue;
+                }
+            };
+            // The parcels are the shown layer styled by land use (not the basemap's
+            // water or roads, which may carry land-use codes too, nor a hidden layer
+            // of present land use kept for comparison).
             if parcels.is_none()
-                && !basemap
+                && !basemap_role
+                && l.spec.visible
                 && data.roles.landuse.is_some()
                 && l.spec.style.kind == "landuse"
             {
-                parcels = Some(data);
+                parcels = Some(layers.len());
             } else if facilities.is_none() && l.spec.style.kind == "symbols" {
-                facilities = Some(data);
+                facilities = Some(layers.len());
+            } else if basemap_role || !l.spec.visible {
+                continue;
             }
+            layers.push((data, map_image::image_style(&l.spec.style)));
         }
         let parcels = parcels.with_context(|| {
             format!(
@@ -780,7 +832,13 @@ fn report_input(path: &std::path::Path) -> anyhow::Result<(Layer, Option<Layer>,
                 path.display()
             )
         })?;
-        Ok((parcels, facilities, title))
+        Ok(ReportInput {
+            layers,
+            parcels,
+            facilities,
+            basemap: Some(basemap),
+            title,
+        })
     } else {
         let layer = LayerArgs {
             file: path.to_path_buf(),
@@ -792,33 +850,33 @@ fn report_input(path: &std::path::Path) -> anyhow::Result<(Layer, Option<Layer>,
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
-        Ok((layer, None, title))
+        Ok(ReportInput {
+            layers: vec![(layer, ImageStyle::Landuse)],
+            parcels: 0,
+            facilities: None,
+            basemap: None,
+            title,
+        })
     }
 }
 
 fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
     use crate::report::{self, ReportLang};
-    let ext = a
-        .out
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    if !matches!(ext.as_str(), "xlsx" | "csv" | "geojson" | "json") {
-        bail!(
-            "{}: unsupported report format '.{ext}' (use .xlsx, .csv or .geojson)",
-            a.out.display()
-        );
-    }
+    report::format_of(&a.out)?;
     crate::io::write::refuse_input_overwrite(&a.out, &[a.input.as_path()])?;
-    let (layer, facilities, project_title) = report_input(&a.input)?;
-    print_warnings(&layer, err)?;
-    let mut features: Option<Vec<usize>> = a.bbox.map(|r| selection::in_rect(&layer, r));
+    let input = report_input(&a.input, err)?;
+    let layer = &input
+        .layers
+        .get(input.parcels)
+        .context("the parcel layer is missing")?
+        .0;
+    print_warnings(layer, err)?;
+    let mut features: Option<Vec<usize>> = a.bbox.map(|r| selection::in_rect(layer, r));
     if let Some(text) = &a.where_ {
-        features = Some(filter_where(&layer, text, features.as_deref())?);
+        features = Some(filter_where(layer, text, features.as_deref())?);
     }
     if !a.ids.is_empty() {
-        features = Some(with_ids(&layer, &a.ids, features.as_deref())?);
+        features = Some(with_ids(layer, &a.ids, features.as_deref())?);
     }
     let features = features.unwrap_or_else(|| (0..layer.len()).collect());
     if features.is_empty() {
@@ -831,25 +889,37 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         LangArg::Zh => ReportLang::Zh,
         LangArg::En => ReportLang::En,
     };
-    let title = a.title.clone().unwrap_or(project_title);
+    let title = a.title.clone().unwrap_or(input.title.clone());
     let method = match a.area {
         AreaArg::Ellipsoidal => AreaMethod::Ellipsoidal,
-        AreaArg::GaussKruger => AreaMethod::gauss_kruger_for(&layer, None),
+        AreaArg::GaussKruger => AreaMethod::gauss_kruger_for(layer, None),
     };
     let kind = match a.kind {
         ReportKindArg::Summary => report::ReportKind::Summary,
         ReportKindArg::Cards => report::ReportKind::Cards,
     };
-    report::write_report(
-        &layer,
-        facilities.as_ref(),
-        &features,
+    let request = report::ReportRequest {
+        layer,
+        facilities: input
+            .facilities
+            .and_then(|k| input.layers.get(k))
+            .map(|(l, _)| l),
+        features: &features,
         kind,
         lang,
-        &title,
+        title: &title,
         method,
+        page: a.page,
+        map: report::MapContext {
+            layers: input.layers.iter().map(|(l, s)| (l, *s)).collect(),
+            basemap: input.basemap.as_ref(),
+        },
+    };
+    report::write_report(
+        &request,
         &a.out,
         &[a.input.as_path()],
+        &report::Progress::new(),
     )?;
     writeln!(
         out,
@@ -860,6 +930,71 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             ReportKindArg::Summary => "summary",
             ReportKindArg::Cards => "report cards",
         }
+    )?;
+    Ok(())
+}
+
+fn handout_cmd(a: &HandoutArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
+    use crate::render::map_image;
+    use crate::report::{self, ReportLang, SlideLayer};
+    if !crate::project::is_project_file(&a.project) {
+        bail!(
+            "{}: not a parcelview project (a handout is made from a project's bookmarks)",
+            a.project.display()
+        );
+    }
+    let project = crate::project::Project::open(&a.project)?;
+    for n in &project.notes {
+        writeln!(err, "warning: {n}")?;
+    }
+    if project.file.bookmarks.is_empty() {
+        bail!("{}: the project has no bookmarks", a.project.display());
+    }
+    let basemap = project.offline_basemap();
+    let mut layers = Vec::new();
+    for l in &project.layers {
+        match &l.data {
+            Ok(d) if l.spec.role.as_deref() != Some("basemap") => layers.push(SlideLayer {
+                name: &l.spec.name,
+                layer: d,
+                style: map_image::image_style(&l.spec.style),
+                visible: l.spec.visible,
+            }),
+            Ok(_) => {}
+            Err(e) => writeln!(err, "warning: {}: {e}", l.spec.name)?,
+        }
+    }
+    let lang = match a.lang {
+        LangArg::Zh => ReportLang::Zh,
+        LangArg::En => ReportLang::En,
+    };
+    let title = match (lang, &project.file.title_en) {
+        (ReportLang::En, Some(t)) => t.clone(),
+        _ => project.file.title.clone(),
+    };
+    let inputs: Vec<&std::path::Path> = std::iter::once(a.project.as_path())
+        .chain(project.layers.iter().map(|l| l.path.as_path()))
+        .collect();
+    let warnings = report::write_handout(
+        &project.file.bookmarks,
+        &layers,
+        Some(&basemap),
+        &title,
+        lang,
+        a.page,
+        &a.out,
+        &inputs,
+        &report::Progress::new(),
+    )?;
+    for w in warnings {
+        writeln!(err, "warning: {w}")?;
+    }
+    writeln!(
+        out,
+        "{}: {} slides, {}",
+        a.out.display(),
+        project.file.bookmarks.len(),
+        a.page.name()
     )?;
     Ok(())
 }

@@ -71,6 +71,14 @@ impl AttrValue {
     }
 }
 
+/// A rectangle grown by `dx` and `dy` on each side (degrees for lon/lat boxes).
+pub fn rect_grown(r: Rect<f64>, dx: f64, dy: f64) -> Rect<f64> {
+    Rect::new(
+        geo::coord! { x: r.min().x - dx, y: r.min().y - dy },
+        geo::coord! { x: r.max().x + dx, y: r.max().y + dy },
+    )
+}
+
 /// The smallest rectangle holding both.
 pub fn rect_union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
     Rect::new(

@@ -1,11 +1,21 @@
 //! Project files: a title, layers in drawing order with their styles, the offline
-//! basemap's sources and named views. JSON, versioned (`"version": 1`), with layer
-//! paths relative to the project file.
+//! basemap's sources, bookmarks (saved views that are also the briefing's slides)
+//! and named selections. JSON, versioned (`"version": 2`), with layer paths relative
+//! to the project file.
+//!
+//! Older files keep opening: [`migrate`] lifts a file's JSON one version at a time
+//! before it is read (version 1 had named `views`, which become bookmarks). Keys
+//! this version does not know are kept and written back, so a file made by a newer
+//! parcelview loses nothing when an older one saves it.
 //!
 //! A layer that cannot be loaded does not stop the project from opening: it is kept
-//! with its error, so the app can mark it and say why.
+//! with its error, so the app can mark it and say why. A layer path that leaves the
+//! project's folder (absolute, or through `..`) is allowed, since shared data often
+//! lives elsewhere, but always reported, so a project file cannot make parcelview
+//! read files the planner did not expect.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,7 +25,7 @@ use crate::model::Layer;
 use crate::render::{Basemap, BasemapKind};
 
 pub const FORMAT: &str = "parcelview-project";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
@@ -30,6 +40,8 @@ pub enum ProjectError {
         "{path}: project version {version} is newer than this parcelview understands ({VERSION})"
     )]
     TooNew { path: String, version: u32 },
+    #[error("{path}: cannot save the project: {reason}")]
+    Save { path: String, reason: String },
 }
 
 fn yes() -> bool {
@@ -43,19 +55,19 @@ pub struct StyleSpec {
     /// `symbols` (point symbols by a field), `category` (colours by a field's values).
     #[serde(default)]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub standard: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fill: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stroke: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<f32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub dash: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
 }
 
@@ -65,22 +77,95 @@ pub struct LayerSpec {
     pub path: String,
     #[serde(default = "yes")]
     pub visible: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opacity: Option<f32>,
     /// `basemap` for layers drawn into the offline basemap rather than as overlays.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     #[serde(default)]
     pub style: StyleSpec,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ViewSpec {
-    pub name: String,
-    #[serde(default)]
-    pub name_en: Option<String>,
+/// Features of a layer, by id (or by an expression, evaluated when applied).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SelectionSpec {
+    /// The layer's name.
+    pub layer: String,
+    /// Feature ids, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
+    /// An attribute expression (see [`crate::expr`]), for selections that should
+    /// follow the data.
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_: Option<String>,
+}
+
+/// Two layers shown side by side with a swipe line: `left` left of the line,
+/// `right` right of it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompareSpec {
+    pub left: String,
+    pub right: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A saved view: its extent, what is shown and highlighted, a title and a caption.
+/// Bookmarks in order are the briefing's slides.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bookmark {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub caption: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption_en: Option<String>,
     /// West, south, east, north in degrees.
     pub bbox: [f64; 4],
+    /// The names of the layers shown; empty leaves visibility as it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<String>,
+    /// The highlighted selection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<SelectionSpec>,
+    /// Show the selection's statistics over the map (briefing).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub show_stats: bool,
+    /// Dim everything but the selection (briefing).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub spotlight: bool,
+    /// Compare two layers with a swipe line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<CompareSpec>,
+}
+
+impl Bookmark {
+    /// The title in a language, falling back to Chinese.
+    pub fn title_in(&self, chinese: bool) -> &str {
+        match (&self.title_en, chinese) {
+            (Some(t), false) if !t.is_empty() => t,
+            _ => &self.title,
+        }
+    }
+
+    /// The caption in a language, falling back to Chinese.
+    pub fn caption_in(&self, chinese: bool) -> &str {
+        match (&self.caption_en, chinese) {
+            (Some(t), false) if !t.is_empty() => t,
+            _ => &self.caption,
+        }
+    }
+}
+
+/// A selection kept under a name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NamedSelection {
+    pub name: String,
+    #[serde(flatten)]
+    pub selection: SelectionSpec,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -99,13 +184,229 @@ pub struct ProjectFile {
     pub format: String,
     pub version: u32,
     pub title: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     #[serde(default)]
     pub basemap: BasemapSpec,
     pub layers: Vec<LayerSpec>,
     #[serde(default)]
-    pub views: Vec<ViewSpec>,
+    pub bookmarks: Vec<Bookmark>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub selections: Vec<NamedSelection>,
+    /// Keys this version does not know, kept as they were.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl ProjectFile {
+    /// An empty project of the current version.
+    pub fn new(title: &str) -> ProjectFile {
+        ProjectFile {
+            format: FORMAT.into(),
+            version: VERSION,
+            title: title.into(),
+            title_en: None,
+            description: None,
+            basemap: BasemapSpec::default(),
+            layers: Vec::new(),
+            bookmarks: Vec::new(),
+            selections: Vec::new(),
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// Reads a project file's JSON of any version up to this one, migrating older
+    /// versions. Returns the file and what the migration changed.
+    pub fn from_json(
+        bytes: &[u8],
+        shown: &str,
+    ) -> Result<(ProjectFile, Vec<String>), ProjectError> {
+        let format_err = |reason: String| ProjectError::Format {
+            path: shown.to_string(),
+            reason,
+        };
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| format_err(e.to_string()))?;
+        let format = value.get("format").and_then(|f| f.as_str()).unwrap_or("");
+        if format != FORMAT {
+            return Err(format_err(format!(
+                "'format' is '{format}', expected '{FORMAT}'"
+            )));
+        }
+        let version = value
+            .get("version")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| format_err("'version' is missing or not a whole number".into()))?;
+        if version > u64::from(VERSION) {
+            return Err(ProjectError::TooNew {
+                path: shown.to_string(),
+                version: u32::try_from(version).unwrap_or(u32::MAX),
+            });
+        }
+        let (value, notes) = migrate(value).map_err(format_err)?;
+        let file: ProjectFile =
+            serde_json::from_value(value).map_err(|e| format_err(e.to_string()))?;
+        Ok((file, notes))
+    }
+
+    /// The file as pretty JSON, ending in a newline.
+    pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let mut out = serde_json::to_vec_pretty(self)?;
+        out.push(b'\n');
+        Ok(out)
+    }
+
+    /// Writes the file atomically: a crash or full disk mid-save leaves the old file.
+    pub fn save(&self, path: &Path) -> Result<(), ProjectError> {
+        let shown = path.display().to_string();
+        let bytes = self.to_json().map_err(|e| ProjectError::Save {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        crate::io::atomic_write(path, |w| w.write_all(&bytes)).map_err(|e| ProjectError::Save {
+            path: shown,
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// Lifts a project file's JSON to the current version, one version at a time, and
+/// says what changed. Each step is small and kept forever, so any old file opens.
+pub fn migrate(mut value: serde_json::Value) -> Result<(serde_json::Value, Vec<String>), String> {
+    use serde_json::{Value, json};
+    let mut notes = Vec::new();
+    let Some(obj) = value.as_object_mut() else {
+        return Err("the project is not a JSON object".into());
+    };
+    let mut version = obj.get("version").and_then(Value::as_u64).unwrap_or(1);
+    if version < 1 {
+        return Err(format!("version {version} was never written"));
+    }
+    if version == 1 {
+        // Version 1 had named views (name, name_en, bbox); version 2 has bookmarks,
+        // which also carry captions, layers and selections.
+        let views = obj.remove("views").unwrap_or(Value::Array(Vec::new()));
+        let mut bookmarks = Vec::new();
+        for v in views.as_array().into_iter().flatten() {
+            let mut b = json!({
+                "title": v.get("name").cloned().unwrap_or(json!("")),
+                "bbox": v.get("bbox").cloned().unwrap_or(Value::Null),
+            });
+            if let (Some(en), Some(map)) = (v.get("name_en"), b.as_object_mut()) {
+                map.insert("title_en".into(), en.clone());
+            }
+            bookmarks.push(b);
+        }
+        notes.push(format!(
+            "version 1 → 2: {} named views became bookmarks",
+            bookmarks.len()
+        ));
+        obj.insert("bookmarks".into(), Value::Array(bookmarks));
+        version = 2;
+        obj.insert("version".into(), json!(version));
+    }
+    Ok((value, notes))
+}
+
+/// `path` relative to the folder `base`, when both are absolute on the same root;
+/// otherwise `path` as it is. Written by hand: it is a dozen lines of component
+/// matching, which no small crate does better.
+pub fn relative_path(path: &Path, base: &Path) -> PathBuf {
+    let (Ok(path), Ok(base)) = (std::path::absolute(path), std::path::absolute(base)) else {
+        return path.to_path_buf();
+    };
+    let p: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    if p.first() != b.first() {
+        return path;
+    }
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in p.iter().skip(common) {
+        out.push(c.as_os_str());
+    }
+    out
+}
+
+/// Whether a layer path written in a project leaves the project's folder: an
+/// absolute path, or one that climbs out with `..`.
+pub fn escapes_folder(path: &str) -> bool {
+    let p = Path::new(path);
+    if p.is_absolute() || path.starts_with('/') || path.starts_with('\\') {
+        return true;
+    }
+    let mut depth: i64 = 0;
+    for c in p.components() {
+        match c {
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            Component::Prefix(_) | Component::RootDir => return true,
+            Component::CurDir => {}
+        }
+        if depth < 0 {
+            return true;
+        }
+    }
+    false
+}
+
+/// The recovery file the app writes while a project is open and removes when it
+/// closes cleanly: if it is there at the next start, the last session ended in a
+/// crash, and the planner is offered its state back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recovery {
+    /// The project file the state came from, if it had been saved.
+    pub project_path: Option<PathBuf>,
+    /// Seconds since 1970 when the state was written.
+    pub saved_at: u64,
+    /// The project, with absolute layer paths.
+    pub project: ProjectFile,
+}
+
+impl Recovery {
+    pub fn read(path: &Path) -> Result<Recovery, ProjectError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| ProjectError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| ProjectError::Format {
+                path: shown.clone(),
+                reason: e.to_string(),
+            })?;
+        let project_value = value.get("project").cloned().unwrap_or_default();
+        let project_bytes = serde_json::to_vec(&project_value).unwrap_or_default();
+        let (project, _) = ProjectFile::from_json(&project_bytes, &shown)?;
+        Ok(Recovery {
+            project_path: value
+                .get("project_path")
+                .and_then(|p| p.as_str())
+                .map(PathBuf::from),
+            saved_at: value.get("saved_at").and_then(|s| s.as_u64()).unwrap_or(0),
+            project,
+        })
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), ProjectError> {
+        let shown = path.display().to_string();
+        let bytes = serde_json::to_vec(self).map_err(|e| ProjectError::Save {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        crate::io::atomic_write(path, |w| w.write_all(&bytes)).map_err(|e| ProjectError::Save {
+            path: shown,
+            reason: e.to_string(),
+        })
+    }
 }
 
 /// A layer of an open project: its spec and the loaded data or why it failed.
@@ -151,6 +452,8 @@ pub struct Project {
     pub path: Option<PathBuf>,
     pub file: ProjectFile,
     pub layers: Vec<ProjectLayer>,
+    /// What opening it noticed: migrations, layers read from outside its folder.
+    pub notes: Vec<String>,
 }
 
 impl Project {
@@ -161,24 +464,31 @@ impl Project {
             path: shown.clone(),
             source,
         })?;
-        let file: ProjectFile =
-            serde_json::from_slice(&text).map_err(|e| ProjectError::Format {
-                path: shown.clone(),
-                reason: e.to_string(),
-            })?;
-        if file.format != FORMAT {
-            return Err(ProjectError::Format {
-                path: shown,
-                reason: format!("'format' is '{}', expected '{FORMAT}'", file.format),
-            });
-        }
-        if file.version > VERSION {
-            return Err(ProjectError::TooNew {
-                path: shown,
-                version: file.version,
-            });
-        }
+        let (file, notes) = ProjectFile::from_json(&text, &shown)?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(Project::load(file, &dir, Some(path.to_path_buf()), notes))
+    }
+
+    /// Loads the layers of a project file whose paths are relative to `dir` (in
+    /// parallel), noting layers read from outside that folder.
+    pub fn load(
+        file: ProjectFile,
+        dir: &Path,
+        path: Option<PathBuf>,
+        mut notes: Vec<String>,
+    ) -> Project {
+        let shown = path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| file.title.clone());
+        for spec in &file.layers {
+            if escapes_folder(&spec.path) {
+                notes.push(format!(
+                    "{shown}: the layer '{}' is read from outside the project's folder: {}",
+                    spec.name, spec.path
+                ));
+            }
+        }
         let layers = file
             .layers
             .par_iter()
@@ -197,11 +507,12 @@ impl Project {
                 }
             })
             .collect();
-        Ok(Project {
-            path: Some(path.to_path_buf()),
+        Project {
+            path,
             file,
             layers,
-        })
+            notes,
+        }
     }
 
     /// A project for GeoJSON files opened directly: each file a layer, styled by
@@ -215,18 +526,13 @@ impl Project {
                 ProjectLayer::from_file(p, data)
             })
             .collect();
+        let mut file = ProjectFile::new("parcelview");
+        file.layers = layers.iter().map(|l| l.spec.clone()).collect();
         Project {
             path: None,
-            file: ProjectFile {
-                format: FORMAT.into(),
-                version: VERSION,
-                title: "parcelview".into(),
-                title_en: None,
-                basemap: BasemapSpec::default(),
-                layers: layers.iter().map(|l| l.spec.clone()).collect(),
-                views: Vec::new(),
-            },
+            file,
             layers,
+            notes: Vec::new(),
         }
     }
 
@@ -270,6 +576,48 @@ impl Project {
     }
 }
 
+/// The features a saved selection names, in one of `layers` (by name): by ids (an
+/// id that no feature has is left out and reported) or by expression. Returns the
+/// layer's index, the features (ascending) and what could not be matched.
+pub fn resolve_selection(
+    spec: &SelectionSpec,
+    layers: &[(&str, &Layer)],
+) -> Result<(usize, Vec<usize>, Vec<String>), String> {
+    let (li, layer) = layers
+        .iter()
+        .enumerate()
+        .find(|(_, (name, _))| *name == spec.layer)
+        .map(|(i, (_, l))| (i, *l))
+        .ok_or_else(|| format!("no layer named '{}'", spec.layer))?;
+    let mut features = Vec::new();
+    let mut missing = Vec::new();
+    if !spec.ids.is_empty() {
+        let wanted: std::collections::BTreeSet<&str> =
+            spec.ids.iter().map(String::as_str).collect();
+        let mut found = std::collections::BTreeSet::new();
+        for i in 0..layer.len() {
+            let id = layer.feature_id(i);
+            if wanted.contains(id.as_str()) {
+                features.push(i);
+                found.insert(id);
+            }
+        }
+        missing = wanted
+            .iter()
+            .filter(|id| !found.contains(**id))
+            .map(|id| id.to_string())
+            .collect();
+    }
+    if let Some(text) = &spec.where_ {
+        let hits =
+            crate::expr::select_where(layer, text).map_err(|e| format!("{}: {e}", spec.layer))?;
+        features.extend(hits);
+    }
+    features.sort_unstable();
+    features.dedup();
+    Ok((li, features, missing))
+}
+
 /// Whether a file is a project file (rather than GeoJSON): its first kilobytes name
 /// the project format.
 pub fn is_project_file(path: &Path) -> bool {
@@ -296,7 +644,7 @@ mod tests {
     #[test]
     fn bundled_project_opens_with_all_layers() {
         let p = Project::open(&bundled_project_path()).unwrap();
-        assert_eq!(p.file.version, 1);
+        assert_eq!(p.file.version, VERSION);
         assert!(p.layers.len() >= 7);
         for l in &p.layers {
             assert!(
@@ -306,7 +654,12 @@ mod tests {
                 l.data.as_ref().err()
             );
         }
-        assert!(p.file.views.iter().any(|v| v.name == "全区"));
+        assert!(
+            p.file
+                .bookmarks
+                .iter()
+                .any(|v| v.title == "光伏新能源产业园")
+        );
     }
 
     #[test]

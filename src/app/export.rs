@@ -1,17 +1,17 @@
 //! The Export dialog: a summary or report cards of the active layer's selection (the
-//! whole layer when nothing is selected) as XLSX, CSV or GeoJSON, or a PNG of the
-//! current view, written in the background by the same functions as
-//! `parcelview report` and `parcelview render`.
+//! whole layer when nothing is selected) as PDF, XLSX, CSV or GeoJSON, or a PNG of
+//! the current view, written in the background with a progress bar by the same
+//! functions as `parcelview report` and `parcelview render`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use egui::RichText;
 
 use super::{Lang, ParcelApp, tr};
 use crate::render::map_image::{self, ImageLayer, MapImage};
-use crate::report::{self, ReportKind, ReportLang};
+use crate::report::pdf::{PageSetup, Paper};
+use crate::report::{self, Progress, ReportKind, ReportLang};
 use crate::stats::AreaMethod;
 
 /// What to export.
@@ -29,6 +29,7 @@ pub struct ExportDialog {
     pub path: String,
     pub size: [u32; 2],
     pub dpi: f32,
+    pub page: PageSetup,
 }
 
 impl Default for ExportDialog {
@@ -39,6 +40,7 @@ impl Default for ExportDialog {
             path: String::new(),
             size: [2480, 1754],
             dpi: 300.0,
+            page: PageSetup::default(),
         }
     }
 }
@@ -46,7 +48,7 @@ impl Default for ExportDialog {
 /// An export running in the background.
 pub struct Exporting {
     pub path: PathBuf,
-    cancel: Arc<AtomicBool>,
+    progress: Arc<Progress>,
     handle: std::thread::JoinHandle<Result<String, String>>,
 }
 
@@ -77,11 +79,21 @@ impl ParcelApp {
                         ui.add(egui::DragValue::new(&mut d.dpi).range(36.0..=1200.0));
                     });
                 }
+                if d.kind != ExportKind::MapImage {
+                    ui.horizontal(|ui| {
+                        ui.label(tr(lang, "export_page"));
+                        ui.radio_value(&mut d.page.paper, Paper::A4, "A4");
+                        ui.radio_value(&mut d.page.paper, Paper::A3, "A3");
+                        ui.separator();
+                        ui.radio_value(&mut d.page.landscape, false, tr(lang, "portrait"));
+                        ui.radio_value(&mut d.page.landscape, true, tr(lang, "landscape"));
+                    });
+                }
                 ui.horizontal(|ui| {
                     let label = ui.label(tr(lang, "export_path"));
                     let hint = match d.kind {
                         ExportKind::MapImage => "地图.png",
-                        _ => "报告.xlsx / .csv / .geojson",
+                        _ => "报告.pdf / .xlsx / .csv / .geojson",
                     };
                     ui.add(
                         egui::TextEdit::singleline(&mut d.path)
@@ -100,10 +112,13 @@ impl ParcelApp {
                         start = true;
                     }
                     if let Some(e) = &self.exporting {
-                        ui.spinner();
-                        ui.label(e.path.display().to_string());
+                        ui.add(
+                            egui::ProgressBar::new(e.progress.fraction())
+                                .desired_width(180.0)
+                                .show_percentage(),
+                        );
                         if ui.button(tr(lang, "cancel")).clicked() {
-                            e.cancel.store(true, Ordering::Relaxed);
+                            e.progress.cancel();
                         }
                     }
                 });
@@ -147,8 +162,8 @@ impl ParcelApp {
             Lang::Zh => ReportLang::Zh,
             Lang::En => ReportLang::En,
         };
-        let cancel = Arc::new(AtomicBool::new(false));
-        let stop = cancel.clone();
+        let progress = Arc::new(Progress::new());
+        let watch = progress.clone();
         let out = path.clone();
         let kind = self.export.kind;
         // A map image takes the view and the visible layers as they are now.
@@ -164,7 +179,7 @@ impl ParcelApp {
             })
             .collect();
         let basemap = self.basemap.clone();
-        let (size, dpi) = (self.export.size, self.export.dpi);
+        let (size, dpi, page) = (self.export.size, self.export.dpi, self.export.page);
         let handle = std::thread::spawn(move || -> Result<String, String> {
             let inputs: Vec<&std::path::Path> = inputs.iter().map(PathBuf::as_path).collect();
             if kind == ExportKind::MapImage {
@@ -190,7 +205,7 @@ impl ParcelApp {
                 };
                 let pixmap = map_image::render(&image).map_err(|e| e.to_string())?;
                 let png = map_image::encode_png(&pixmap, dpi).map_err(|e| e.to_string())?;
-                if stop.load(Ordering::Relaxed) {
+                if watch.is_cancelled() {
                     return Err(format!("{}: cancelled", out.display()));
                 }
                 crate::io::write::refuse_input_overwrite(&out, &inputs)
@@ -198,30 +213,121 @@ impl ParcelApp {
                 crate::io::atomic_write(&out, |w| w.write_all(&png)).map_err(|e| e.to_string())?;
                 return Ok(out.display().to_string());
             }
-            if stop.load(Ordering::Relaxed) {
-                return Err(format!("{}: cancelled", out.display()));
-            }
             let kind = match kind {
                 ExportKind::Cards => ReportKind::Cards,
                 _ => ReportKind::Summary,
             };
-            report::write_report(
-                &data,
-                facilities.as_deref(),
-                &features,
+            // The report's maps draw the visible layers as the map shows them; the
+            // active layer is the same `Arc` as `data`, so it carries the highlight.
+            let request = report::ReportRequest {
+                layer: data.as_ref(),
+                facilities: facilities.as_deref(),
+                features: &features,
                 kind,
-                report_lang,
-                &title,
-                AreaMethod::Ellipsoidal,
-                &out,
-                &inputs,
-            )
-            .map_err(|e| e.to_string())?;
+                lang: report_lang,
+                title: &title,
+                method: AreaMethod::Ellipsoidal,
+                page,
+                map: report::MapContext {
+                    layers: image_layers
+                        .iter()
+                        .map(|(l, style, _)| (l.as_ref(), *style))
+                        .collect(),
+                    basemap: Some(&basemap),
+                },
+            };
+            report::write_report(&request, &out, &inputs, &watch).map_err(|e| match e {
+                report::ReportError::Cancelled => format!("{}: cancelled", out.display()),
+                e => e.to_string(),
+            })?;
             Ok(out.display().to_string())
         });
         self.exporting = Some(Exporting {
             path,
-            cancel,
+            progress,
+            handle,
+        });
+    }
+
+    /// Writes the bookmarks as a PDF handout in the background, with the layers as
+    /// the map shows them.
+    pub(super) fn start_handout(&mut self, path: PathBuf) {
+        if self.exporting.is_some() || self.bookmarks.is_empty() {
+            return;
+        }
+        let layers: Vec<(
+            String,
+            Arc<crate::model::Layer>,
+            map_image::ImageStyle,
+            bool,
+        )> = self
+            .layers
+            .iter()
+            .filter(|l| l.spec.role.as_deref() != Some("basemap"))
+            .filter_map(|l| {
+                Some((
+                    l.spec.name.clone(),
+                    l.data.as_ref().ok()?.clone(),
+                    map_image::image_style(&l.spec.style),
+                    l.spec.visible,
+                ))
+            })
+            .collect();
+        let inputs: Vec<PathBuf> = self
+            .layers
+            .iter()
+            .map(|l| l.path.clone())
+            .chain(self.project_path.clone())
+            .collect();
+        let bookmarks = self.bookmarks.clone();
+        let basemap = self.basemap.clone();
+        let title = self.title.clone();
+        let lang = match self.settings.lang {
+            Lang::Zh => ReportLang::Zh,
+            Lang::En => ReportLang::En,
+        };
+        let progress = Arc::new(Progress::new());
+        let watch = progress.clone();
+        let out = path.clone();
+        let handle = std::thread::spawn(move || -> Result<String, String> {
+            let slide_layers: Vec<report::SlideLayer> = layers
+                .iter()
+                .map(|(name, layer, style, visible)| report::SlideLayer {
+                    name,
+                    layer,
+                    style: *style,
+                    visible: *visible,
+                })
+                .collect();
+            let inputs: Vec<&std::path::Path> = inputs.iter().map(PathBuf::as_path).collect();
+            let page = PageSetup {
+                paper: Paper::A4,
+                landscape: true,
+            };
+            let warnings = report::write_handout(
+                &bookmarks,
+                &slide_layers,
+                Some(&basemap),
+                &title,
+                lang,
+                page,
+                &out,
+                &inputs,
+                &watch,
+            )
+            .map_err(|e| match e {
+                report::ReportError::Cancelled => format!("{}: cancelled", out.display()),
+                e => format!("{}: {e}", out.display()),
+            })?;
+            let mut done = out.display().to_string();
+            for w in warnings {
+                done.push_str(&format!("; {w}"));
+            }
+            Ok(done)
+        });
+        self.exporting = Some(Exporting {
+            path,
+            progress,
             handle,
         });
     }

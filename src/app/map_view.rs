@@ -139,21 +139,28 @@ struct Interaction {
 
 impl ParcelApp {
     pub(super) fn map_ui(&mut self, ui: &mut egui::Ui) {
+        let rect = ui.available_rect_before_wrap();
         if let Some(fit) = self.fit.take() {
-            let rect = ui.available_rect_before_wrap();
-            let a = world_from_lon_lat(geo::coord! { x: fit.bbox[0], y: fit.bbox[3] });
-            let b = world_from_lon_lat(geo::coord! { x: fit.bbox[2], y: fit.bbox[1] });
-            let (dx, dy) = ((b.x - a.x).max(1e-9), (b.y - a.y).max(1e-9));
-            let zoom = (f64::from(rect.width()) / (dx * 256.0))
-                .min(f64::from(rect.height()) / (dy * 256.0))
-                .log2()
-                - 0.1;
-            let centre =
-                lon_lat_from_world(geo::coord! { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 });
+            let (centre, zoom) = fit_target(fit.bbox, rect);
+            let centre = lon_lat_from_world(geo::coord! { x: centre[0], y: centre[1] });
             self.map_memory.center_at(lon_lat(centre.x, centre.y));
-            let _ = self.map_memory.set_zoom(zoom.clamp(2.0, MAX_ZOOM));
+            let _ = self.map_memory.set_zoom(zoom);
         }
-        self.keyboard_navigation(ui);
+        self.fly(ui, rect);
+        if !self.briefing.active {
+            self.keyboard_navigation(ui);
+        }
+        let briefing = self.briefing.active;
+        let spotlight = briefing && self.briefing.spotlight;
+        let (top_inset, bottom_inset) = if briefing {
+            self.briefing_insets()
+        } else {
+            (0.0, 0.0)
+        };
+        let compare = self
+            .compare
+            .map(|c| (c.left, c.right, rect.left() + c.split * rect.width()));
+        let active = self.active;
         let home_centre = lon_lat(
             (self.home[0] + self.home[2]) / 2.0,
             (self.home[1] + self.home[3]) / 2.0,
@@ -181,7 +188,13 @@ impl ParcelApp {
         let result = map.show(ui, |ui, response, projector, _memory| {
             let view = View::new(projector);
             let painter = ui.painter().with_clip_rect(projector.clip_rect());
-            paint_overlay(&painter, &view, layers, selected, lang);
+            paint_overlay_compared(&painter, &view, layers, selected, lang, compare);
+            if spotlight && let Some(layer) = active.and_then(|a| layers.get(a)) {
+                paint_spotlight(&painter, &view, layer);
+            }
+            if let Some((left, right, x)) = compare {
+                swipe_line(&painter, projector.clip_rect(), x, layers, left, right);
+            }
             let mut out = Interaction {
                 view: Some(view),
                 ..Default::default()
@@ -199,7 +212,7 @@ impl ParcelApp {
                         fi,
                         Stroke::new(2.0, Color32::from_rgb(0, 170, 255)),
                     );
-                    if tool == super::Tool::Pan {
+                    if tool == super::Tool::Pan && !briefing {
                         tooltip(&painter, p, layers, li, fi, lang);
                     }
                 }
@@ -213,15 +226,44 @@ impl ParcelApp {
                 out.command =
                     super::tools::tool_input(tool, sketch, response, &view, &painter, lang);
             }
-            scale_bar(&painter, &view, projector.clip_rect());
-            north_arrow(&painter, projector.clip_rect());
+            let clip = projector.clip_rect();
+            let chrome = Rect::from_min_max(
+                pos2(clip.left(), clip.top() + top_inset),
+                pos2(
+                    clip.right() - if briefing { 270.0 } else { 0.0 },
+                    clip.bottom() - bottom_inset,
+                ),
+            );
+            let k = if briefing { 1.8 } else { 1.0 };
+            scale_bar(&painter, &view, chrome, k);
+            north_arrow(&painter, chrome, k);
             out
         });
+        // The swipe line is dragged by a strip registered after the map, so it takes
+        // the pointer before the map's own panning.
+        if let Some(c) = &mut self.compare {
+            let x = rect.left() + c.split * rect.width();
+            let strip = Rect::from_center_size(pos2(x, rect.center().y), vec2(28.0, rect.height()));
+            let handle = ui.interact(
+                strip,
+                egui::Id::unique("compare-swipe"),
+                egui::Sense::drag(),
+            );
+            if handle.hovered() || handle.dragged() {
+                ui.ctx().set_cursor_icon(egui::CursorIcon::ResizeHorizontal);
+            }
+            if handle.dragged()
+                && let Some(p) = handle.interact_pointer_pos()
+            {
+                c.split = ((p.x - rect.left()) / rect.width().max(1.0)).clamp(0.02, 0.98);
+            }
+        }
         // Deeper than zoom 21 (about 1:250 on screen) shows nothing a plan holds.
         if self.map_memory.zoom() > MAX_ZOOM {
             let _ = self.map_memory.set_zoom(MAX_ZOOM);
         }
         let out = result.inner;
+        self.hovered = out.hovered;
         self.cursor = out.cursor;
         self.last_view = out.view;
         if let Some(c) = out.command {
@@ -230,7 +272,64 @@ impl ParcelApp {
     }
 }
 
+/// The centre (world coordinates) and zoom that fit a lon/lat box into a map area.
+pub fn fit_target(bbox: [f64; 4], rect: Rect) -> ([f64; 2], f64) {
+    let a = world_from_lon_lat(geo::coord! { x: bbox[0], y: bbox[3] });
+    let b = world_from_lon_lat(geo::coord! { x: bbox[2], y: bbox[1] });
+    let (dx, dy) = ((b.x - a.x).max(1e-9), (b.y - a.y).max(1e-9));
+    let zoom = (f64::from(rect.width()) / (dx * 256.0))
+        .min(f64::from(rect.height()) / (dy * 256.0))
+        .log2()
+        - 0.1;
+    (
+        [(a.x + b.x) / 2.0, (a.y + b.y) / 2.0],
+        zoom.clamp(2.0, MAX_ZOOM),
+    )
+}
+
 impl ParcelApp {
+    /// Starts a requested flight and moves the map along the one under way.
+    fn fly(&mut self, ui: &egui::Ui, rect: Rect) {
+        let now = ui.input(|i| i.time);
+        if let Some(bbox) = self.briefing.flight_to.take() {
+            // In a briefing the bars cover the map's top and bottom: fit the box into
+            // what stays visible, then move the centre down to the map's middle.
+            let (top, bottom) = self.briefing_insets();
+            let inner = Rect::from_min_max(
+                pos2(rect.left(), rect.top() + top),
+                pos2(rect.right() - 270.0, rect.bottom() - bottom),
+            );
+            let (mut centre, zoom) = fit_target(bbox, inner);
+            let scale = 256.0 * 2f64.powf(zoom);
+            centre[0] += f64::from(rect.center().x - inner.center().x) / scale;
+            centre[1] += f64::from(rect.center().y - inner.center().y) / scale;
+            let from = match self.last_view {
+                Some(v) => {
+                    let c = v.world_at(rect.center());
+                    (c, v.zoom())
+                }
+                None => (centre, zoom),
+            };
+            self.briefing.flight = Some(super::briefing::Flight::new(
+                from,
+                (centre, zoom),
+                f64::from(rect.width()),
+                now,
+            ));
+        }
+        if let Some(f) = self.briefing.flight {
+            let ((centre, zoom), done) = f.at(now);
+            let ll = lon_lat_from_world(geo::coord! { x: centre[0], y: centre[1] });
+            self.map_memory.center_at(lon_lat(ll.x, ll.y));
+            let _ = self.map_memory.set_zoom(zoom.clamp(2.0, MAX_ZOOM));
+            if done {
+                self.briefing.flight = None;
+            } else {
+                ui.ctx().request_repaint();
+            }
+        }
+    }
+
     /// Arrow keys pan by a quarter of the map, + and − zoom by one level, unless a
     /// text field has the keyboard.
     fn keyboard_navigation(&mut self, ui: &egui::Ui) {
@@ -281,6 +380,20 @@ pub fn paint_overlay(
     selected: Option<(usize, usize)>,
     lang: super::Lang,
 ) {
+    paint_overlay_compared(painter, view, layers, selected, lang, None);
+}
+
+/// [`paint_overlay`] with two layers compared: `(left, right, x)` shows the left
+/// layer only left of the screen position `x` and the right one only right of it,
+/// whether or not they are switched on.
+pub fn paint_overlay_compared(
+    painter: &egui::Painter,
+    view: &View,
+    layers: &[MapLayer],
+    selected: Option<(usize, usize)>,
+    lang: super::Lang,
+    compare: Option<(usize, usize, f32)>,
+) {
     // Symbols are drawn on top of everything, so labels of the layers beneath keep
     // clear of them: their discs are placed first.
     let mut labels: Vec<Rect> = Vec::new();
@@ -299,10 +412,124 @@ pub fn paint_overlay(
         }
     }
     for (li, layer) in layers.iter().enumerate() {
-        if !layer.spec.visible || layer.spec.role.as_deref() == Some("basemap") {
+        if layer.spec.role.as_deref() == Some("basemap") {
             continue;
         }
-        draw_layer(painter, view, layer, li, selected, lang, &mut labels);
+        // A compared layer shows on its side of the line, switched on or not.
+        let side = match compare {
+            Some((left, _, x)) if li == left => Some(Rect::from_min_max(
+                clip.min,
+                pos2(x.min(clip.max.x), clip.max.y),
+            )),
+            Some((_, right, x)) if li == right => Some(Rect::from_min_max(
+                pos2(x.max(clip.min.x), clip.min.y),
+                clip.max,
+            )),
+            _ => None,
+        };
+        match side {
+            Some(r) => draw_layer(
+                &painter.with_clip_rect(r),
+                view,
+                layer,
+                li,
+                selected,
+                lang,
+                &mut labels,
+            ),
+            None if layer.spec.visible => {
+                draw_layer(painter, view, layer, li, selected, lang, &mut labels)
+            }
+            None => {}
+        }
+    }
+}
+
+/// Dims the map except the layer's selection, which is drawn again on top in its
+/// highlight colours.
+fn paint_spotlight(painter: &egui::Painter, view: &View, layer: &MapLayer) {
+    if layer.selection.is_empty() {
+        return;
+    }
+    let clip = painter.clip_rect();
+    painter.rect_filled(clip, 0.0, Color32::from_rgba_unmultiplied(0, 0, 0, 150));
+    let Some(d) = &layer.draw else { return };
+    let mut mesh = egui::Mesh::default();
+    let stroke = Stroke::new(2.5, SELECTED_EDGE);
+    for &i in layer.selection.ids() {
+        let Some(f) = d.features.get(i) else { continue };
+        if !view.visible(&f.bbox) {
+            continue;
+        }
+        if d.paint == Paint::Symbols {
+            if let Some(a) = f.anchor {
+                painter.circle_filled(view.screen(a), 9.0, SELECTED_EDGE);
+            }
+            continue;
+        }
+        fill_feature(&mut mesh, view, d, f, f.color);
+        if mesh.vertices.len() > 60_000 {
+            painter.add(Shape::mesh(std::mem::take(&mut mesh)));
+        }
+    }
+    painter.add(Shape::mesh(mesh));
+    for &i in layer.selection.ids().iter().take(MAX_SELECTED_OUTLINES) {
+        if let Some(f) = d.features.get(i)
+            && view.visible(&f.bbox)
+            && view.size(&f.bbox) >= OUTLINE_FROM
+        {
+            outline_feature(painter, view, d, f, stroke);
+        }
+    }
+}
+
+/// The compare swipe line, with the two layers' names beside it.
+fn swipe_line(
+    painter: &egui::Painter,
+    clip: Rect,
+    x: f32,
+    layers: &[MapLayer],
+    left: usize,
+    right: usize,
+) {
+    painter.line_segment(
+        [pos2(x, clip.top()), pos2(x, clip.bottom())],
+        Stroke::new(3.0, Color32::WHITE),
+    );
+    painter.line_segment(
+        [pos2(x, clip.top()), pos2(x, clip.bottom())],
+        Stroke::new(1.0, Color32::from_gray(40)),
+    );
+    let c = pos2(x, clip.center().y);
+    painter.circle_filled(c, 14.0, Color32::WHITE);
+    painter.circle_stroke(c, 14.0, Stroke::new(1.5, Color32::from_gray(40)));
+    painter.text(
+        c,
+        Align2::CENTER_CENTER,
+        "< >",
+        FontId::proportional(14.0),
+        Color32::BLACK,
+    );
+    let name = |i: usize| {
+        layers
+            .get(i)
+            .map(|l| l.spec.name.clone())
+            .unwrap_or_default()
+    };
+    let y = clip.center().y + 34.0;
+    for (text, align, dx) in [
+        (name(left), Align2::RIGHT_TOP, -10.0),
+        (name(right), Align2::LEFT_TOP, 10.0),
+    ] {
+        let galley = painter.layout_no_wrap(text, FontId::proportional(16.0), Color32::BLACK);
+        let size = galley.size() + vec2(12.0, 6.0);
+        let min = match align {
+            Align2::RIGHT_TOP => pos2(x + dx - size.x, y),
+            _ => pos2(x + dx, y),
+        };
+        let r = Rect::from_min_size(min, size);
+        painter.rect_filled(r, 4.0, Color32::from_rgba_unmultiplied(255, 255, 255, 230));
+        painter.galley(r.min + vec2(6.0, 3.0), galley, Color32::BLACK);
     }
 }
 
@@ -730,6 +957,40 @@ fn pick(layers: &[MapLayer], view: &View, p: Pos2, ll: geo::Coord<f64>) -> Optio
     None
 }
 
+/// A feature's heading (id and name) and its lines: land-use class and area, as
+/// the tooltip and the briefing's hover card show them.
+pub fn feature_summary(
+    data: &crate::model::Layer,
+    fi: usize,
+    chinese: bool,
+) -> (String, Vec<String>) {
+    let table = LanduseTable::global();
+    let mut head = data.feature_id(fi);
+    if let Some(name) = data.roles.name.and_then(|n| data.value(fi, n).to_text()) {
+        head = format!("{head}  {name}");
+    }
+    let mut lines = Vec::new();
+    if let Some(c) = data
+        .class
+        .get(fi)
+        .copied()
+        .flatten()
+        .and_then(|c| table.class(c))
+    {
+        let name = if chinese { &c.name_zh } else { &c.name_en };
+        lines.push(format!("{} {}", c.code, name));
+    }
+    let area = data.area_m2.get(fi).copied().unwrap_or(0.0);
+    if area > 0.0 {
+        lines.push(format!(
+            "{:.2} 公顷 / {:.2} 亩",
+            area / crate::stats::M2_PER_HA,
+            area / crate::stats::M2_PER_MU
+        ));
+    }
+    (head, lines)
+}
+
 fn tooltip(
     painter: &egui::Painter,
     p: Pos2,
@@ -741,33 +1002,11 @@ fn tooltip(
     let Some(data) = layers.get(li).and_then(|l| l.data.as_ref().ok()) else {
         return;
     };
-    let table = LanduseTable::global();
-    let mut text = data.feature_id(fi);
-    if let Some(name) = data.roles.name.and_then(|n| data.value(fi, n).to_text()) {
-        text = format!("{text}  {name}");
-    }
-    if let Some(c) = data
-        .class
-        .get(fi)
-        .copied()
-        .flatten()
-        .and_then(|c| table.class(c))
-    {
-        let name = if lang == super::Lang::En {
-            &c.name_en
-        } else {
-            &c.name_zh
-        };
-        text = format!("{text}\n{} {}", c.code, name);
-    }
-    let area = data.area_m2.get(fi).copied().unwrap_or(0.0);
-    if area > 0.0 {
-        text = format!(
-            "{text}\n{:.2} 公顷 / {:.2} 亩",
-            area / 10_000.0,
-            area / (10_000.0 / 15.0)
-        );
-    }
+    let (head, lines) = feature_summary(data, fi, lang != super::Lang::En);
+    let text = std::iter::once(head)
+        .chain(lines)
+        .collect::<Vec<_>>()
+        .join("\n");
     let galley = painter.layout_no_wrap(
         text,
         FontId::proportional(13.0),
@@ -788,22 +1027,22 @@ fn tooltip(
     painter.galley(rect.min + vec2(6.0, 4.0), galley, Color32::BLACK);
 }
 
-/// A scale bar of a round length near 120 points, bottom left.
-fn scale_bar(painter: &egui::Painter, view: &View, clip: Rect) {
+/// A scale bar of a round length near 120 points (times `k`), bottom left.
+fn scale_bar(painter: &egui::Painter, view: &View, clip: Rect, k: f32) {
     let centre =
         lon_lat_from_world(geo::coord! { x: view.centre_world[0], y: view.centre_world[1] });
     let m_per_point = crate::render::metres_per_pixel(centre.y, view.scale);
-    let nice = crate::render::mercator::scale_bar_length_m(m_per_point * 120.0);
+    let nice = crate::render::mercator::scale_bar_length_m(m_per_point * 120.0 * f64::from(k));
     let width = (nice / m_per_point) as f32;
-    let origin = pos2(clip.left() + 20.0, clip.bottom() - 24.0);
-    let bar = Rect::from_min_size(origin, vec2(width, 6.0));
+    let origin = pos2(clip.left() + 20.0 * k, clip.bottom() - 24.0 * k);
+    let bar = Rect::from_min_size(origin, vec2(width, 6.0 * k));
     painter.rect_filled(
         bar.expand(3.0),
         2.0,
         Color32::from_rgba_unmultiplied(255, 255, 255, 200),
     );
     painter.rect_filled(
-        Rect::from_min_size(origin, vec2(width / 2.0, 6.0)),
+        Rect::from_min_size(origin, vec2(width / 2.0, 6.0 * k)),
         0.0,
         Color32::BLACK,
     );
@@ -814,37 +1053,54 @@ fn scale_bar(painter: &egui::Painter, view: &View, clip: Rect) {
         egui::StrokeKind::Inside,
     );
     let label = crate::render::mercator::scale_bar_label(nice);
-    painter.text(
-        origin + vec2(width + 8.0, 3.0),
-        Align2::LEFT_CENTER,
-        label,
-        FontId::proportional(13.0),
+    let label_at = origin + vec2(width + 8.0 * k, 3.0 * k);
+    let galley = painter.layout_no_wrap(label, FontId::proportional(13.0 * k), Color32::BLACK);
+    painter.rect_filled(
+        Rect::from_min_size(
+            label_at - vec2(2.0, galley.size().y / 2.0 + 1.0),
+            galley.size() + vec2(4.0, 2.0),
+        ),
+        2.0,
+        Color32::from_rgba_unmultiplied(255, 255, 255, 200),
+    );
+    painter.galley(
+        label_at - vec2(0.0, galley.size().y / 2.0),
+        galley,
         Color32::BLACK,
     );
 }
 
-fn north_arrow(painter: &egui::Painter, clip: Rect) {
-    let c = pos2(clip.right() - 30.0, clip.top() + 40.0);
-    painter.circle_filled(c, 18.0, Color32::from_rgba_unmultiplied(255, 255, 255, 200));
+/// A north arrow of 18 points radius (times `k`), top right.
+fn north_arrow(painter: &egui::Painter, clip: Rect, k: f32) {
+    let c = pos2(clip.right() - 30.0 * k, clip.top() + 40.0 * k);
+    painter.circle_filled(
+        c,
+        18.0 * k,
+        Color32::from_rgba_unmultiplied(255, 255, 255, 200),
+    );
     painter.add(Shape::convex_polygon(
-        vec![c + vec2(0.0, -14.0), c + vec2(7.0, 8.0), c + vec2(0.0, 3.0)],
+        vec![
+            c + vec2(0.0, -14.0) * k,
+            c + vec2(7.0, 8.0) * k,
+            c + vec2(0.0, 3.0) * k,
+        ],
         Color32::BLACK,
         Stroke::NONE,
     ));
     painter.add(Shape::convex_polygon(
         vec![
-            c + vec2(0.0, -14.0),
-            c + vec2(0.0, 3.0),
-            c + vec2(-7.0, 8.0),
+            c + vec2(0.0, -14.0) * k,
+            c + vec2(0.0, 3.0) * k,
+            c + vec2(-7.0, 8.0) * k,
         ],
         Color32::from_gray(150),
         Stroke::NONE,
     ));
     painter.text(
-        c + vec2(0.0, -26.0),
+        c + vec2(0.0, -26.0) * k,
         Align2::CENTER_CENTER,
         "N",
-        FontId::proportional(12.0),
+        FontId::proportional(12.0 * k),
         Color32::BLACK,
     );
 }

@@ -2,12 +2,14 @@
 //! state and push [`Command`]s; [`ParcelApp::apply`] changes the state after the
 //! frame is drawn.
 
+mod briefing;
 pub mod draw;
 mod export;
 mod i18n;
 pub mod map_view;
 pub mod overlay_tiles;
 mod panels;
+mod project_io;
 mod stats_panel;
 mod table;
 pub mod tiles;
@@ -22,11 +24,12 @@ use serde::{Deserialize, Serialize};
 use crate::io::{LoadControl, LoadOptions, load_path};
 use crate::landuse::Palette;
 use crate::model::Layer;
-use crate::project::{LayerSpec, Project, ProjectLayer, StyleSpec};
+use crate::project::{Bookmark, LayerSpec, Project, ProjectFile, ProjectLayer, StyleSpec};
 use crate::render::Basemap;
 pub use crate::render::tiles::BasemapChoice;
 use crate::render::tiles::{SourceContext, open_source};
 use crate::selection::{AreaMode, SelectOp, Selection};
+pub use briefing::{Briefing, Compare};
 use draw::DrawLayer;
 pub use export::ExportKind;
 pub use i18n::{Lang, tr};
@@ -68,6 +71,8 @@ pub struct Settings {
     pub view: Option<(f64, f64, f64)>,
     /// The land-use palette of the map and legend.
     pub palette: Palette,
+    /// Projects opened or saved lately, newest first.
+    pub recent_projects: Vec<PathBuf>,
 }
 
 /// Every user action, applied after drawing.
@@ -78,7 +83,6 @@ pub enum Command {
     MoveLayer(usize, i32),
     RemoveLayer(usize),
     ZoomToLayer(usize),
-    ZoomToView(usize),
     Home,
     /// Shows a feature in the identify panel (and outlines it), or nothing.
     Select(Option<(usize, usize)>),
@@ -108,6 +112,34 @@ pub enum Command {
     SetTiandituToken(String),
     OpenFiles(Vec<PathBuf>),
     CancelLoading,
+    /// Saves the project to its file, or to this path (Save As).
+    SaveProject(Option<PathBuf>),
+    /// Opens a project file in place of the current one (in the background).
+    OpenProject(PathBuf),
+    /// Brings back the state the recovery file holds, or throws it away.
+    RestoreRecovery,
+    DiscardRecovery,
+    /// Saves the current view as a new bookmark.
+    AddBookmark,
+    /// Replaces a bookmark's view, layers and selection with the current ones.
+    UpdateBookmark(usize),
+    /// Sets a bookmark's title and caption.
+    EditBookmark(usize, String, String),
+    DeleteBookmark(usize),
+    MoveBookmark(usize, i32),
+    /// Shows a bookmark: its view, layers, selection and comparison.
+    GoToBookmark(usize),
+    /// Briefing mode: full screen, one bookmark a slide.
+    StartBriefing,
+    StopBriefing,
+    NextSlide,
+    PrevSlide,
+    ToggleSpotlight,
+    TogglePointer,
+    /// Compares two layers with a swipe line, or stops comparing.
+    SetCompare(Option<(usize, usize)>),
+    /// Writes the slides as a PDF handout.
+    ExportHandout(PathBuf),
 }
 
 /// The basemap menu's text fields while they are being edited.
@@ -123,6 +155,8 @@ struct BasemapEdits {
 /// A layer of the map with what drawing it needs.
 pub struct MapLayer {
     pub spec: LayerSpec,
+    /// The layer's file (absolute, or as given); empty for layers made in memory.
+    pub path: PathBuf,
     pub data: Result<Arc<Layer>, String>,
     pub draw: Option<Arc<DrawLayer>>,
     pub opacity: f32,
@@ -171,6 +205,7 @@ impl MapLayer {
         let len = pl.data.as_ref().map_or(0, |l| l.len());
         MapLayer {
             classes,
+            path: pl.path,
             selection: Arc::new(Selection::new(len)),
             overlay: std::cell::RefCell::new(None),
             opacity: pl.spec.opacity.unwrap_or(1.0),
@@ -180,6 +215,9 @@ impl MapLayer {
         }
     }
 }
+
+/// A project opened in the background with its layers prepared, or why not.
+type Opened = Result<(Project, Vec<MapLayer>), String>;
 
 /// A file loading in the background.
 struct Loading {
@@ -217,7 +255,34 @@ impl FitRequest {
 pub struct ParcelApp {
     pub title: String,
     pub layers: Vec<MapLayer>,
-    pub views: Vec<crate::project::ViewSpec>,
+    /// Saved views; in order, the briefing's slides.
+    pub bookmarks: Vec<Bookmark>,
+    /// The project file the state was opened from or last saved to.
+    pub project_path: Option<PathBuf>,
+    /// What the project file holds besides the layers, bookmarks and title (basemap,
+    /// description, keys of newer versions), written back on save.
+    pub project_base: ProjectFile,
+    /// Whether there are changes not saved to the project file.
+    pub dirty: bool,
+    pub autosave: project_io::Autosave,
+    /// A recovery file found at start, offered for restoring.
+    pub recovery_offer: Option<crate::project::Recovery>,
+    /// Whether the project being opened is a restored recovery file.
+    restoring: bool,
+    /// A project being opened in the background.
+    opening: Option<std::thread::JoinHandle<Opened>>,
+    pub briefing: Briefing,
+    /// Two layers compared with a swipe line.
+    pub compare: Option<Compare>,
+    /// The feature under the pointer in the last frame.
+    pub hovered: Option<(usize, usize)>,
+    /// The bookmark the bookmarks panel edits, and its text fields.
+    pub bookmark_edit: Option<usize>,
+    pub bookmark_title: String,
+    pub bookmark_caption: String,
+    /// The File menu's Save As and handout paths.
+    pub save_as_path: String,
+    pub handout_path: String,
     pub settings: Settings,
     /// The feature the identify panel shows.
     pub selected: Option<(usize, usize)>,
@@ -280,9 +345,16 @@ impl ParcelApp {
                 messages.push(format!("{}: {e}", l.spec.name));
             }
         }
+        for n in &project.notes {
+            messages.push(n.clone());
+        }
         let title = project.file.title.clone();
-        let views = project.file.views.clone();
+        let bookmarks = project.file.bookmarks.clone();
+        let project_path = project.path.clone();
         let palette = settings.palette;
+        let mut project_base = project.file.clone();
+        project_base.layers.clear();
+        project_base.bookmarks.clear();
         let layers: Vec<MapLayer> = project
             .layers
             .into_iter()
@@ -309,7 +381,22 @@ impl ParcelApp {
         ParcelApp {
             title,
             layers,
-            views,
+            bookmarks,
+            project_path,
+            project_base,
+            dirty: false,
+            autosave: project_io::Autosave::default(),
+            recovery_offer: None,
+            restoring: false,
+            opening: None,
+            briefing: Briefing::default(),
+            compare: None,
+            hovered: None,
+            bookmark_edit: None,
+            bookmark_title: String::new(),
+            bookmark_caption: String::new(),
+            save_as_path: String::new(),
+            handout_path: String::new(),
             settings,
             selected: None,
             active,
@@ -356,11 +443,13 @@ impl ParcelApp {
             Command::SetVisible(i, v) => {
                 if let Some(l) = self.layers.get_mut(i) {
                     l.spec.visible = v;
+                    self.dirty = true;
                 }
             }
             Command::SetOpacity(i, o) => {
                 if let Some(l) = self.layers.get_mut(i) {
                     l.opacity = o.clamp(0.0, 1.0);
+                    self.dirty = true;
                 }
             }
             Command::MoveLayer(i, delta) => {
@@ -368,6 +457,8 @@ impl ParcelApp {
                 if j >= 0 && (j as usize) < self.layers.len() && i < self.layers.len() {
                     let j = j as usize;
                     self.layers.swap(i, j);
+                    self.dirty = true;
+                    self.compare = None;
                     self.selected = None;
                     // The active layer keeps being the same layer.
                     self.active = self.active.map(|a| {
@@ -385,6 +476,8 @@ impl ParcelApp {
             Command::RemoveLayer(i) => {
                 if i < self.layers.len() {
                     self.layers.remove(i);
+                    self.dirty = true;
+                    self.compare = None;
                     self.selected = None;
                     self.active = match self.active {
                         Some(a) if a == i => default_active(&self.layers),
@@ -403,11 +496,6 @@ impl ParcelApp {
                     .and_then(|d| d.bbox())
                 {
                     self.fit = Some(FitRequest::of_rect(r));
-                }
-            }
-            Command::ZoomToView(i) => {
-                if let Some(v) = self.views.get(i) {
-                    self.fit = Some(FitRequest { bbox: v.bbox });
                 }
             }
             Command::Home => self.fit = Some(FitRequest { bbox: self.home }),
@@ -478,6 +566,7 @@ impl ParcelApp {
             Command::SetStyle(i, style) => {
                 if let Some(l) = self.layers.get_mut(i) {
                     l.spec.style = style;
+                    self.dirty = true;
                     self.restyle(i);
                 }
             }
@@ -519,6 +608,7 @@ impl ParcelApp {
                     l.cancel.store(true, Ordering::Relaxed);
                 }
             }
+            other => self.apply_project_command(other),
         }
     }
 
@@ -729,6 +819,7 @@ impl ParcelApp {
                         }
                     }
                     self.layers.push(map_layer);
+                    self.dirty = true;
                     if self.active.is_none() {
                         self.active = default_active(&self.layers);
                     }
@@ -813,6 +904,24 @@ impl ParcelApp {
         self.poll_loading();
         self.poll_restyling();
         self.poll_export();
+        self.poll_opening();
+        self.autosave_tick(ui.ctx());
+        if self.briefing.active {
+            self.briefing_frame_ui(ui);
+            for c in std::mem::take(&mut self.commands) {
+                self.apply(c);
+            }
+            return;
+        }
+        if ui.ctx().input(|i| i.key_pressed(egui::Key::F5)) && !self.bookmarks.is_empty() {
+            self.push(Command::StartBriefing);
+        }
+        if ui
+            .ctx()
+            .input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::S))
+        {
+            self.push(Command::SaveProject(None));
+        }
         let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
             i.raw
                 .dropped_files
@@ -884,8 +993,15 @@ impl ParcelApp {
         if self.export.open {
             self.export_ui(&ui.ctx().clone());
         }
+        if self.recovery_offer.is_some() {
+            self.recovery_ui(&ui.ctx().clone());
+        }
 
-        if !self.loading.is_empty() || !self.restyling.is_empty() || self.exporting.is_some() {
+        if !self.loading.is_empty()
+            || !self.restyling.is_empty()
+            || self.exporting.is_some()
+            || self.opening.is_some()
+        {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(100));
         }
@@ -907,22 +1023,30 @@ impl eframe::App for ParcelApp {
         }
         eframe::set_value(storage, "settings", &self.settings);
     }
+
+    /// A clean exit: unsaved changes stay in the recovery file only if there are
+    /// any, so the next start offers them; otherwise the file goes.
+    fn on_exit(&mut self) {
+        self.autosave_now();
+    }
 }
 
-/// The layer tools act on by default: the first with a land-use field (the parcels),
-/// else the first filled layer, else the first.
+/// The layer tools act on by default: the first shown layer with a land-use field
+/// (the parcels), else any with one, else the first filled layer, else the first.
 fn default_active(layers: &[MapLayer]) -> Option<usize> {
     let filled = |l: &MapLayer| {
         l.draw
             .as_ref()
             .is_some_and(|d| matches!(d.paint, draw::Paint::Fill | draw::Paint::Single { .. }))
     };
+    let landuse = |l: &MapLayer| {
+        l.data.as_ref().is_ok_and(|d| d.roles.landuse.is_some())
+            && l.spec.role.as_deref() != Some("basemap")
+    };
     layers
         .iter()
-        .position(|l| {
-            l.data.as_ref().is_ok_and(|d| d.roles.landuse.is_some())
-                && l.spec.role.as_deref() != Some("basemap")
-        })
+        .position(|l| l.spec.visible && landuse(l))
+        .or_else(|| layers.iter().position(landuse))
         .or_else(|| layers.iter().position(filled))
         .or_else(|| (!layers.is_empty()).then_some(0))
 }
@@ -967,7 +1091,11 @@ pub fn run(paths: Vec<PathBuf>) -> anyhow::Result<()> {
                 .storage
                 .and_then(|s| eframe::get_value(s, "settings"))
                 .unwrap_or_default();
-            Ok(Box::new(ParcelApp::new(project, settings)))
+            let mut app = ParcelApp::new(project, settings);
+            if let Some(dir) = eframe::storage_dir("parcelview") {
+                app.use_recovery_file(dir.join("recovery.json"));
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))

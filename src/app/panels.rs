@@ -35,18 +35,88 @@ impl ParcelApp {
                             .filter(|p| !p.is_empty())
                             .map(std::path::PathBuf::from)
                             .collect();
-                        if !paths.is_empty() {
-                            self.push(Command::OpenFiles(paths));
-                            ui.close();
+                        // A project file replaces the project; GeoJSON files add layers.
+                        match paths.as_slice() {
+                            [one] if crate::project::is_project_file(one) => {
+                                self.push(Command::OpenProject(one.clone()));
+                                ui.close();
+                            }
+                            [] => {}
+                            _ => {
+                                self.push(Command::OpenFiles(paths));
+                                ui.close();
+                            }
                         }
                     }
                 });
                 ui.label(RichText::new(self.tr("drop_hint")).small().weak());
+                let recent = self.settings.recent_projects.clone();
+                if !recent.is_empty() {
+                    ui.menu_button(self.tr("recent_projects"), |ui| {
+                        for p in recent {
+                            if ui.button(p.display().to_string()).clicked() {
+                                self.push(Command::OpenProject(p));
+                                ui.close();
+                            }
+                        }
+                    });
+                }
+                ui.separator();
+                let save_label = match &self.project_path {
+                    Some(p) => format!("{} ({})", self.tr("save_project"), p.display()),
+                    None => self.tr("save_project").to_string(),
+                };
+                if ui
+                    .add_enabled(
+                        self.project_path.is_some(),
+                        egui::Button::new(save_label).shortcut_text("Ctrl+S"),
+                    )
+                    .clicked()
+                {
+                    self.push(Command::SaveProject(None));
+                    ui.close();
+                }
+                let label = ui.label(self.tr("save_as"));
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.save_as_path)
+                            .hint_text("/path/to/project.json")
+                            .desired_width(260.0),
+                    )
+                    .labelled_by(label.id);
+                    if ui.button(self.tr("save")).clicked() && !self.save_as_path.trim().is_empty()
+                    {
+                        let p = std::path::PathBuf::from(self.save_as_path.trim());
+                        self.push(Command::SaveProject(Some(p)));
+                        ui.close();
+                    }
+                });
                 ui.separator();
                 if ui.button(self.tr("export_menu")).clicked() {
                     self.export.open = true;
                     ui.close();
                 }
+                let label = ui.label(self.tr("handout"));
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.handout_path)
+                            .hint_text("讲稿.pdf")
+                            .desired_width(260.0),
+                    )
+                    .labelled_by(label.id);
+                    if ui
+                        .add_enabled(
+                            !self.bookmarks.is_empty() && !self.is_exporting(),
+                            egui::Button::new(self.tr("export_run")),
+                        )
+                        .clicked()
+                        && !self.handout_path.trim().is_empty()
+                    {
+                        let p = std::path::PathBuf::from(self.handout_path.trim());
+                        self.push(Command::ExportHandout(p));
+                        ui.close();
+                    }
+                });
             });
             ui.menu_button(self.tr("view"), |ui| {
                 if ui.button(self.tr("home")).clicked() {
@@ -68,13 +138,14 @@ impl ParcelApp {
                     }
                 }
                 ui.separator();
-                for (i, v) in self.views.clone().iter().enumerate() {
-                    let name = match (self.settings.lang, &v.name_en) {
-                        (Lang::En, Some(en)) => en.clone(),
-                        _ => v.name.clone(),
-                    };
-                    if ui.button(name).clicked() {
-                        self.push(Command::ZoomToView(i));
+                self.compare_menu_ui(ui);
+                ui.separator();
+                for (i, b) in self.bookmarks.clone().iter().enumerate() {
+                    if ui
+                        .button(b.title_in(self.settings.lang == Lang::Zh))
+                        .clicked()
+                    {
+                        self.push(Command::GoToBookmark(i));
                         ui.close();
                     }
                 }
@@ -216,6 +287,17 @@ impl ParcelApp {
     /// expression, selection actions, search, and the attribute table switch.
     pub(super) fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
+            if ui
+                .add_enabled(
+                    !self.bookmarks.is_empty(),
+                    egui::Button::new(RichText::new(self.tr("present")).strong()),
+                )
+                .on_hover_text(self.tr("present_hint"))
+                .clicked()
+            {
+                self.push(Command::StartBriefing);
+            }
+            ui.separator();
             for tool in super::Tool::ALL {
                 if ui
                     .selectable_label(self.tool == tool, self.tr(tool.key()))
@@ -390,6 +472,8 @@ impl ParcelApp {
                     });
                     ui.separator();
                 }
+                self.bookmarks_ui(ui);
+                ui.separator();
                 ui.heading(tr(lang, "legend"));
                 self.legend_ui(ui);
                 if !self.messages.is_empty() {
@@ -404,6 +488,136 @@ impl ParcelApp {
                     );
                 }
             });
+    }
+
+    /// Compare two layers with a swipe line: pick the left and the right layer.
+    fn compare_menu_ui(&mut self, ui: &mut egui::Ui) {
+        let lang = self.settings.lang;
+        ui.label(tr(lang, "compare"));
+        let names: Vec<(usize, String)> = self
+            .layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.data.is_ok() && l.spec.role.as_deref() != Some("basemap"))
+            .map(|(i, l)| (i, l.spec.name.clone()))
+            .collect();
+        let (mut left, mut right) = match self.compare {
+            Some(c) => (c.left, c.right),
+            None => (
+                names.first().map_or(0, |n| n.0),
+                self.active.unwrap_or(names.last().map_or(0, |n| n.0)),
+            ),
+        };
+        let name_of = |i: usize| {
+            names
+                .iter()
+                .find(|n| n.0 == i)
+                .map(|n| n.1.clone())
+                .unwrap_or_default()
+        };
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_id_salt("compare-left")
+                .selected_text(name_of(left))
+                .show_ui(ui, |ui| {
+                    for (i, n) in &names {
+                        ui.selectable_value(&mut left, *i, n);
+                    }
+                });
+            ui.label("|");
+            egui::ComboBox::from_id_salt("compare-right")
+                .selected_text(name_of(right))
+                .show_ui(ui, |ui| {
+                    for (i, n) in &names {
+                        ui.selectable_value(&mut right, *i, n);
+                    }
+                });
+        });
+        ui.horizontal(|ui| {
+            if ui.button(tr(lang, "compare_start")).clicked() && left != right {
+                self.push(Command::SetCompare(Some((left, right))));
+                ui.close();
+            }
+            if self.compare.is_some() && ui.button(tr(lang, "compare_stop")).clicked() {
+                self.push(Command::SetCompare(None));
+                ui.close();
+            }
+        });
+        if let Some(c) = &mut self.compare
+            && (c.left != left || c.right != right)
+            && left != right
+        {
+            c.left = left;
+            c.right = right;
+        }
+    }
+
+    /// Bookmarks (the briefing's slides): go to, add, update, rename, caption,
+    /// reorder and delete.
+    fn bookmarks_ui(&mut self, ui: &mut egui::Ui) {
+        let lang = self.settings.lang;
+        ui.horizontal(|ui| {
+            ui.heading(tr(lang, "bookmarks"));
+            if ui.button(tr(lang, "add_bookmark")).clicked() {
+                self.push(Command::AddBookmark);
+            }
+        });
+        let chinese = lang == Lang::Zh;
+        for i in 0..self.bookmarks.len() {
+            let Some(b) = self.bookmarks.get(i) else {
+                continue;
+            };
+            let title = b.title_in(chinese).to_string();
+            let editing = self.bookmark_edit == Some(i);
+            ui.horizontal(|ui| {
+                if ui
+                    .selectable_label(editing, format!("{}. {title}", i + 1))
+                    .clicked()
+                {
+                    self.bookmark_edit = Some(i);
+                    self.load_bookmark_fields();
+                    self.push(Command::GoToBookmark(i));
+                }
+            });
+            if editing {
+                ui.indent(("bookmark", i), |ui| {
+                    let label = ui.label(tr(lang, "bookmark_title"));
+                    ui.text_edit_singleline(&mut self.bookmark_title)
+                        .labelled_by(label.id);
+                    let label = ui.label(tr(lang, "bookmark_caption"));
+                    ui.add(
+                        egui::TextEdit::multiline(&mut self.bookmark_caption)
+                            .desired_rows(2)
+                            .desired_width(f32::INFINITY),
+                    )
+                    .labelled_by(label.id);
+                    ui.horizontal_wrapped(|ui| {
+                        if ui.small_button(tr(lang, "apply")).clicked() {
+                            self.push(Command::EditBookmark(
+                                i,
+                                self.bookmark_title.clone(),
+                                self.bookmark_caption.clone(),
+                            ));
+                        }
+                        if ui
+                            .small_button(tr(lang, "update_view"))
+                            .on_hover_text(tr(lang, "update_view_hint"))
+                            .clicked()
+                        {
+                            self.push(Command::UpdateBookmark(i));
+                        }
+                        if ui.small_button("↑").clicked() {
+                            self.push(Command::MoveBookmark(i, -1));
+                        }
+                        if ui.small_button("↓").clicked() {
+                            self.push(Command::MoveBookmark(i, 1));
+                        }
+                        if ui.small_button(tr(lang, "remove")).clicked() {
+                            self.push(Command::DeleteBookmark(i));
+                        }
+                    });
+                });
+            }
+        }
     }
 
     /// A layer's style choices: by land-use class, by a field's categories, or one

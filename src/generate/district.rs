@@ -1873,7 +1873,12 @@ pub fn district_files(seed: u64) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let mut ids = vec![String::new(); plan.parcels.len()];
     let mut counters = std::collections::BTreeMap::<char, usize>::new();
     let mut rng = Rng::new(seed).fork(8);
+    // The present land use (现状) for comparing with the plan: parcels built or sold
+    // keep their planned class; planned and reserve land is still paddy fields, with
+    // village homesteads scattered among them, as on Jiaxing's plain.
+    let mut now_rng = Rng::new(seed).fork(9);
     let mut feats = Vec::new();
+    let mut current = Vec::new();
     for &i in &order {
         let p = &plan.parcels[i];
         let n = counters.entry(p.zone.letter()).or_insert(0);
@@ -1899,10 +1904,33 @@ pub fn district_files(seed: u64) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
                 ("企业名称", json!(p.enterprise)),
                 ("名称", json!(p.name)),
             ],
+            g.clone(),
+        ));
+        let built = p.status == "现状" || p.status == "已出让";
+        let now_code = if built {
+            p.code
+        } else if now_rng.chance(0.22) {
+            "0703"
+        } else {
+            "0101"
+        };
+        let now_class = table.by_code(now_code).and_then(|c| table.class(c));
+        current.push((
+            vec![
+                ("地块编号", json!(ids[i])),
+                ("用地代码", json!(now_code)),
+                ("用地名称", json!(now_class.map(|c| c.name_zh.as_str()))),
+                ("规划用地代码", json!(p.code)),
+                ("状态", json!(p.status)),
+            ],
             g,
         ));
     }
     files.push(("parcels.geojson".into(), write("地块", feats)?));
+    files.push((
+        "landuse-current.geojson".into(),
+        write("现状用地", current)?,
+    ));
 
     // Industrial parks.
     let feats = plan
@@ -2017,9 +2045,31 @@ fn project_file(frame: &Frame, plan: &Plan, seed: u64) -> anyhow::Result<Vec<u8>
         .filter(|f| f.kind == "中小学" || f.kind == "医院")
         .map(|f| plan.parcels[f.parcel].shape.clone())
         .collect();
+    // The bundled briefing: one slide for each part of the district's story.
+    let slide = |v: Value, caption: &str, caption_en: &str, extra: Value| -> Value {
+        let mut b = json!({
+            "title": v["name"],
+            "title_en": v["name_en"],
+            "bbox": v["bbox"],
+            "caption": caption,
+            "caption_en": caption_en,
+        });
+        if let (Some(map), Some(more)) = (b.as_object_mut(), extra.as_object()) {
+            for (k, val) in more {
+                map.insert(k.clone(), val.clone());
+            }
+        }
+        b
+    };
+    let parcels_where = |expr: &str| json!({"layer": "地块", "where": expr});
+    let whole = view(
+        "空港新城全区与嘉兴南湖机场",
+        "The district and Nanhu Airport",
+        &Geometry::Polygon(plan.boundary.clone()),
+    );
     let project = json!({
         "format": "parcelview-project",
-        "version": 1,
+        "version": 2,
         "title": "嘉兴高新区空港新城规划(示意)",
         "title_en": "Jiaxing High-tech Zone airport new town plan (illustrative)",
         "description": NOTE_ZH,
@@ -2029,24 +2079,51 @@ fn project_file(frame: &Frame, plan: &Plan, seed: u64) -> anyhow::Result<Vec<u8>
             {"name": "范围", "path": "boundary.geojson", "visible": true, "style": {"kind": "outline", "stroke": "#c0392b", "width": 2.5, "dash": true}},
             {"name": "水系", "path": "water.geojson", "visible": true, "role": "basemap", "style": {"kind": "single", "fill": "#9fcbe6", "stroke": "#6aa8d1"}},
             {"name": "道路", "path": "roads.geojson", "visible": true, "role": "basemap", "style": {"kind": "single", "fill": "#ffffff", "stroke": "#b5b5b5"}},
+            {"name": "现状用地", "path": "landuse-current.geojson", "visible": false, "opacity": 0.9, "style": {"kind": "landuse", "standard": "GTKJ2023", "field": "用地代码"}},
             {"name": "地块", "path": "parcels.geojson", "visible": true, "opacity": 0.9, "style": {"kind": "landuse", "standard": "GTKJ2023", "field": "用地代码", "labels": ["地块编号", "容积率"]}},
             {"name": "机场", "path": "airport.geojson", "visible": true, "style": {"kind": "single", "fill": "#d5d5d5", "stroke": "#555555"}},
             {"name": "产业园区", "path": "parks.geojson", "visible": true, "style": {"kind": "outline", "stroke": "#6c3483", "width": 3.0, "labels": ["名称"]}},
             {"name": "公共服务设施", "path": "facilities.geojson", "visible": true, "style": {"kind": "symbols", "field": "类型", "labels": ["名称"]}}
         ],
-        "views": [
-            view("全区", "Whole district", &Geometry::Polygon(plan.boundary.clone())),
-            view("机场", "Airport", &Geometry::Polygon(rect(-2300.0, -500.0, 2300.0, 850.0))),
-            view("光伏新能源产业园", "Photovoltaic park", &park(Zone::Pv)),
-            view("高端汽车零部件与光电信息", "Auto parts and optoelectronics", &Geometry::Polygon(rect(-1500.0, 800.0, 3700.0, 1900.0))),
-            view("空港物流园", "Airport logistics", &park(Zone::Logistics)),
-            view("空港秀水创新绿谷", "Xiushui innovation valley", &park(Zone::Valley)),
-            view("新城核心与公共服务", "New town core and public services", &Geometry::MultiPolygon(MultiPolygon(schools))),
+        "bookmarks": [
+            slide(whole.clone(),
+                "空港新城位于嘉兴高新区西部、秀洲区,围绕军民合用的嘉兴南湖机场生长。机场新建 3400 m × 50 m 跑道和约 2.59 万 m² 航站楼,定位为长三角首个专业国际航空货运枢纽。",
+                "The new town grows around Jiaxing Nanhu Airport, a military-civil airport in Xiuzhou: a new 3,400 m runway and a 25,900 m² terminal make it the Yangtze Delta's first dedicated air-cargo hub.",
+                json!({})),
+            slide(view("光伏新能源产业园", "Photovoltaic new energy park", &park(Zone::Pv)),
+                "主赛道光伏新能源:电池片、光伏玻璃、配套产品到组件的全产业链,集聚光伏企业 200 余家,隆基绿能嘉兴基地建成行业首家“灯塔工厂”。",
+                "The main track, photovoltaics: a full chain from cells and PV glass to modules, 200+ firms, and LONGi's Jiaxing base, the sector's first lighthouse factory.",
+                json!({"selection": parcels_where("\"所属园区\" = '光伏新能源产业园'"), "show_stats": true})),
+            slide(view("高端汽车零部件与光电信息", "Auto parts and optoelectronics", &Geometry::Polygon(rect(-1500.0, 800.0, 3700.0, 1900.0))),
+                "“1+2+X”中的两条特色赛道:高端汽车零部件和光电信息,紧邻机场北侧布局。",
+                "The two specialist tracks of \"1+2+X\": high-end auto parts and optoelectronic information, north of the airport.",
+                json!({"selection": parcels_where("\"所属园区\" IN ('高端汽车零部件产业园', '光电信息产业园')"), "show_stats": true})),
+            slide(view("空港物流园", "Airport logistics zone", &park(Zone::Logistics)),
+                "临空经济:航空货运、物流仓储与供应链服务贴近跑道和货运区,机场周边建筑限高随净空要求收紧。",
+                "Air-linked economy: cargo, warehousing and supply-chain services beside the runway, with height limits tightening near the airport.",
+                json!({"selection": parcels_where("\"所属园区\" = '空港物流园'"), "show_stats": true})),
+            slide(view("空港秀水创新绿谷", "Xiushui innovation valley", &park(Zone::Valley)),
+                "总投资 150 亿元以上的创新绿谷:北京理工大学长三角研究院(嘉兴)、浙江大学嘉兴研究院,以及孵化器、加速器和博士后工作站。",
+                "An innovation valley of 15+ billion yuan: the BIT Yangtze Delta institute, Zhejiang University's Jiaxing institute, incubators and accelerators.",
+                json!({"selection": parcels_where("\"所属园区\" = '空港秀水创新绿谷'"), "spotlight": true})),
+            slide(view("公共服务:学校、医院、一老一小", "Public services: schools, hospital, elderly and children", &Geometry::MultiPolygon(MultiPolygon(schools))),
+                "“七优”民生服务:上外秀洲外国语学校高新区实验学区等中小学、秀洲区人民医院高照院区,以及老人日托与儿童游乐结合的“一老一小”服务中心。",
+                "Public services: schools, the Xiuzhou People's Hospital Gaozhao campus, and centres combining elderly day care with children's play.",
+                json!({"selection": {"layer": "公共服务设施", "where": "\"类型\" IN ('中小学', '幼儿园', '医院', '一老一小服务中心')"}})),
+            slide(whole.clone(),
+                "现状与规划对比:拖动分隔线,左侧为现状用地(以水田和农村宅基地为主),右侧为规划用地。",
+                "Today and the plan: drag the line; left is present land use (mostly paddy fields and villages), right is the plan.",
+                json!({"title": "现状与规划", "title_en": "Today and the plan", "compare": {"left": "现状用地", "right": "地块"}})),
+            slide(whole,
+                "全区用地平衡:各类用地的面积和占比,即规划文本中的用地平衡表。",
+                "The land-use balance of the whole district: area and share of each class, as the plan's balance table gives them.",
+                json!({"title": "全区用地平衡", "title_en": "Land-use balance of the district", "selection": parcels_where("\"地块编号\" IS NOT NULL"), "show_stats": true})),
         ]
     });
-    let mut out = serde_json::to_vec_pretty(&project)?;
-    out.push(b'\n');
-    Ok(out)
+    // Through the project model, so the file is exactly what parcelview writes when
+    // it saves a project.
+    let file: crate::project::ProjectFile = serde_json::from_value(project)?;
+    Ok(file.to_json()?)
 }
 
 /// Writes the bundled project into `dir` (atomically, file by file).

@@ -139,6 +139,43 @@ fn geometry_path(
     pb.finish()
 }
 
+/// Where a lon/lat box lands in an image: the box fitted with a 4 % margin and
+/// centred, in Web Mercator, so other drawings (a PDF's vector marks) can be placed
+/// on the image exactly.
+#[derive(Debug, Clone, Copy)]
+pub struct Fit {
+    /// The world (Mercator unit square) coordinates of the image's top-left corner.
+    pub origin: [f64; 2],
+    /// Pixels per world unit.
+    pub scale: f64,
+}
+
+impl Fit {
+    pub fn new(bbox: Rect<f64>, width_px: u32, height_px: u32) -> Fit {
+        let a = world_from_lon_lat(geo::coord! { x: bbox.min().x, y: bbox.max().y });
+        let b = world_from_lon_lat(geo::coord! { x: bbox.max().x, y: bbox.min().y });
+        let (dx, dy) = ((b.x - a.x).max(1e-12), (b.y - a.y).max(1e-12));
+        let (w, h) = (f64::from(width_px), f64::from(height_px));
+        let scale = (w / dx).min(h / dy) * 0.92;
+        Fit {
+            origin: [
+                (a.x + b.x) / 2.0 - w / 2.0 / scale,
+                (a.y + b.y) / 2.0 - h / 2.0 / scale,
+            ],
+            scale,
+        }
+    }
+
+    /// A lon/lat position in image pixels from the top-left corner.
+    pub fn to_px(&self, lon_lat: geo::Coord<f64>) -> (f32, f32) {
+        let w = world_from_lon_lat(lon_lat);
+        (
+            ((w.x - self.origin[0]) * self.scale) as f32,
+            ((w.y - self.origin[1]) * self.scale) as f32,
+        )
+    }
+}
+
 /// Draws the image.
 pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
     let (w, h) = (img.width_px, img.height_px);
@@ -148,26 +185,13 @@ pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
     let mut pixmap = Pixmap::new(w, h).ok_or(RenderError::Size(w, h))?;
     // Points to pixels.
     let pt = img.dpi.max(10.0) / 72.0;
-    // Fit the box with a 4 % margin, centred.
-    let a = world_from_lon_lat(geo::coord! { x: img.bbox.min().x, y: img.bbox.max().y });
-    let b = world_from_lon_lat(geo::coord! { x: img.bbox.max().x, y: img.bbox.min().y });
-    let (dx, dy) = ((b.x - a.x).max(1e-12), (b.y - a.y).max(1e-12));
-    let scale = (f64::from(w) / dx).min(f64::from(h) / dy) * 0.92;
-    let origin = [
-        (a.x + b.x) / 2.0 - f64::from(w) / 2.0 / scale,
-        (a.y + b.y) / 2.0 - f64::from(h) / 2.0 / scale,
-    ];
+    let fit = Fit::new(img.bbox, w, h);
+    let (origin, scale) = (fit.origin, fit.scale);
     match img.basemap {
         Some(bm) => bm.render_view(&mut pixmap, origin, scale, BasemapVariant::Light),
         None => pixmap.fill(tiny_skia::Color::WHITE),
     }
-    let to_px = |c: geo::Coord<f64>| {
-        let wpt = world_from_lon_lat(c);
-        (
-            ((wpt.x - origin[0]) * scale) as f32,
-            ((wpt.y - origin[1]) * scale) as f32,
-        )
-    };
+    let to_px = |c: geo::Coord<f64>| fit.to_px(c);
     let view = {
         let tl =
             lon_lat_from_world(geo::coord! { x: origin[0], y: origin[1] + f64::from(h) / scale });

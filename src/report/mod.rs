@@ -3,13 +3,16 @@
 //! A [`Summary`] is the land-use balance table, the planning indicators and the list
 //! of selected parcels; [`Card`]s are one parcel each, with its regulatory attributes,
 //! its boundary points (界址点) in CGCS2000 Gauss-Krüger coordinates and the public
-//! facilities within 500 m and 1,000 m. The writers ([`csv`], [`xlsx`]) only lay out
-//! what the model holds, so every format says the same numbers.
+//! facilities within 500 m and 1,000 m. The writers ([`csv`], [`xlsx`], [`pdf`]) only
+//! lay out what the model holds, so every format says the same numbers.
 
 pub mod csv;
+pub mod pdf;
 pub mod xlsx;
 
-use geo::{BoundingRect, Coord, Geometry, Rect};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use geo::{BoundingRect, Geometry, Rect};
 
 use crate::crs::GaussKruger;
 use crate::landuse::LanduseTable;
@@ -248,16 +251,7 @@ pub fn facilities_near(
     };
     let plane = LocalPlane::new(bbox.center());
     let (dx, dy) = plane.degrees_for(radius_m * 1.01);
-    let search = Rect::new(
-        Coord {
-            x: bbox.min().x - dx,
-            y: bbox.min().y - dy,
-        },
-        Coord {
-            x: bbox.max().x + dx,
-            y: bbox.max().y + dy,
-        },
-    );
+    let search = crate::model::rect_grown(bbox, dx, dy);
     let kind_field = ["类型", "type", "kind", "category"]
         .iter()
         .find_map(|n| facilities.field_index(n));
@@ -327,8 +321,14 @@ pub fn cards(
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("{path}: unsupported report format '.{ext}' (use .xlsx, .csv or .geojson)")]
+    #[error("{path}: unsupported report format '.{ext}' (use .pdf, .xlsx, .csv or .geojson)")]
     Format { path: String, ext: String },
+    #[error("cannot draw the report's map: {0}")]
+    Render(String),
+    #[error("cannot make the PDF: {0}")]
+    Pdf(String),
+    #[error("cancelled")]
+    Cancelled,
     #[error(transparent)]
     Write(#[from] crate::io::write::WriteError),
     #[error("{path}: cannot make the workbook: {reason}")]
@@ -337,63 +337,292 @@ pub enum ReportError {
     Crs(#[from] crate::crs::CrsError),
 }
 
-/// Writes a report of `features` to `path`, whose extension chooses the format:
-/// `.xlsx` (summary or cards workbook), `.csv` (the parcel list, or the boundary
-/// points of cards), `.geojson` (the features with area columns). The file is
-/// written atomically and never over `inputs`.
-#[allow(clippy::too_many_arguments)]
-pub fn write_report(
-    layer: &Layer,
-    facilities: Option<&Layer>,
-    features: &[usize],
-    kind: ReportKind,
-    lang: ReportLang,
-    title: &str,
-    method: AreaMethod,
-    path: &std::path::Path,
-    inputs: &[&std::path::Path],
-) -> Result<(), ReportError> {
-    use crate::io::atomic_write;
+/// How far a report has got, and a way to stop it. Shared between the thread
+/// writing the report and whoever watches it (the app's progress bar and cancel
+/// button).
+#[derive(Debug, Default)]
+pub struct Progress {
+    done: AtomicUsize,
+    total: AtomicUsize,
+    cancel: AtomicBool,
+}
+
+impl Progress {
+    pub fn new() -> Progress {
+        Progress::default()
+    }
+
+    /// The share done, 0 to 1.
+    pub fn fraction(&self) -> f32 {
+        let total = self.total.load(Ordering::Relaxed);
+        if total == 0 {
+            return 0.0;
+        }
+        (self.done.load(Ordering::Relaxed) as f32 / total as f32).min(1.0)
+    }
+
+    /// Asks the report to stop at its next step.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_total(&self, total: usize) {
+        self.done.store(0, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+    }
+
+    /// Counts one step done; an error once cancelled, so the writer stops there.
+    pub(crate) fn step(&self) -> Result<(), ReportError> {
+        self.done.fetch_add(1, Ordering::Relaxed);
+        self.check()
+    }
+
+    /// Marks the whole report done.
+    pub(crate) fn finish(&self) {
+        self.done
+            .store(self.total.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+
+    pub(crate) fn check(&self) -> Result<(), ReportError> {
+        if self.is_cancelled() {
+            Err(ReportError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// What report maps draw besides the report's own layer: the project's visible
+/// layers in their styles (the report layer among them, by identity, to carry the
+/// highlight) and the offline basemap. Empty draws the report layer alone.
+#[derive(Default, Clone)]
+pub struct MapContext<'a> {
+    pub layers: Vec<(&'a Layer, crate::render::map_image::ImageStyle)>,
+    pub basemap: Option<&'a crate::render::Basemap>,
+}
+
+/// Everything a report needs.
+pub struct ReportRequest<'a> {
+    /// The parcels.
+    pub layer: &'a Layer,
+    /// Public facilities, for the cards' nearby facilities.
+    pub facilities: Option<&'a Layer>,
+    /// The parcels to report (indices into `layer`).
+    pub features: &'a [usize],
+    pub kind: ReportKind,
+    pub lang: ReportLang,
+    pub title: &'a str,
+    pub method: AreaMethod,
+    /// Paper for PDF output.
+    pub page: pdf::PageSetup,
+    pub map: MapContext<'a>,
+}
+
+/// The report formats, by file extension.
+pub const FORMATS: [&str; 5] = ["pdf", "xlsx", "csv", "geojson", "json"];
+
+/// The lower-case extension of `path`, if it names a report format.
+pub fn format_of(path: &std::path::Path) -> Result<String, ReportError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let shown = path.display().to_string();
-    if !matches!(ext.as_str(), "xlsx" | "csv" | "geojson" | "json") {
-        return Err(ReportError::Format { path: shown, ext });
+    if FORMATS.contains(&ext.as_str()) {
+        Ok(ext)
+    } else {
+        Err(ReportError::Format {
+            path: path.display().to_string(),
+            ext,
+        })
     }
+}
+
+/// Writes a report to `path`, whose extension chooses the format: `.pdf` (summary
+/// or cards, with maps), `.xlsx` (summary or cards workbook), `.csv` (the parcel
+/// list, or the boundary points of cards), `.geojson` (the features with area
+/// columns). The file is written atomically and never over `inputs`; a cancelled
+/// or failed report leaves no file.
+pub fn write_report(
+    req: &ReportRequest,
+    path: &std::path::Path,
+    inputs: &[&std::path::Path],
+    progress: &Progress,
+) -> Result<(), ReportError> {
+    use crate::io::atomic_write;
+    let ext = format_of(path)?;
+    let shown = path.display().to_string();
     crate::io::write::refuse_input_overwrite(path, inputs)?;
     let xlsx_err = |e: rust_xlsxwriter::XlsxError| ReportError::Xlsx {
         path: shown.clone(),
         reason: e.to_string(),
     };
-    match (kind, ext.as_str()) {
+    let (layer, features, lang) = (req.layer, req.features, req.lang);
+    progress.check()?;
+    match (req.kind, ext.as_str()) {
         (_, "geojson" | "json") => {
             atomic_write(path, |w| {
                 crate::io::write::write_features_geojson(layer, features.iter().copied(), w)
             })?;
         }
         (ReportKind::Summary, "csv") => {
-            let s = summary(layer, features, method, title, lang)?;
+            let s = summary(layer, features, req.method, req.title, lang)?;
             atomic_write(path, |w| csv::write_summary(&s, w))?;
         }
+        (ReportKind::Summary, "pdf") => {
+            let s = summary(layer, features, req.method, req.title, lang)?;
+            let layout = pdf::summary_layout(&s, layer, features, &req.map, req.page, progress)?;
+            let bytes = pdf::write_pdf(&layout, req.title, lang)?;
+            progress.check()?;
+            atomic_write(path, |w| w.write_all(&bytes))?;
+            progress.finish();
+        }
         (ReportKind::Summary, _) => {
-            let s = summary(layer, features, method, title, lang)?;
+            let s = summary(layer, features, req.method, req.title, lang)?;
             let bytes = xlsx::summary_bytes(&s).map_err(xlsx_err)?;
             atomic_write(path, |w| w.write_all(&bytes))?;
         }
         (ReportKind::Cards, "csv") => {
-            let c = cards(layer, features, facilities, lang)?;
+            let c = cards(layer, features, req.facilities, lang)?;
             atomic_write(path, |w| csv::write_cards(&c, lang, w))?;
         }
+        (ReportKind::Cards, "pdf") => {
+            let c = cards(layer, features, req.facilities, lang)?;
+            let layout = pdf::cards_layout(
+                &c,
+                layer,
+                &req.map,
+                req.page,
+                req.title,
+                &today(),
+                lang,
+                progress,
+            )?;
+            let bytes = pdf::write_pdf(&layout, req.title, lang)?;
+            progress.check()?;
+            atomic_write(path, |w| w.write_all(&bytes))?;
+            progress.finish();
+        }
         (ReportKind::Cards, _) => {
-            let c = cards(layer, features, facilities, lang)?;
+            let c = cards(layer, features, req.facilities, lang)?;
             let bytes = xlsx::cards_bytes(&c, lang).map_err(xlsx_err)?;
             atomic_write(path, |w| w.write_all(&bytes))?;
         }
     }
     Ok(())
+}
+
+/// A layer a handout may draw: its name (as bookmarks name it), data, image style
+/// and whether it is shown when a bookmark does not say.
+pub struct SlideLayer<'a> {
+    pub name: &'a str,
+    pub layer: &'a Layer,
+    pub style: crate::render::map_image::ImageStyle,
+    pub visible: bool,
+}
+
+/// Writes bookmarks as a PDF handout, one page a slide: the slide's layers (those
+/// it names, else the visible ones), its highlighted selection, its title and
+/// caption. A selection that cannot be resolved is left out with a warning in
+/// the returned list; the handout is still written.
+#[allow(clippy::too_many_arguments)]
+pub fn write_handout(
+    bookmarks: &[crate::project::Bookmark],
+    layers: &[SlideLayer],
+    basemap: Option<&crate::render::Basemap>,
+    title: &str,
+    lang: ReportLang,
+    page: pdf::PageSetup,
+    path: &std::path::Path,
+    inputs: &[&std::path::Path],
+    progress: &Progress,
+) -> Result<Vec<String>, ReportError> {
+    use crate::render::map_image::ImageLayer;
+    if !path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+    {
+        return Err(ReportError::Format {
+            path: path.display().to_string(),
+            ext: path
+                .extension()
+                .map(|e| e.to_string_lossy().to_string())
+                .unwrap_or_default(),
+        });
+    }
+    crate::io::write::refuse_input_overwrite(path, inputs)?;
+    let chinese = lang == ReportLang::Zh;
+    let named: Vec<(&str, &Layer)> = layers.iter().map(|l| (l.name, l.layer)).collect();
+    let mut warnings = Vec::new();
+    // Each slide's highlighted features, by layer.
+    let selected: Vec<Option<(usize, Vec<usize>)>> = bookmarks
+        .iter()
+        .map(|b| {
+            let spec = b.selection.as_ref()?;
+            match crate::project::resolve_selection(spec, &named) {
+                Ok((li, features, missing)) => {
+                    if !missing.is_empty() {
+                        warnings.push(format!(
+                            "{}: no feature with id {}",
+                            b.title,
+                            missing.join(", ")
+                        ));
+                    }
+                    Some((li, features))
+                }
+                Err(e) => {
+                    warnings.push(format!("{}: {e}", b.title));
+                    None
+                }
+            }
+        })
+        .collect();
+    let empty: Vec<usize> = Vec::new();
+    let slides: Vec<pdf::HandoutSlide> = bookmarks
+        .iter()
+        .zip(&selected)
+        .map(|(b, sel)| {
+            let shown = |l: &SlideLayer| {
+                if b.layers.is_empty() {
+                    l.visible
+                } else {
+                    b.layers.iter().any(|n| n == l.name)
+                }
+            };
+            pdf::HandoutSlide {
+                title: b.title_in(chinese).to_string(),
+                caption: b.caption_in(chinese).to_string(),
+                bbox: Rect::new(
+                    geo::coord! { x: b.bbox[0], y: b.bbox[1] },
+                    geo::coord! { x: b.bbox[2], y: b.bbox[3] },
+                ),
+                layers: layers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| shown(l))
+                    .map(|(k, l)| ImageLayer {
+                        layer: l.layer,
+                        style: l.style,
+                        selected: match sel {
+                            Some((li, f)) if *li == k => f,
+                            _ => &empty,
+                        },
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let layout = pdf::handout_layout(&slides, basemap, page, title, lang, progress)?;
+    let bytes = pdf::write_pdf(&layout, title, lang)?;
+    progress.check()?;
+    crate::io::atomic_write(path, |w| w.write_all(&bytes))?;
+    progress.finish();
+    Ok(warnings)
 }
 
 /// Column headings shared by the writers.

@@ -395,16 +395,7 @@ pub fn distance_m(plane: &LocalPlane, g: &Geometry<f64>) -> f64 {
 pub fn within_distance(layer: &Layer, lon_lat: Coord<f64>, radius_m: f64) -> Vec<(usize, f64)> {
     let plane = LocalPlane::new(lon_lat);
     let (dx, dy) = plane.degrees_for(radius_m);
-    let rect = Rect::new(
-        Coord {
-            x: lon_lat.x - dx,
-            y: lon_lat.y - dy,
-        },
-        Coord {
-            x: lon_lat.x + dx,
-            y: lon_lat.y + dy,
-        },
-    );
+    let rect = crate::model::rect_grown(Rect::new(lon_lat, lon_lat), dx, dy);
     let mut out: Vec<(usize, f64)> = layer
         .index
         .in_rect(rect)

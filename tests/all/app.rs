@@ -496,7 +496,7 @@ fn overlay_tiles_paint_parcels_in_their_colours() {
 }
 
 /// Runs frames until `done` holds (background work finishing), at most ~10 s.
-fn run_until(h: &mut Harness<'static, ParcelApp>, done: impl Fn(&ParcelApp) -> bool) {
+pub(crate) fn run_until(h: &mut Harness<'static, ParcelApp>, done: impl Fn(&ParcelApp) -> bool) {
     for _ in 0..200 {
         if done(h.state()) {
             return;

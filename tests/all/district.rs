@@ -39,7 +39,7 @@ fn text(layer: &Layer, i: usize, field: &str) -> Option<String> {
 #[test]
 fn generator_reproduces_the_committed_files_byte_for_byte() {
     let files = district_files(DEFAULT_SEED).unwrap();
-    assert_eq!(files.len(), 8);
+    assert_eq!(files.len(), 9);
     for (name, bytes) in files {
         let committed =
             std::fs::read(maps().join(&name)).unwrap_or_else(|e| panic!("maps/{name}: {e}"));
@@ -423,5 +423,9 @@ fn parks_enterprises_metadata_and_project_file() {
     for l in project["layers"].as_array().unwrap() {
         assert!(maps().join(l["path"].as_str().unwrap()).exists());
     }
-    assert!(project["views"].as_array().unwrap().len() >= 5);
+    let slides = project["bookmarks"].as_array().unwrap();
+    assert!((6..=10).contains(&slides.len()));
+    for s in slides {
+        assert!(!s["caption"].as_str().unwrap().is_empty(), "{s}");
+    }
 }

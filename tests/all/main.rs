@@ -5,6 +5,7 @@ mod cli;
 mod district;
 mod expr;
 mod import;
+mod project;
 mod report;
 mod selection;
 mod tiles;

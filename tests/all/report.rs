@@ -1,5 +1,5 @@
 //! Reports and map images, read back: XLSX cells (calamine), CSV bytes, GeoJSON
-//! round trip, PNG size, resolution and colours.
+//! round trip, PNG size, resolution and colours, PDF text (pdf-extract) and pages.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -43,6 +43,24 @@ fn report_of(dir: &Path, name: &str) -> PathBuf {
         out.to_str().unwrap(),
     ]));
     out
+}
+
+/// Runs `report --kind cards` on the bundled project for these parcels into `out`.
+fn cards_of(ids: &[String], out: &Path, extra: &[&str]) {
+    let p = project();
+    let joined = ids.join(",");
+    let mut args = vec![
+        "report",
+        p.to_str().unwrap(),
+        "--ids",
+        &joined,
+        "--kind",
+        "cards",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    ok(&run(&args));
 }
 
 fn ok(o: &Output) {
@@ -136,23 +154,13 @@ fn geojson_round_trips_with_area_columns() {
 fn cards_have_boundary_points_and_nearby_facilities() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cards.xlsx");
-    let p = project();
     let layer = parcels();
     let ids: Vec<String> = selected(&layer)
         .iter()
         .take(3)
         .map(|&i| layer.feature_id(i))
         .collect();
-    ok(&run(&[
-        "report",
-        p.to_str().unwrap(),
-        "--ids",
-        &ids.join(","),
-        "--kind",
-        "cards",
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    cards_of(&ids, &out, &[]);
     let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
     assert_eq!(wb.sheet_names(), vec!["地块", "界址点", "周边设施"]);
     let pts = wb.worksheet_range("界址点").unwrap();
@@ -334,4 +342,224 @@ fn render_draws_the_selection_where_it_is_at_the_chosen_size_and_dpi() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// The text of each page of a PDF, with white space removed (text extraction puts
+/// spaces where glyphs are spread apart), and the page sizes in points.
+fn pdf_pages(path: &Path) -> (Vec<String>, Vec<(f32, f32)>) {
+    let bytes = std::fs::read(path).unwrap();
+    let pages: Vec<String> = pdf_extract::extract_text_from_mem_by_pages(&bytes)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.chars().filter(|c| !c.is_whitespace()).collect())
+        .collect();
+    let doc = pdf_extract::Document::load_mem(&bytes).unwrap();
+    let sizes: Vec<(f32, f32)> = doc
+        .get_pages()
+        .values()
+        .map(|&id| {
+            let page = doc.get_dictionary(id).unwrap();
+            let mb = page.get(b"MediaBox").unwrap().as_array().unwrap();
+            let n = |k: usize| mb[k].as_float().unwrap();
+            (n(2) - n(0), n(3) - n(1))
+        })
+        .collect();
+    assert_eq!(pages.len(), sizes.len());
+    (pages, sizes)
+}
+
+/// The fonts a PDF embeds: their base names.
+fn pdf_embedded_fonts(path: &Path) -> Vec<String> {
+    let bytes = std::fs::read(path).unwrap();
+    let doc = pdf_extract::Document::load_mem(&bytes).unwrap();
+    let mut out = Vec::new();
+    for obj in doc.objects.values() {
+        if let Ok(d) = obj.as_dict()
+            && d.get(b"Type").and_then(|t| t.as_name()).ok() == Some(b"FontDescriptor")
+            && ["FontFile", "FontFile2", "FontFile3"]
+                .iter()
+                .any(|k| d.has(k.as_bytes()))
+        {
+            let name = d.get(b"FontName").unwrap().as_name().unwrap();
+            out.push(String::from_utf8_lossy(name).to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn summary_pdf_has_selectable_chinese_text_the_tables_and_every_parcel() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = report_of(dir.path(), "summary.pdf");
+    let (pages, sizes) = pdf_pages(&out);
+    let all: String = pages.concat();
+    // A4 portrait by default.
+    assert!(
+        sizes
+            .iter()
+            .all(|(w, h)| (w - 595.28).abs() < 0.5 && (h - 841.89).abs() < 0.5)
+    );
+    let first = &pages[0];
+    for word in ["嘉兴高新区空港新城", "用地平衡表", "图例", "合计", "公顷"] {
+        assert!(first.contains(word), "page 1 lacks {word}: {first}");
+    }
+    assert!(all.contains("地块清单"));
+    assert!(all.contains(&format!("第1/{}页", pages.len())));
+    // Every selected parcel is listed, with its area as the core measures it.
+    let layer = parcels();
+    let sel = selected(&layer);
+    for &i in &sel {
+        let id = layer.feature_id(i);
+        assert!(all.contains(&id), "{id} missing");
+        let area = format!("{:.1}", layer.area_m2[i]);
+        assert!(all.contains(&area), "{id}'s area {area} missing");
+    }
+    // The total hectares, as the core's statistics round them.
+    let t = parcelview::stats::group_stats(
+        &layer,
+        Some(&sel),
+        parcelview::stats::GroupBy::Class(2),
+        parcelview::stats::AreaMethod::Ellipsoidal,
+        &layer.area_m2,
+    );
+    assert!(first.contains(&format!("{:.2}公顷", t.total_area_ha_rounded)));
+    // The CJK font is embedded as a subset (a six-letter tag before its name).
+    let fonts = pdf_embedded_fonts(&out);
+    assert!(!fonts.is_empty());
+    assert!(
+        fonts.iter().all(|f| f.len() > 7 && f.as_bytes()[6] == b'+'),
+        "{fonts:?}"
+    );
+    // A subset, not the whole 1.5 MB font.
+    assert!(std::fs::metadata(&out).unwrap().len() < 1_500_000);
+}
+
+#[test]
+fn card_pdfs_have_one_card_per_parcel_on_the_chosen_paper() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = parcels();
+    let sel = selected(&layer);
+    let mut ids: Vec<String> = sel.iter().take(3).map(|&i| layer.feature_id(i)).collect();
+    ids.sort();
+    let out = dir.path().join("cards.pdf");
+    cards_of(&ids, &out, &["--page", "a3-landscape"]);
+    let (pages, sizes) = pdf_pages(&out);
+    assert!(
+        sizes
+            .iter()
+            .all(|(w, h)| (w - 1190.55).abs() < 0.5 && (h - 841.89).abs() < 0.5)
+    );
+    // One card starts a page per parcel, in id order.
+    let starts: Vec<&String> = pages.iter().filter(|t| t.contains("地块报告卡")).collect();
+    assert_eq!(starts.len(), 3, "{pages:?}");
+    for (page, id) in starts.iter().zip(&ids) {
+        assert!(page.contains(&format!("地块报告卡{id}")), "{page}");
+        for word in [
+            "区位图",
+            "地块详图",
+            "规划控制指标",
+            "界址点",
+            "J1",
+            "周边公共设施",
+        ] {
+            assert!(page.contains(word), "{id}'s card lacks {word}");
+        }
+    }
+    // Boundary points and nearby facilities agree with the workbook's cards.
+    let xlsx = dir.path().join("cards.xlsx");
+    cards_of(&ids, &xlsx, &[]);
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let points = wb.worksheet_range("界址点").unwrap();
+    let all: String = pages.concat();
+    for row in points.rows().skip(1).take(12) {
+        let x = match &row[2] {
+            Data::Float(v) => *v,
+            other => panic!("X is {other:?}"),
+        };
+        assert!(all.contains(&format!("{x:.3}")), "X {x:.3} missing");
+    }
+}
+
+#[test]
+fn english_pdf_and_paper_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project();
+    let out = dir.path().join("en.pdf");
+    ok(&run(&[
+        "report",
+        p.to_str().unwrap(),
+        "--where",
+        WHERE,
+        "--lang",
+        "en",
+        "--page",
+        "a4-landscape",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let (pages, sizes) = pdf_pages(&out);
+    assert!(pages[0].contains("Land-usebalance"), "{}", pages[0]);
+    assert!(pages[0].contains("Legend"));
+    assert!(sizes.iter().all(|(w, h)| w > h));
+    let o = run(&[
+        "report",
+        p.to_str().unwrap(),
+        "--page",
+        "letter",
+        "--out",
+        dir.path().join("x.pdf").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a paper"));
+    assert!(!dir.path().join("x.pdf").exists());
+}
+
+#[test]
+fn a_cancelled_report_leaves_no_file() {
+    use parcelview::report::{self, Progress, ReportKind, ReportLang, ReportRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let layer = parcels();
+    let features = selected(&layer);
+    let progress = Progress::new();
+    progress.cancel();
+    let out = dir.path().join("c.pdf");
+    let r = report::write_report(
+        &ReportRequest {
+            layer: &layer,
+            facilities: None,
+            features: &features,
+            kind: ReportKind::Cards,
+            lang: ReportLang::Zh,
+            title: "t",
+            method: parcelview::stats::AreaMethod::Ellipsoidal,
+            page: Default::default(),
+            map: Default::default(),
+        },
+        &out,
+        &[],
+        &progress,
+    );
+    assert!(matches!(r, Err(report::ReportError::Cancelled)), "{r:?}");
+    assert!(!out.exists());
+    // Without cancelling, the same request writes the cards and reports progress.
+    let progress = Progress::new();
+    report::write_report(
+        &ReportRequest {
+            layer: &layer,
+            facilities: None,
+            features: &features[..2],
+            kind: ReportKind::Cards,
+            lang: ReportLang::Zh,
+            title: "t",
+            method: parcelview::stats::AreaMethod::Ellipsoidal,
+            page: Default::default(),
+            map: Default::default(),
+        },
+        &out,
+        &[],
+        &progress,
+    )
+    .unwrap();
+    assert_eq!(progress.fraction(), 1.0);
+    assert!(std::fs::read(&out).unwrap().starts_with(b"%PDF-"));
 }
