@@ -230,7 +230,7 @@ impl ParcelApp {
             let chrome = Rect::from_min_max(
                 pos2(clip.left(), clip.top() + top_inset),
                 pos2(
-                    clip.right() - if briefing { 270.0 } else { 0.0 },
+                    clip.right() - if briefing { 320.0 } else { 0.0 },
                     clip.bottom() - bottom_inset,
                 ),
             );
@@ -297,7 +297,7 @@ impl ParcelApp {
             let (top, bottom) = self.briefing_insets();
             let inner = Rect::from_min_max(
                 pos2(rect.left(), rect.top() + top),
-                pos2(rect.right() - 270.0, rect.bottom() - bottom),
+                pos2(rect.right() - 320.0, rect.bottom() - bottom),
             );
             let (mut centre, zoom) = fit_target(bbox, inner);
             let scale = 256.0 * 2f64.powf(zoom);
