@@ -1,8 +1,7 @@
 //! parcelview: a desktop GIS planning viewer for the airport new town (空港新城) of
 //! Jiaxing High-tech Zone, and the headless core it is built on.
 //!
-//! The core has no UI dependency; the CLI and (later) the app call the same
-//! functions.
+//! The core has no UI dependency; the CLI and the app call the same functions.
 //!
 //! | module | what it does |
 //! | --- | --- |
@@ -10,6 +9,7 @@
 //! | [`io`] | streaming GeoJSON import, GeoJSON export, atomic writes |
 //! | [`crs`] | CRS names, projected-coordinate detection, reprojection, Gauss-Krüger |
 //! | [`area`] | ellipsoidal and plane areas |
+//! | [`validity`] | self-intersecting and empty polygons, whose areas are unreliable |
 //! | [`landuse`] | land-use classes of the 2023 national standard and GB 50137 |
 //! | [`measure`] | geodesic lengths and areas of drawn lines and polygons |
 //! | [`index`] | R*-tree over feature envelopes |
@@ -17,9 +17,9 @@
 //! | [`selection`] | point, rectangle, polygon and distance queries with exact predicates |
 //! | [`stats`] | land-use balance tables and planning indicators |
 //! | [`generate`] | synthetic parcel layers and the bundled airport-city district |
-//! | [`project`] | project files: layers, styles, views |
+//! | [`project`] | project files: layers, styles, bookmarks, migration, recovery |
 //! | [`render`] | Web Mercator coordinates and the offline basemap's raster tiles |
-//! | [`report`] | report model (summary, parcel cards) and its CSV and Excel writers |
+//! | [`report`] | report model (summary, parcel cards) and its PDF, Excel and CSV writers |
 //! | [`cli`] | the headless commands |
 //! | [`app`] | the desktop app (egui, eframe, walkers): the only module that uses egui |
 
@@ -39,3 +39,4 @@ pub mod render;
 pub mod report;
 pub mod selection;
 pub mod stats;
+pub mod validity;

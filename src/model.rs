@@ -259,6 +259,10 @@ impl std::fmt::Display for LoadWarning {
     }
 }
 
+/// How many features a kind of load warning names one by one before it counts the
+/// rest in one line.
+pub const MAX_FEATURE_WARNINGS: usize = 1000;
+
 /// A layer: features with geometry in lon/lat and columnar attributes.
 #[derive(Debug, Clone)]
 pub struct Layer {
@@ -321,13 +325,26 @@ impl Layer {
         source_index.shrink_to_fit();
         feature_ids.shrink_to_fit();
         let roles = FieldRoles::detect(&fields, role_overrides);
-        let (area_m2, envelopes): (Vec<f64>, Vec<Option<Rect<f64>>>) = geometries
+        let measured: Vec<(f64, Option<Rect<f64>>, Option<crate::validity::Problem>)> = geometries
             .par_iter()
             .map(|g| match g {
-                Some(g) => (ellipsoidal_area_m2(g), g.bounding_rect()),
-                None => (0.0, None),
+                Some(g) => {
+                    let area = ellipsoidal_area_m2(g);
+                    (area, g.bounding_rect(), crate::validity::problem(g, area))
+                }
+                None => (0.0, None, None),
             })
-            .unzip();
+            .collect();
+        let mut area_m2 = Vec::with_capacity(measured.len());
+        let mut envelopes = Vec::with_capacity(measured.len());
+        let mut problems = Vec::new();
+        for (i, (area, env, problem)) in measured.into_iter().enumerate() {
+            if let Some(p) = problem {
+                problems.push((i, p, area));
+            }
+            area_m2.push(area);
+            envelopes.push(env);
+        }
         let index = SpatialIndex::build(&envelopes);
         let mut layer = Layer {
             name,
@@ -348,7 +365,89 @@ impl Layer {
             skipped,
         };
         layer.derive_role_columns();
+        layer.warn_problems(&problems);
+        layer.warn_duplicate_ids();
         layer
+    }
+
+    /// Warns of features whose polygons cross themselves or enclose nothing. Each is
+    /// named up to a limit, then counted, so a file of a million broken parcels does
+    /// not make a million messages.
+    fn warn_problems(&mut self, problems: &[(usize, crate::validity::Problem, f64)]) {
+        for &(i, p, area) in problems.iter().take(MAX_FEATURE_WARNINGS) {
+            let w = LoadWarning {
+                feature_index: Some(self.source_index.get(i).map_or(i, |&s| s as usize)),
+                feature_id: Some(self.feature_id(i)),
+                message: p.message(area),
+            };
+            self.warnings.push(w);
+        }
+        if problems.len() > MAX_FEATURE_WARNINGS {
+            self.warnings.push(LoadWarning {
+                feature_index: None,
+                feature_id: None,
+                message: format!(
+                    "{} more features with self-intersecting or empty polygons",
+                    problems.len() - MAX_FEATURE_WARNINGS
+                ),
+            });
+        }
+    }
+
+    /// Warns once for each id that more than one feature carries: a selection or
+    /// report by that id takes all of them.
+    fn warn_duplicate_ids(&mut self) {
+        let Some(col) = self.roles.id.and_then(|k| self.columns.get(k)) else {
+            return;
+        };
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut dups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for (i, v) in col.iter().enumerate() {
+            let AttrValue::Text(t) = v else { continue };
+            if let Some(&first) = seen.get(t.as_str()) {
+                dups.entry(t.as_str())
+                    .or_insert_with(|| vec![first])
+                    .push(i);
+            } else {
+                seen.insert(t.as_str(), i);
+            }
+        }
+        let field = self
+            .roles
+            .id
+            .and_then(|k| self.fields.get(k))
+            .cloned()
+            .unwrap_or_default();
+        let count = dups.len();
+        let mut out: Vec<LoadWarning> = dups
+            .into_iter()
+            .take(MAX_FEATURE_WARNINGS)
+            .map(|(id, features)| LoadWarning {
+                feature_index: None,
+                feature_id: None,
+                message: format!(
+                    "the id '{id}' ({field}) is used by {} features (#{}); selecting or reporting it takes all of them",
+                    features.len(),
+                    features
+                        .iter()
+                        .take(10)
+                        .map(|f| self.source_index.get(*f).map_or(*f, |&s| s as usize).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", #")
+                ),
+            })
+            .collect();
+        if count > MAX_FEATURE_WARNINGS {
+            out.push(LoadWarning {
+                feature_index: None,
+                feature_id: None,
+                message: format!(
+                    "{} more ids are used more than once",
+                    count - MAX_FEATURE_WARNINGS
+                ),
+            });
+        }
+        self.warnings.extend(out);
     }
 
     /// Re-derives everything that depends on field roles (land-use classes and the

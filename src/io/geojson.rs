@@ -766,6 +766,12 @@ fn finish(
     };
     if problems.iter().any(|p| p.is_some()) {
         let keep: Vec<bool> = problems.iter().map(|p| p.is_none()).collect();
+        // The id the skipped feature would have shown: its `id` member, else an
+        // id-like property.
+        let id_column = crate::model::FieldRole::Id
+            .field_names()
+            .iter()
+            .find_map(|name| c.fields.iter().position(|f| f.to_lowercase() == *name));
         for (row, p) in problems.into_iter().enumerate() {
             if let Some(reason) = p {
                 let index = c.source_index.get(row).copied().unwrap_or(0) as usize;
@@ -774,7 +780,13 @@ fn finish(
                     .get(row)
                     .cloned()
                     .flatten()
-                    .map(|s| s.to_string());
+                    .map(|s| s.to_string())
+                    .or_else(|| {
+                        id_column
+                            .and_then(|k| c.columns.get(k))
+                            .and_then(|col| col.get(row))
+                            .and_then(|v| v.to_text())
+                    });
                 c.skip(index, id, reason);
             }
         }

@@ -62,11 +62,41 @@ pub fn parse_feature(
         .deserialize(&mut de)
         .and_then(|raw| de.end().map(|_| raw))
         .map_err(|e| FeatureProblem {
-            id: None,
+            id: fallback_id(bytes),
             reason: clean_serde_message(&e),
             at: Some((e.line(), e.column())),
         })?;
-    finish_feature(raw)
+    finish_feature(raw).map_err(|mut p| {
+        if p.id.is_none() {
+            p.id = fallback_id(bytes);
+        }
+        p
+    })
+}
+
+/// The id of a feature that failed to parse, for the warning that skips it: its
+/// `id` member or an id-like property, read leniently. Only failures pay for this
+/// second look.
+fn fallback_id(bytes: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    if let Some(id) = v.get("id").and_then(text) {
+        return Some(id);
+    }
+    let props = v.get("properties")?.as_object()?;
+    crate::model::FieldRole::Id
+        .field_names()
+        .iter()
+        .find_map(|name| {
+            props
+                .iter()
+                .find(|(k, _)| k.to_lowercase() == *name)
+                .and_then(|(_, v)| text(v))
+        })
 }
 
 fn finish_feature(raw: RawFeature) -> Result<ParsedFeature, FeatureProblem> {
@@ -137,9 +167,15 @@ pub const GEOMETRY_TYPES: [&str; 7] = [
 fn clean_serde_message(e: &serde_json::Error) -> String {
     // serde_json appends " at line L column C"; positions are reported separately.
     let s = e.to_string();
-    match s.rfind(" at line ") {
-        Some(i) => s[..i].to_string(),
+    let s = match s.rfind(" at line ") {
+        Some(i) => s.get(..i).unwrap_or(&s).to_string(),
         None => s,
+    };
+    if s == "invalid unicode code point" {
+        // What serde_json says of bytes that are not UTF-8.
+        "text that is not valid UTF-8 (save the file as UTF-8)".to_string()
+    } else {
+        s
     }
 }
 

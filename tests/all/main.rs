@@ -4,6 +4,7 @@ mod app;
 mod cli;
 mod district;
 mod expr;
+mod hostile;
 mod import;
 mod project;
 mod report;
