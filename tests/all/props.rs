@@ -146,10 +146,10 @@ proptest! {
     ) {
         let text = parts.join(" ");
         let layer = layer_of(&[([0.0, 0.0, 0.04, 0.0, 0.04, 0.04, 0.0, 0.04], 1)]);
-        if let Ok(e) = parcelview::expr::Expr::parse(&text) {
-            if let Ok(bound) = e.bind(&layer) {
-                let _ = bound.filter(&layer, None);
-            }
+        if let Ok(e) = parcelview::expr::Expr::parse(&text)
+            && let Ok(bound) = e.bind(&layer)
+        {
+            let _ = bound.filter(&layer, None);
         }
     }
 
