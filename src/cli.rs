@@ -3,6 +3,9 @@
 //! Every command prints deterministic (sorted) output so scripts and tests can rely
 //! on it. Errors are returned to `main`, which prints them once on one line.
 
+// Parsing untrusted input: no indexing that could panic on a short or odd value.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -666,12 +669,13 @@ pub fn write_stats_table(
     let line = |cells: &[String; 6]| -> String {
         shown
             .iter()
-            .map(|&i| pad(&cells[i], widths[i], i >= 2))
+            .filter_map(|&i| Some(pad(cells.get(i)?, *widths.get(i)?, i >= 2)))
             .collect::<Vec<_>>()
             .join("  ")
     };
     writeln!(out, "{}", line(&header.map(String::from)))?;
-    let total_width = shown.iter().map(|&i| widths[i]).sum::<usize>() + 2 * (shown.len() - 1);
+    let total_width = shown.iter().filter_map(|&i| widths.get(i)).sum::<usize>()
+        + 2 * shown.len().saturating_sub(1);
     writeln!(out, "{}", "-".repeat(total_width))?;
     for (i, r) in rows.iter().enumerate() {
         if i + 1 == rows.len() {

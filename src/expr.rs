@@ -22,6 +22,9 @@
 //!
 //! Positions in errors are 1-based character columns of the expression text.
 
+// Parsing untrusted input: no indexing that could panic on a short or odd value.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use std::borrow::Cow;
 
 use rayon::prelude::*;
@@ -77,8 +80,7 @@ fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    while let Some(&c) = chars.get(i) {
         let column = i + 1;
         if c.is_whitespace() {
             i += 1;
@@ -163,7 +165,12 @@ fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
                 {
                     j += 1;
                 }
-                let name: String = chars[i + 1..j].iter().collect::<String>().to_lowercase();
+                let name: String = chars
+                    .get(i + 1..j)
+                    .unwrap_or_default()
+                    .iter()
+                    .collect::<String>()
+                    .to_lowercase();
                 if !matches!(name.as_str(), "area" | "id" | "class") {
                     return Err(ExprError::at(
                         column,
@@ -196,7 +203,7 @@ fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
                         }
                     }
                 }
-                let s: String = chars[i..j].iter().collect();
+                let s: String = chars.get(i..j).unwrap_or_default().iter().collect();
                 let v: f64 = s
                     .parse()
                     .map_err(|_| ExprError::at(column, format!("bad number {s}")))?;
@@ -212,7 +219,7 @@ fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
                 {
                     j += 1;
                 }
-                let word: String = chars[i..j].iter().collect();
+                let word: String = chars.get(i..j).unwrap_or_default().iter().collect();
                 push(&mut out, Tok::Ident(word, false));
                 i = j;
                 continue;
@@ -300,8 +307,16 @@ struct Parser {
 
 impl Parser {
     fn peek(&self) -> &Token {
-        // The token list always ends with `End`, and `pos` never passes it.
-        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+        // The token list always ends with `End`, and `pos` never passes it; the
+        // constant is for the impossible empty list.
+        const END: Token = Token {
+            tok: Tok::End,
+            column: 0,
+        };
+        self.tokens
+            .get(self.pos)
+            .or(self.tokens.last())
+            .unwrap_or(&END)
     }
 
     fn next(&mut self) -> Token {

@@ -5,6 +5,9 @@
 //! `07`, `0701`, `070101`) and GB 50137-2011 (codes like `R`, `R2`). Its colours are
 //! the standard drawing colours, each with the source it was taken from.
 
+// Parsing untrusted input: no indexing that could panic on a short or odd value.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use std::collections::HashMap;
 
 /// Index of a class in [`LanduseTable::classes`].
@@ -138,19 +141,20 @@ impl LanduseTable {
                 reason: reason.to_string(),
             };
             let cols: Vec<&str> = line.split('\t').collect();
-            if cols.len() < 9 {
+            let [std_col, code, name_zh, name_en, level, parent, r, g, b, ..] = cols.as_slice()
+            else {
                 return Err(err("expected at least 9 tab-separated columns"));
-            }
-            let standard = Standard::parse(cols[0]).ok_or_else(|| err("unknown standard"))?;
-            let level: u8 = cols[4].trim().parse().map_err(|_| err("bad level"))?;
+            };
+            let standard = Standard::parse(std_col).ok_or_else(|| err("unknown standard"))?;
+            let level: u8 = level.trim().parse().map_err(|_| err("bad level"))?;
             let channel = |s: &str| s.trim().parse::<u8>().map_err(|_| err("bad colour"));
-            let rgb = [channel(cols[6])?, channel(cols[7])?, channel(cols[8])?];
-            parents.push((classes.len(), cols[5].trim().to_string()));
+            let rgb = [channel(r)?, channel(g)?, channel(b)?];
+            parents.push((classes.len(), parent.trim().to_string()));
             classes.push(LanduseClass {
                 standard,
-                code: cols[1].trim().to_string(),
-                name_zh: cols[2].trim().to_string(),
-                name_en: cols[3].trim().to_string(),
+                code: code.trim().to_string(),
+                name_zh: name_zh.trim().to_string(),
+                name_en: name_en.trim().to_string(),
                 level,
                 parent: None,
                 rgb,
@@ -168,7 +172,9 @@ impl LanduseTable {
             if parent.is_empty() {
                 continue;
             }
-            let standard = classes[i].standard;
+            let Some(standard) = classes.get(i).map(|c| c.standard) else {
+                continue;
+            };
             let id = by_code
                 .get(&(standard, parent.to_ascii_uppercase()))
                 .copied()
@@ -176,7 +182,9 @@ impl LanduseTable {
                     line: i + 2,
                     reason: format!("parent code {parent} is not in the table"),
                 })?;
-            classes[i].parent = Some(id);
+            if let Some(c) = classes.get_mut(i) {
+                c.parent = Some(id);
+            }
         }
         // Names resolve to the 2023 standard first: the same name (工业用地) exists in
         // both, and current plans use the 2023 codes.

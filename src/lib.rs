@@ -23,6 +23,10 @@
 //! | [`cli`] | the headless commands |
 //! | [`app`] | the desktop app (egui, eframe, walkers): the only module that uses egui |
 
+// Library code never unwraps: errors are returned, and a value that cannot be there
+// is handled as absent. Tests may unwrap.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod app;
 pub mod area;
 pub mod cli;

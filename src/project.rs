@@ -14,6 +14,9 @@
 //! lives elsewhere, but always reported, so a project file cannot make parcelview
 //! read files the planner did not expect.
 
+// Parsing untrusted input: no indexing that could panic on a short or odd value.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -626,7 +629,7 @@ pub fn is_project_file(path: &Path) -> bool {
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut head))
         .unwrap_or(0);
-    String::from_utf8_lossy(&head[..n]).contains(FORMAT)
+    String::from_utf8_lossy(head.get(..n).unwrap_or_default()).contains(FORMAT)
 }
 
 /// The bundled project's file, relative to the crate (used when parcelview starts

@@ -6,6 +6,9 @@
 //! each ring against itself is checked: rings of one polygon crossing each other are
 //! rarer and cost a pairwise test.
 
+// Parsing untrusted input: no indexing that could panic on a short or odd value.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use geo::{Coord, Geometry, LineString};
 
 /// What is wrong with a feature's geometry.
@@ -100,7 +103,8 @@ pub fn ring_self_intersects(ring: &LineString<f64>) -> bool {
     if n < 4 {
         return false;
     }
-    let seg = |i: usize| (pts[i % n], pts[(i + 1) % n]);
+    let at = |i: usize| pts.get(i % n).copied().unwrap_or_default();
+    let seg = |i: usize| (at(i), at(i + 1));
     let mut order: Vec<usize> = (0..n).collect();
     let min_x = |i: usize| {
         let (a, b) = seg(i);

@@ -287,7 +287,7 @@ pub fn load_reader<R: Read>(
             }
         }
         let (a, b) = s.take_value().map_err(scan_err)?;
-        let key: String = serde_json::from_slice(&s.buf[a..b])
+        let key: String = serde_json::from_slice(s.buf.get(a..b).unwrap_or_default())
             .map_err(|e| scan_err(s.error(a, format!("bad member name: {e}"))))?;
         s.expect(b':', "after a member name").map_err(scan_err)?;
         if key == "features" {
@@ -295,7 +295,7 @@ pub fn load_reader<R: Read>(
             stream_features(&mut s, &mut c, control, &path, &scan_err)?;
         } else {
             let (a, b) = s.take_value().map_err(scan_err)?;
-            members.insert(key, s.buf[a..b].to_vec());
+            members.insert(key, s.buf.get(a..b).unwrap_or_default().to_vec());
         }
         match s.peek().map_err(scan_err)? {
             Some(b',') => s.pos += 1,
@@ -436,8 +436,9 @@ fn stream_features<R: Read>(
         pending_bytes += b - a;
         let sep = match s.buf.get(s.pos..).and_then(|rest| {
             rest.iter()
-                .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-                .map(|k| (k, rest[k]))
+                .enumerate()
+                .find(|(_, b)| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                .map(|(k, &b)| (k, b))
         }) {
             Some((k, byte)) => {
                 s.pos += k;

@@ -598,10 +598,10 @@ impl<'n> NestedCursor<'n> {
             .get(self.next_num..self.next_num + k)
             .ok_or("coordinates are nested inconsistently")?;
         self.next_num += k;
-        Ok(Coord {
-            x: nums[0],
-            y: nums[1],
-        })
+        match nums {
+            [x, y, ..] => Ok(Coord { x: *x, y: *y }),
+            _ => Err("a position has fewer than two numbers".to_string()),
+        }
     }
 
     fn positions(&mut self, depth: usize) -> Result<Vec<Coord<f64>>, String> {

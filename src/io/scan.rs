@@ -67,7 +67,7 @@ impl<R: Read> Scanner<R> {
     /// The position of buffer offset `at` in the file.
     pub fn position(&self, at: usize) -> Position {
         let at = at.min(self.buf.len());
-        let head = &self.buf[..at];
+        let head = self.buf.get(..at).unwrap_or_default();
         let newlines = memchr::memchr_iter(b'\n', head).count() as u64;
         let column = match memchr::memrchr(b'\n', head) {
             Some(nl) => (at - nl - 1) as u64,
@@ -94,7 +94,7 @@ impl<R: Read> Scanner<R> {
             return Ok(false);
         }
         if self.pos > 0 {
-            let dropped = &self.buf[..self.pos];
+            let dropped = self.buf.get(..self.pos).unwrap_or_default();
             let newlines = memchr::memchr_iter(b'\n', dropped).count() as u64;
             match memchr::memrchr(b'\n', dropped) {
                 Some(nl) => self.column = (self.pos - nl - 1) as u64,
@@ -112,7 +112,10 @@ impl<R: Read> Scanner<R> {
         self.buf.resize(old + want, 0);
         let mut filled = old;
         while filled < self.buf.len() {
-            match self.reader.read(&mut self.buf[filled..]) {
+            let Some(space) = self.buf.get_mut(filled..) else {
+                break;
+            };
+            match self.reader.read(space) {
                 Ok(0) => {
                     self.eof = true;
                     break;
@@ -183,11 +186,10 @@ impl<R: Read> Scanner<R> {
         let scalar = !matches!(first, b'{' | b'[' | b'"');
         loop {
             let start = self.pos;
-            let bytes = &self.buf[start + done..];
+            let bytes = self.buf.get(start + done..).unwrap_or_default();
             let mut end = None;
             let mut i = 0;
-            while i < bytes.len() {
-                let b = bytes[i];
+            while let Some(&b) = bytes.get(i) {
                 if in_string {
                     if escaped {
                         escaped = false;
@@ -202,7 +204,7 @@ impl<R: Read> Scanner<R> {
                     } else {
                         // Jump to the next quote or backslash: string content is most
                         // of a file's bytes in attribute-heavy layers.
-                        match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                        match memchr::memchr2(b'"', b'\\', bytes.get(i..).unwrap_or_default()) {
                             Some(k) => {
                                 i += k;
                                 continue;

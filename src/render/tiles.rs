@@ -5,6 +5,9 @@
 //!
 //! Tile addresses are XYZ (Web Mercator, y down from the north, zoom 0 = one tile).
 
+// Parsing untrusted input: no indexing that could panic on a short or odd value.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -48,23 +51,33 @@ impl TileImage {
                     (u64::from(y) * u64::from(top.height) / u64::from(self.height.max(1))) as usize;
                 let t = (ty * top.width as usize + tx) * 4;
                 let b = (y as usize * self.width as usize + x as usize) * 4;
-                let (Some(src), Some(dst)) = (top.rgba.get(t..t + 4), self.rgba.get(b..b + 4))
-                else {
+                let (Some(&[sr, sg, sb, sa]), Some(&[dr, dg, db, da])) = (
+                    top.rgba
+                        .get(t..t + 4)
+                        .and_then(|s| <&[u8; 4]>::try_from(s).ok()),
+                    self.rgba
+                        .get(b..b + 4)
+                        .and_then(|s| <&[u8; 4]>::try_from(s).ok()),
+                ) else {
                     continue;
                 };
-                let sa = f32::from(src[3]) / 255.0;
-                let da = f32::from(dst[3]) / 255.0;
+                let sa = f32::from(sa) / 255.0;
+                let da = f32::from(da) / 255.0;
                 let oa = sa + da * (1.0 - sa);
-                let mut out = [0u8; 4];
-                for c in 0..3 {
+                let mix = |s: u8, d: u8| {
                     let v = if oa > 0.0 {
-                        (f32::from(src[c]) * sa + f32::from(dst[c]) * da * (1.0 - sa)) / oa
+                        (f32::from(s) * sa + f32::from(d) * da * (1.0 - sa)) / oa
                     } else {
                         0.0
                     };
-                    out[c] = v.round().clamp(0.0, 255.0) as u8;
-                }
-                out[3] = (oa * 255.0).round() as u8;
+                    v.round().clamp(0.0, 255.0) as u8
+                };
+                let out = [
+                    mix(sr, dr),
+                    mix(sg, dg),
+                    mix(sb, db),
+                    (oa * 255.0).round() as u8,
+                ];
                 if let Some(d) = self.rgba.get_mut(b..b + 4) {
                     d.copy_from_slice(&out);
                 }
