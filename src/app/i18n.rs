@@ -163,6 +163,8 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
             "Full-screen briefing of the bookmarks: → / ← slides, S spotlight, P pointer, Esc leave",
         ),
         "bookmarks" => ("书签 / 幻灯片", "Bookmarks / slides"),
+        "named_selections" => ("已存选择", "Saved selections"),
+        "selection_name" => ("将当前选择保存为", "Save the selection as"),
         "bookmark" => ("书签", "Bookmark"),
         "add_bookmark" => ("+ 保存当前视图", "+ Save this view"),
         "bookmark_title" => ("标题", "Title"),

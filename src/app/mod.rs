@@ -140,6 +140,10 @@ pub enum Command {
     SetCompare(Option<(usize, usize)>),
     /// Writes the slides as a PDF handout.
     ExportHandout(PathBuf),
+    /// Keeps the active layer's selection in the project under a name.
+    SaveSelection(String),
+    RestoreSelection(usize),
+    DeleteSelection(usize),
 }
 
 /// The basemap menu's text fields while they are being edited.
@@ -283,6 +287,8 @@ pub struct ParcelApp {
     /// The File menu's Save As and handout paths.
     pub save_as_path: String,
     pub handout_path: String,
+    /// The name typed for a selection to keep.
+    pub selection_name: String,
     pub settings: Settings,
     /// The feature the identify panel shows.
     pub selected: Option<(usize, usize)>,
@@ -397,6 +403,7 @@ impl ParcelApp {
             bookmark_caption: String::new(),
             save_as_path: String::new(),
             handout_path: String::new(),
+            selection_name: String::new(),
             settings,
             selected: None,
             active,

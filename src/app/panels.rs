@@ -329,6 +329,9 @@ impl ParcelApp {
             if ui.button(self.tr("zoom_selection")).clicked() {
                 self.push(Command::ZoomToSelection);
             }
+            ui.menu_button(self.tr("named_selections"), |ui| {
+                self.named_selections_ui(ui)
+            });
             ui.separator();
             let label = self.tr("table");
             ui.toggle_value(&mut self.show_table, label);
@@ -488,6 +491,63 @@ impl ParcelApp {
                     );
                 }
             });
+    }
+
+    /// Selections kept under a name in the project: save the active layer's, bring
+    /// one back, or remove it.
+    fn named_selections_ui(&mut self, ui: &mut egui::Ui) {
+        let lang = self.settings.lang;
+        let label = ui.label(tr(lang, "selection_name"));
+        ui.horizontal(|ui| {
+            ui.add(egui::TextEdit::singleline(&mut self.selection_name).desired_width(180.0))
+                .labelled_by(label.id);
+            let has = self
+                .active
+                .and_then(|a| self.layers.get(a))
+                .is_some_and(|l| !l.selection.is_empty());
+            if ui
+                .add_enabled(has, egui::Button::new(tr(lang, "save")))
+                .clicked()
+                && !self.selection_name.trim().is_empty()
+            {
+                self.push(Command::SaveSelection(
+                    self.selection_name.trim().to_string(),
+                ));
+                ui.close();
+            }
+        });
+        let saved: Vec<(usize, String)> = self
+            .project_base
+            .selections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    i,
+                    format!(
+                        "{} · {} ({})",
+                        s.name,
+                        s.selection.layer,
+                        s.selection.ids.len()
+                    ),
+                )
+            })
+            .collect();
+        for (i, text) in saved {
+            ui.horizontal(|ui| {
+                if ui.button(text).clicked() {
+                    self.push(Command::RestoreSelection(i));
+                    ui.close();
+                }
+                if ui
+                    .small_button("×")
+                    .on_hover_text(tr(lang, "remove"))
+                    .clicked()
+                {
+                    self.push(Command::DeleteSelection(i));
+                }
+            });
+        }
     }
 
     /// Compare two layers with a swipe line: pick the left and the right layer.

@@ -359,23 +359,7 @@ impl ParcelApp {
             .active
             .filter(|&a| self.layers.get(a).is_some_and(|l| !l.selection.is_empty()))
             .or_else(|| self.layers.iter().position(|l| !l.selection.is_empty()));
-        let selection = with_selection.and_then(|li| {
-            let l = self.layers.get(li)?;
-            let data = l.data.as_ref().ok()?;
-            let mut ids: Vec<String> = l
-                .selection
-                .ids()
-                .iter()
-                .map(|&i| data.feature_id(i))
-                .collect();
-            ids.sort();
-            ids.dedup();
-            Some(SelectionSpec {
-                layer: l.spec.name.clone(),
-                ids,
-                where_: None,
-            })
-        });
+        let selection = with_selection.and_then(|li| self.selection_spec(li));
         let compare = self.compare.and_then(|c| {
             Some(CompareSpec {
                 left: self.layers.get(c.left)?.spec.name.clone(),
@@ -400,6 +384,58 @@ impl ParcelApp {
         })
     }
 
+    /// A layer's selection as ids, for bookmarks and named selections.
+    fn selection_spec(&self, li: usize) -> Option<SelectionSpec> {
+        let l = self.layers.get(li)?;
+        let data = l.data.as_ref().ok()?;
+        if l.selection.is_empty() {
+            return None;
+        }
+        let mut ids: Vec<String> = l
+            .selection
+            .ids()
+            .iter()
+            .map(|&i| data.feature_id(i))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Some(SelectionSpec {
+            layer: l.spec.name.clone(),
+            ids,
+            where_: None,
+        })
+    }
+
+    /// Selects what a saved selection names (replacing the layer's selection) and
+    /// makes its layer active; ids no longer in the data are reported under `what`.
+    fn apply_selection_spec(&mut self, what: &str, spec: &SelectionSpec) {
+        let named: Vec<(&str, &crate::model::Layer)> = self
+            .layers
+            .iter()
+            .filter_map(|l| Some((l.spec.name.as_str(), l.data.as_ref().ok()?.as_ref())))
+            .collect();
+        match crate::project::resolve_selection(spec, &named) {
+            Ok((k, features, missing)) => {
+                // `named` skips failed layers: map back to the layer's index.
+                let name = named.get(k).map(|(n, _)| n.to_string());
+                if let Some(li) =
+                    name.and_then(|n| self.layers.iter().position(|l| l.spec.name == n))
+                {
+                    self.active = Some(li);
+                    self.select_in(li, &features, SelectOp::Replace);
+                }
+                if !missing.is_empty() {
+                    self.messages.push(format!(
+                        "{what}: {} {}",
+                        self.tr("missing_ids"),
+                        missing.join(", ")
+                    ));
+                }
+            }
+            Err(e) => self.messages.push(format!("{what}: {e}")),
+        }
+    }
+
     /// Shows a bookmark: layers, selection, comparison, then the view (flown to in a
     /// briefing, jumped to otherwise).
     pub(super) fn go_to_bookmark(&mut self, i: usize) {
@@ -421,32 +457,7 @@ impl ParcelApp {
         self.selected = None;
         self.selection_changed();
         if let Some(spec) = &b.selection {
-            let named: Vec<(&str, &crate::model::Layer)> = self
-                .layers
-                .iter()
-                .filter_map(|l| Some((l.spec.name.as_str(), l.data.as_ref().ok()?.as_ref())))
-                .collect();
-            match crate::project::resolve_selection(spec, &named) {
-                Ok((k, features, missing)) => {
-                    // `named` skips failed layers: map back to the layer's index.
-                    let name = named.get(k).map(|(n, _)| n.to_string());
-                    if let Some(li) =
-                        name.and_then(|n| self.layers.iter().position(|l| l.spec.name == n))
-                    {
-                        self.active = Some(li);
-                        self.select_in(li, &features, SelectOp::Replace);
-                    }
-                    if !missing.is_empty() {
-                        self.messages.push(format!(
-                            "{}: {} {}",
-                            b.title,
-                            self.tr("missing_ids"),
-                            missing.join(", ")
-                        ));
-                    }
-                }
-                Err(e) => self.messages.push(format!("{}: {e}", b.title)),
-            }
+            self.apply_selection_spec(&b.title, spec);
         }
         self.compare = b.compare.as_ref().and_then(|c| {
             let find = |n: &str| self.layers.iter().position(|l| l.spec.name == n);
@@ -573,6 +584,26 @@ impl ParcelApp {
                 });
             }
             Command::ExportHandout(path) => self.start_handout(path),
+            Command::SaveSelection(name) => {
+                if let Some(spec) = self.active.and_then(|a| self.selection_spec(a)) {
+                    let kept = &mut self.project_base.selections;
+                    kept.retain(|s| s.name != name);
+                    kept.push(crate::project::NamedSelection {
+                        name,
+                        selection: spec,
+                    });
+                    self.dirty = true;
+                }
+            }
+            Command::RestoreSelection(i) => {
+                if let Some(s) = self.project_base.selections.get(i).cloned() {
+                    self.apply_selection_spec(&s.name, &s.selection);
+                }
+            }
+            Command::DeleteSelection(i) if i < self.project_base.selections.len() => {
+                self.project_base.selections.remove(i);
+                self.dirty = true;
+            }
             _ => {}
         }
     }

@@ -67,7 +67,22 @@ fn the_app_saves_a_project_that_reopens_the_same() {
     h.state_mut().push(Command::SetOpacity(parks, 0.5));
     h.state_mut().push(Command::MoveLayer(parcels, 1));
     h.state_mut().push(Command::AddBookmark);
+    h.state_mut().push(Command::SelectWhere(
+        "\"所属园区\" = '光电信息产业园'".into(),
+        parcelview::selection::SelectOp::Replace,
+    ));
+    h.state_mut().push(Command::SaveSelection("光电园".into()));
     h.run_steps(2);
+    let kept: Vec<usize> = h.state().layers[layer_index(h.state(), "地块")]
+        .selection
+        .ids()
+        .to_vec();
+    assert_eq!(kept.len(), 70);
+    h.state_mut().push(Command::ClearSelection);
+    h.state_mut().push(Command::RestoreSelection(0));
+    h.run_steps(2);
+    let parcels_now = layer_index(h.state(), "地块");
+    assert_eq!(h.state().layers[parcels_now].selection.ids(), kept.as_slice());
     let bookmarks = h.state().bookmarks.clone();
     assert_eq!(bookmarks.len(), 9, "8 bundled slides and the new one");
     assert!(h.state().dirty);
@@ -107,6 +122,11 @@ fn the_app_saves_a_project_that_reopens_the_same() {
     assert_eq!(reopened.file.bookmarks, bookmarks);
     assert_eq!(reopened.file.title, h.state().title);
     assert!(reopened.file.extra.contains_key("generator"));
+    let named = &reopened.file.selections;
+    assert_eq!(named.len(), 1);
+    assert_eq!(named[0].name, "光电园");
+    assert_eq!(named[0].selection.layer, "地块");
+    assert_eq!(named[0].selection.ids.len(), 70);
     // Saving again in place goes to the same file and says so.
     h.state_mut().push(Command::SaveProject(None));
     h.run_steps(2);
