@@ -79,7 +79,10 @@ fn ring_area_fast(ring: &[Coord<f64>]) -> Option<f64> {
     // Sum of exact per-edge spherical excess terms (Chamberlain & Duquette 2007, eq. 2):
     // E = 2 atan( tan(Δλ/2)·(t1 + t2) / (1 + t1·t2) ), t = tan(β/2).
     let mut sum = 0.0;
-    let mut prev = ring[n - 1];
+    let Some(&last) = ring.last() else {
+        return Some(0.0);
+    };
+    let mut prev = last;
     let mut t_prev = tan_half_authalic(a, prev.y);
     for &c in ring {
         let dlon = c.x - prev.x;
@@ -144,14 +147,16 @@ fn ring_area_plane(ring: &LineString<f64>) -> f64 {
     }
     // Coordinates are taken relative to the first vertex so that the products stay
     // small and the sum keeps its precision at Gauss-Krüger magnitudes (10⁶ m).
-    let o = pts[0];
+    let Some(&o) = pts.first() else {
+        return 0.0;
+    };
     let mut sum = 0.0;
-    for w in pts.windows(2) {
-        let (a, b) = (w[0] - o, w[1] - o);
+    for w in ring.lines() {
+        let (a, b) = (w.start - o, w.end - o);
         sum += a.x * b.y - b.x * a.y;
     }
-    let (a, b) = (pts[n - 1] - o, pts[0] - o);
-    sum += a.x * b.y - b.x * a.y;
+    // The closing edge, last vertex back to the first, adds nothing: relative to the
+    // first vertex, its end is the origin.
     (sum / 2.0).abs()
 }
 

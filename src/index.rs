@@ -135,8 +135,11 @@ impl PointGrid {
                 }
             }
         }
-        for c in 1..grid.offsets.len() {
-            grid.offsets[c] += grid.offsets[c - 1];
+        // Counts to running offsets.
+        let mut running = 0;
+        for o in &mut grid.offsets {
+            running += *o;
+            *o = running;
         }
         let mut fill: Vec<u32> = grid.offsets.clone();
         grid.items = vec![GridItem::default(); grid.offsets.last().copied().unwrap_or(0) as usize];

@@ -5,9 +5,6 @@
 //! `07`, `0701`, `070101`) and GB 50137-2011 (codes like `R`, `R2`). Its colours are
 //! the standard drawing colours, each with the source it was taken from.
 
-// Parsing untrusted input: no indexing that could panic on a short or odd value.
-#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
-
 use std::collections::HashMap;
 
 /// Index of a class in [`LanduseTable::classes`].

@@ -1,9 +1,6 @@
 //! Measuring on the ground: geodesic lengths of polylines and areas of drawn
 //! polygons on the WGS84 ellipsoid (≈ CGCS2000), with planners' units.
 
-// Parsing untrusted input: no indexing that could panic on a short or odd value.
-#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
-
 use geo::{Coord, Distance, Geodesic, Point, Polygon};
 
 use crate::area::polygon_area_m2;

@@ -14,9 +14,6 @@
 //! lives elsewhere, but always reported, so a project file cannot make parcelview
 //! read files the planner did not expect.
 
-// Parsing untrusted input: no indexing that could panic on a short or odd value.
-#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
-
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 

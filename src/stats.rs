@@ -497,9 +497,8 @@ pub fn balance_round(values: &[f64], rounded_total: f64) -> Vec<f64> {
     let mut missing = target - floors.iter().sum::<i64>();
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| {
-        let ra = cents[a] - cents[a].floor();
-        let rb = cents[b] - cents[b].floor();
-        rb.total_cmp(&ra).then(a.cmp(&b))
+        let rem = |i: usize| cents.get(i).map_or(0.0, |c| c - c.floor());
+        rem(b).total_cmp(&rem(a)).then(a.cmp(&b))
     });
     // `missing` is between 0 and the number of rows when the total is the rounded
     // sum; a guard keeps odd inputs (a total from elsewhere) from looping.
@@ -512,9 +511,14 @@ pub fn balance_round(values: &[f64], rounded_total: f64) -> Vec<f64> {
         k += 1;
     }
     while missing < 0 && !order.is_empty() {
-        let i = order[order.len() - 1 - (k % order.len())];
-        if floors[i] > 0 {
-            floors[i] -= 1;
+        let i = order
+            .get(order.len() - 1 - (k % order.len()))
+            .copied()
+            .unwrap_or(0);
+        if let Some(f) = floors.get_mut(i)
+            && *f > 0
+        {
+            *f -= 1;
             missing += 1;
         }
         k += 1;

@@ -6,9 +6,6 @@
 //! each ring against itself is checked: rings of one polygon crossing each other are
 //! rarer and cost a pairwise test.
 
-// Parsing untrusted input: no indexing that could panic on a short or odd value.
-#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
-
 use geo::{Coord, Geometry, LineString};
 
 /// What is wrong with a feature's geometry.

@@ -678,7 +678,7 @@ fn draw_layer(
         Paint::Fill | Paint::Single { .. } => {
             let mut mesh = egui::Mesh::default();
             for &i in &visible {
-                let f = &d.features[i];
+                let Some(f) = d.features.get(i) else { continue };
                 let color = if layer.selection.contains(i) {
                     with_opacity(selected_fill(f.color), opacity.max(0.6))
                 } else {
@@ -696,7 +696,7 @@ fn draw_layer(
                 _ => Color32::from_rgba_unmultiplied(60, 60, 60, 150),
             };
             for &i in &visible {
-                let f = &d.features[i];
+                let Some(f) = d.features.get(i) else { continue };
                 if view.size(&f.bbox) >= OUTLINE_FROM {
                     outline_feature(
                         painter,
@@ -709,12 +709,12 @@ fn draw_layer(
             }
         }
         Paint::Outline { color, width } => {
-            for &i in &visible {
+            for f in visible.iter().filter_map(|&i| d.features.get(i)) {
                 outline_feature(
                     painter,
                     view,
                     d,
-                    &d.features[i],
+                    f,
                     Stroke::new(width, with_opacity(color, opacity)),
                 );
             }
@@ -760,7 +760,7 @@ fn draw_layer(
     // Labels and symbols, where they fit and do not overlap earlier ones.
     let Ok(data) = &layer.data else { return };
     for &i in &visible {
-        let f = &d.features[i];
+        let Some(f) = d.features.get(i) else { continue };
         let Some(anchor) = f.anchor else { continue };
         let p = view.screen(anchor);
         if d.paint == Paint::Symbols {
@@ -850,7 +850,9 @@ fn fill_feature(
         }
     }
     for t in tris.chunks_exact(3) {
-        mesh.add_triangle(base + t[0] - lo, base + t[1] - lo, base + t[2] - lo);
+        if let &[a, b, c] = t {
+            mesh.add_triangle(base + a - lo, base + b - lo, base + c - lo);
+        }
     }
 }
 

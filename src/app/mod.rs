@@ -1078,8 +1078,10 @@ pub fn run(paths: Vec<PathBuf>) -> anyhow::Result<()> {
         let local = PathBuf::from("maps").join("airport-city.json");
         let path = if local.exists() { local } else { bundled };
         Project::open(&path)?
-    } else if paths.len() == 1 && crate::project::is_project_file(&paths[0]) {
-        Project::open(&paths[0])?
+    } else if let [one] = paths.as_slice()
+        && crate::project::is_project_file(one)
+    {
+        Project::open(one)?
     } else {
         Project::from_files(&paths)
     };

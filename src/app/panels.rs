@@ -778,7 +778,7 @@ impl ParcelApp {
         ui.label(
             RichText::new(format!(
                 "{} · {}",
-                self.layers[li].spec.name,
+                self.layers.get(li).map_or("", |l| l.spec.name.as_str()),
                 layer.feature_id(fi)
             ))
             .strong(),

@@ -5,9 +5,6 @@
 //!
 //! Tile addresses are XYZ (Web Mercator, y down from the north, zoom 0 = one tile).
 
-// Parsing untrusted input: no indexing that could panic on a short or odd value.
-#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
-
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -84,8 +84,8 @@ fn polygon_hit(poly: &Polygon<f64>, p: Coord<f64>) -> Option<bool> {
 
 fn ring_crossing(ring: &LineString<f64>, p: Coord<f64>) -> Option<bool> {
     let mut inside = false;
-    for w in ring.0.windows(2) {
-        let (a, b) = (w[0], w[1]);
+    for w in ring.lines() {
+        let (a, b) = (w.start, w.end);
         // The edge's side of the point, with a bound on its rounding error: if the
         // cross product is within that bound and the point lies in the edge's box,
         // the point may be on the edge.
@@ -229,11 +229,11 @@ fn near_boundary(
             }
             for poly in &area.0 {
                 for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-                    for w in ring.0.windows(2) {
-                        if !Rect::new(w[0], w[1]).intersects(env) {
+                    for w in ring.lines() {
+                        if !Rect::new(w.start, w.end).intersects(env) {
                             continue;
                         }
-                        let edge = geo::Line::new(w[0], w[1]);
+                        let edge = geo::Line::new(w.start, w.end);
                         let meets = match g {
                             Geometry::Polygon(p) => p.lines_iter().any(|l| l.intersects(&edge)),
                             Geometry::MultiPolygon(mp) => {
@@ -241,7 +241,7 @@ fn near_boundary(
                             }
                             _ => return None,
                         };
-                        if meets || (env.intersects(&Point(w[0])) && point_hits(g, w[0])) {
+                        if meets || (env.intersects(&Point(w.start)) && point_hits(g, w.start)) {
                             return Some(true);
                         }
                     }
@@ -266,9 +266,9 @@ fn near_boundary(
             }
             let rings = std::iter::once(poly.exterior()).chain(poly.interiors());
             for ring in rings {
-                for w in ring.0.windows(2) {
-                    let edge = geo::Line::new(w[0], w[1]);
-                    let edge_box = Rect::new(w[0], w[1]);
+                for w in ring.lines() {
+                    let edge = geo::Line::new(w.start, w.end);
+                    let edge_box = Rect::new(w.start, w.end);
                     if !edge_box.intersects(env) {
                         continue;
                     }
@@ -280,7 +280,7 @@ fn near_boundary(
                     if crosses {
                         return None;
                     }
-                    if env.intersects(&Point(w[0])) && point_hits(g, w[0]) {
+                    if env.intersects(&Point(w.start)) && point_hits(g, w.start) {
                         return None;
                     }
                 }
@@ -311,9 +311,9 @@ pub fn circle(centre: Coord<f64>, radius_m: f64) -> Polygon<f64> {
 /// new road and asks which parcels it takes land from.
 pub fn along_line(layer: &Layer, line: &LineString<f64>) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
-    for w in line.0.windows(2) {
-        let seg = geo::Line::new(w[0], w[1]);
-        let seg_box = Rect::new(w[0], w[1]);
+    for w in line.lines() {
+        let seg = geo::Line::new(w.start, w.end);
+        let seg_box = Rect::new(w.start, w.end);
         out.extend(
             layer
                 .index

@@ -71,8 +71,8 @@ impl PreparedArea {
                 let y = bbox.min().y + (row as f64 + 0.5) * cell_h;
                 xs.clear();
                 for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-                    for w in ring.0.windows(2) {
-                        let (a, b) = (w[0], w[1]);
+                    for w in ring.lines() {
+                        let (a, b) = (w.start, w.end);
                         if (a.y > y) != (b.y > y) {
                             xs.push(a.x + (y - a.y) / (b.y - a.y) * (b.x - a.x));
                         }
@@ -80,12 +80,15 @@ impl PreparedArea {
                 }
                 xs.sort_by(f64::total_cmp);
                 for pair in xs.chunks_exact(2) {
-                    let c0 = grid.col_of(pair[0]);
-                    let c1 = grid.col_of(pair[1]);
+                    let &[x0, x1] = pair else { continue };
+                    let (c0, c1) = (grid.col_of(x0), grid.col_of(x1));
                     for col in c0..=c1 {
                         let cx = bbox.min().x + (col as f64 + 0.5) * cell_w;
-                        if cx > pair[0] && cx < pair[1] {
-                            grid.cells[row * n + col] = Cell::Inside;
+                        if cx > x0
+                            && cx < x1
+                            && let Some(cell) = grid.cells.get_mut(row * n + col)
+                        {
+                            *cell = Cell::Inside;
                         }
                     }
                 }
@@ -94,8 +97,8 @@ impl PreparedArea {
         // Cells any edge passes through, or comes within rounding distance of, are
         // boundary cells.
         for ring in &rings {
-            for w in ring.0.windows(2) {
-                grid.mark_edge(w[0], w[1]);
+            for w in ring.lines() {
+                grid.mark_edge(w.start, w.end);
             }
         }
         Some(grid)

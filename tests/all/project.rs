@@ -82,7 +82,10 @@ fn the_app_saves_a_project_that_reopens_the_same() {
     h.state_mut().push(Command::RestoreSelection(0));
     h.run_steps(2);
     let parcels_now = layer_index(h.state(), "地块");
-    assert_eq!(h.state().layers[parcels_now].selection.ids(), kept.as_slice());
+    assert_eq!(
+        h.state().layers[parcels_now].selection.ids(),
+        kept.as_slice()
+    );
     let bookmarks = h.state().bookmarks.clone();
     assert_eq!(bookmarks.len(), 9, "8 bundled slides and the new one");
     assert!(h.state().dirty);
