@@ -332,6 +332,23 @@ impl ParcelApp {
         });
     }
 
+    /// A running export in the status bar: its file, a progress bar and cancel, so
+    /// the handout (which has no dialog) and a closed Export dialog show progress.
+    pub(super) fn export_status_ui(&mut self, ui: &mut egui::Ui) {
+        let lang = self.settings.lang;
+        let Some(e) = &self.exporting else { return };
+        ui.separator();
+        ui.label(format!("{} {}", tr(lang, "exporting"), e.path.display()));
+        ui.add(
+            egui::ProgressBar::new(e.progress.fraction())
+                .desired_width(160.0)
+                .show_percentage(),
+        );
+        if ui.button(tr(lang, "cancel")).clicked() {
+            e.progress.cancel();
+        }
+    }
+
     /// Reports a finished export.
     pub(super) fn poll_export(&mut self) {
         let done = self

@@ -144,6 +144,7 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         ),
         "export_run" => ("导出", "Export"),
         "export_page" => ("纸张", "Paper"),
+        "exporting" => ("正在导出", "Exporting"),
         "recent_projects" => ("最近的项目", "Recent projects"),
         "save_project" => ("保存项目", "Save project"),
         "save_as" => ("另存为(项目文件路径)", "Save as (project file path)"),

@@ -280,6 +280,7 @@ impl ParcelApp {
             if !self.loading.is_empty() && ui.button(self.tr("cancel")).clicked() {
                 self.push(Command::CancelLoading);
             }
+            self.export_status_ui(ui);
         });
     }
 

@@ -432,3 +432,21 @@ fn the_handout_has_a_page_a_slide_with_titles_and_captions() {
     let doc = pdf_extract::Document::load_mem(&bytes).unwrap();
     assert_eq!(doc.get_pages().len(), pages.len());
 }
+
+#[test]
+fn the_app_writes_the_handout_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("讲稿.pdf");
+    let mut h = harness();
+    h.state_mut().push(Command::ExportHandout(out.clone()));
+    h.run_steps(1);
+    assert!(h.state().is_exporting());
+    run_until(&mut h, |app| !app.is_exporting());
+    assert!(
+        h.state().messages().iter().any(|m| m.contains("讲稿.pdf")),
+        "{:?}",
+        h.state().messages()
+    );
+    let pages = pdf_extract::extract_text_from_mem_by_pages(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(pages.len(), h.state().bookmarks.len());
+}
