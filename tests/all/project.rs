@@ -57,6 +57,19 @@ fn the_bundled_project_round_trips_and_keeps_unknown_keys() {
 }
 
 #[test]
+fn numbers_survive_a_save_exactly() {
+    // Found by fuzzing: without serde_json's exact float parsing, 3 followed by 37
+    // digits read as 2.9999999999999997e37, which was written back and then read as
+    // 3e37: the file changed on every save.
+    let text = r#"{"format":"parcelview-project","version":2,"title":"t","layers":[],
+        "bookmarks":[{"title":"b","bbox":[120.66006,30.69088,120.71907,30000000000000000000000000000000000000.72]}]}"#;
+    let (file, _) = ProjectFile::from_json(text.as_bytes(), "t.json").unwrap();
+    assert_eq!(file.bookmarks[0].bbox[3], 3e37);
+    let (again, _) = ProjectFile::from_json(&file.to_json().unwrap(), "again").unwrap();
+    assert_eq!(again, file);
+}
+
+#[test]
 fn the_app_saves_a_project_that_reopens_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness();
