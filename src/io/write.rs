@@ -35,6 +35,7 @@ pub fn atomic_write(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "output".into());
+    remove_stale_temporaries(&dir, &file_name);
     // The process id keeps two processes apart, the counter two threads of one
     // (an autosave and a save of the same file, say).
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -59,6 +60,35 @@ pub fn atomic_write(
         return Err(err(e));
     }
     Ok(())
+}
+
+/// Removes temporaries of `file_name` left beside it by writers that were killed
+/// before they could clean up (their process no longer runs). Only Linux says
+/// cheaply whether a process runs (`/proc/PID`); elsewhere they are left alone.
+fn remove_stale_temporaries(dir: &Path, file_name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{file_name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(rest) = name
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Fails if `out` is the same file as any of `inputs`.

@@ -83,6 +83,16 @@ fn killing_a_report_mid_write_leaves_the_old_file_or_a_whole_new_one() {
         }
     }
     assert_eq!(outcomes.0 + outcomes.1, 6);
+    // A killed writer may leave its temporary; the next write of the file clears
+    // it, and leaves nothing but the file.
+    let stale = dir.path().join(".cards.pdf.999999999-0.tmp");
+    std::fs::write(&stale, b"half a report").unwrap();
+    atomic_write(&out, |w| w.write_all(b"%PDF-1.7 new\n%%EOF\n")).unwrap();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names, ["cards.pdf"]);
 }
 
 #[test]
