@@ -202,7 +202,7 @@ impl ParcelApp {
             if let Some(p) = response.hover_pos() {
                 let ll = view.lon_lat(p);
                 out.cursor = Some(ll);
-                out.hovered = pick(layers, &view, p, ll);
+                out.hovered = pick(layers, &view, p, ll, compare);
                 if let Some((li, fi)) = out.hovered {
                     highlight(
                         &painter,
@@ -925,9 +925,22 @@ fn place_label(
 
 /// The top-most visible feature under the pointer: symbols within 10 points first,
 /// then polygons from the top layer down.
-fn pick(layers: &[MapLayer], view: &View, p: Pos2, ll: geo::Coord<f64>) -> Option<(usize, usize)> {
+/// With two layers compared, the one shown on the pointer's side of the swipe line
+/// is the one picked there, switched on or not.
+fn pick(
+    layers: &[MapLayer],
+    view: &View,
+    p: Pos2,
+    ll: geo::Coord<f64>,
+    compare: Option<(usize, usize, f32)>,
+) -> Option<(usize, usize)> {
     for (li, layer) in layers.iter().enumerate().rev() {
-        if !layer.spec.visible || layer.spec.role.as_deref() == Some("basemap") {
+        let shown = match compare {
+            Some((left, _, x)) if li == left => p.x < x,
+            Some((_, right, x)) if li == right => p.x >= x,
+            _ => layer.spec.visible,
+        };
+        if !shown || layer.spec.role.as_deref() == Some("basemap") {
             continue;
         }
         let (Some(d), Ok(data)) = (&layer.draw, &layer.data) else {

@@ -409,6 +409,43 @@ fn the_compare_slide_swipes_between_present_and_planned_land_use() {
     h.run_steps(2);
     let split = h.state().compare.unwrap().split;
     assert!((split - 0.25).abs() < 0.03, "split {split}");
+    // Pointing either side of the line picks that side's layer.
+    let c = h.state().compare.unwrap();
+    let view = h.state().last_view.unwrap();
+    let current = h.state().layers[c.left].data.clone().unwrap();
+    let target = (0..current.len())
+        .filter_map(|i| {
+            let g = current.geometries[i].as_ref()?;
+            let p = view.pos_on_screen(geo::InteriorPoint::interior_point(g)?.0);
+            (p.x > 20.0 && p.x < 1000.0 && p.y > 150.0 && p.y < 700.0).then_some(p)
+        })
+        .collect::<Vec<_>>();
+    let left_of = target.iter().find(|p| p.x < x1 - 40.0).copied();
+    let right_of = target.iter().find(|p| p.x > x1 + 40.0).copied();
+    let mut picked = Vec::new();
+    for (p, other) in [(left_of, c.right), (right_of, c.left)] {
+        let Some(p) = p else { continue };
+        h.event(Event::PointerMoved(p));
+        h.run_steps(2);
+        let hovered = h.state().hovered.map(|(li, _)| li);
+        assert_ne!(
+            hovered,
+            Some(other),
+            "at {p:?} the other side's layer was picked"
+        );
+        picked.extend(hovered);
+    }
+    // The hidden present-land-use layer is picked somewhere left of the line.
+    let found = target
+        .iter()
+        .filter(|p| p.x < x1 - 40.0)
+        .take(40)
+        .any(|&p| {
+            h.event(Event::PointerMoved(p));
+            h.run_steps(2);
+            h.state().hovered.map(|(li, _)| li) == Some(c.left)
+        });
+    assert!(found, "{picked:?}");
 }
 
 #[test]
