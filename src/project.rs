@@ -229,6 +229,18 @@ impl ProjectFile {
         };
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| format_err(e.to_string()))?;
+        ProjectFile::from_value(value, shown)
+    }
+
+    /// [`ProjectFile::from_json`] of JSON already parsed.
+    pub fn from_value(
+        value: serde_json::Value,
+        shown: &str,
+    ) -> Result<(ProjectFile, Vec<String>), ProjectError> {
+        let format_err = |reason: String| ProjectError::Format {
+            path: shown.to_string(),
+            reason,
+        };
         let format = value.get("format").and_then(|f| f.as_str()).unwrap_or("");
         if format != FORMAT {
             return Err(format_err(format!(
@@ -381,8 +393,7 @@ impl Recovery {
                 reason: e.to_string(),
             })?;
         let project_value = value.get("project").cloned().unwrap_or_default();
-        let project_bytes = serde_json::to_vec(&project_value).unwrap_or_default();
-        let (project, _) = ProjectFile::from_json(&project_bytes, &shown)?;
+        let (project, _) = ProjectFile::from_value(project_value, &shown)?;
         Ok(Recovery {
             project_path: value
                 .get("project_path")

@@ -8,8 +8,9 @@
 use egui::{Align2, Color32, FontId, Id, LayerId, Order, Pos2, Rect, Stroke, pos2, vec2};
 
 use super::{Command, Lang, ParcelApp};
+use super::{StatsGroup, StatsScope};
 use crate::landuse::{ClassId, LanduseTable};
-use crate::stats::{self, AreaMethod, GroupBy, StatsTable};
+use crate::stats;
 
 /// A flight from one view to another: the centre moves in Web Mercator world
 /// coordinates while the zoom eases, dipping out in between when the two views are
@@ -82,8 +83,6 @@ pub struct Briefing {
     pub flight_to: Option<[f64; 4]>,
     /// Whether full screen has been asked of the window.
     fullscreen: bool,
-    /// The statistics shown: (selection version, layer, table).
-    stats: Option<(u64, usize, StatsTable)>,
 }
 
 impl Default for Briefing {
@@ -97,7 +96,6 @@ impl Default for Briefing {
             flight: None,
             flight_to: None,
             fullscreen: false,
-            stats: None,
         }
     }
 }
@@ -106,6 +104,16 @@ impl Briefing {
     pub fn fly_to(&mut self, bbox: [f64; 4]) {
         self.flight_to = Some(bbox);
     }
+}
+
+/// The part of a briefing's map that the title bar, the caption and the legend
+/// leave clear: slides are fitted into it and the scale bar and north arrow sit in
+/// its corners.
+pub fn map_area(map: Rect) -> Rect {
+    Rect::from_min_max(
+        pos2(map.left(), map.top() + 96.0),
+        pos2(map.right() - 320.0, map.bottom() - 150.0),
+    )
 }
 
 /// Colours of the briefing: light text on near-black bars, for contrast on a
@@ -180,11 +188,6 @@ impl ParcelApp {
             FontId::proportional(15.0),
             Color32::from_rgba_unmultiplied(30, 30, 30, 200),
         );
-    }
-
-    /// The height of the bars the map's chrome keeps clear of in a briefing.
-    pub(super) fn briefing_insets(&self) -> (f32, f32) {
-        (96.0, 150.0)
     }
 
     fn current_slide(&self) -> Option<&crate::project::Bookmark> {
@@ -317,31 +320,15 @@ impl ParcelApp {
 
     /// The selection's land-use balance in large type, bottom left above the caption.
     fn stats_overlay(&mut self, painter: &egui::Painter, screen: Rect) {
-        let Some(li) = self
+        let selected = self
             .active
-            .filter(|&a| self.layers.get(a).is_some_and(|l| !l.selection.is_empty()))
-        else {
+            .and_then(|a| self.layers.get(a))
+            .is_some_and(|l| !l.selection.is_empty());
+        if !selected {
             return;
-        };
-        let fresh = matches!(&self.briefing.stats, Some((v, l, _)) if *v == self.selection_version && *l == li);
-        if !fresh {
-            let Some(l) = self.layers.get(li) else { return };
-            let Ok(data) = &l.data else { return };
-            let by = if data.roles.landuse.is_some() {
-                GroupBy::Class(2)
-            } else {
-                GroupBy::Field(data.roles.id.unwrap_or(0))
-            };
-            let t = stats::group_stats(
-                data,
-                Some(l.selection.ids()),
-                by,
-                AreaMethod::Ellipsoidal,
-                &data.area_m2,
-            );
-            self.briefing.stats = Some((self.selection_version, li, t));
         }
-        let Some((_, _, t)) = &self.briefing.stats else {
+        // The statistics panel's computation and cache, over the selection.
+        let Some(t) = self.stats_for(StatsScope::Selection, StatsGroup::Class(2)) else {
             return;
         };
         let chinese = self.settings.lang == Lang::Zh;
@@ -352,12 +339,9 @@ impl ParcelApp {
         let top: Vec<&stats::GroupRow> = groups.iter().take(8).copied().collect();
         let w = 470.0;
         let h = row * (top.len() as f32 + 2.0) + 24.0;
-        let (_, bottom_inset) = self.briefing_insets();
+        // Above the scale bar, which sits at the bottom left of the clear area.
         let panel = Rect::from_min_size(
-            pos2(
-                screen.left() + 16.0,
-                screen.bottom() - bottom_inset - h - 40.0,
-            ),
+            pos2(screen.left() + 16.0, map_area(screen).bottom() - h - 90.0),
             vec2(w, h),
         );
         painter.rect_filled(panel, 8.0, BAR);

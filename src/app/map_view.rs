@@ -152,11 +152,6 @@ impl ParcelApp {
         }
         let briefing = self.briefing.active;
         let spotlight = briefing && self.briefing.spotlight;
-        let (top_inset, bottom_inset) = if briefing {
-            self.briefing_insets()
-        } else {
-            (0.0, 0.0)
-        };
         let compare = self
             .compare
             .map(|c| (c.left, c.right, rect.left() + c.split * rect.width()));
@@ -227,13 +222,11 @@ impl ParcelApp {
                     super::tools::tool_input(tool, sketch, response, &view, &painter, lang);
             }
             let clip = projector.clip_rect();
-            let chrome = Rect::from_min_max(
-                pos2(clip.left(), clip.top() + top_inset),
-                pos2(
-                    clip.right() - if briefing { 320.0 } else { 0.0 },
-                    clip.bottom() - bottom_inset,
-                ),
-            );
+            let chrome = if briefing {
+                super::briefing::map_area(clip)
+            } else {
+                clip
+            };
             let k = if briefing { 1.8 } else { 1.0 };
             scale_bar(&painter, &view, chrome, k);
             north_arrow(&painter, chrome, k);
@@ -294,11 +287,7 @@ impl ParcelApp {
         if let Some(bbox) = self.briefing.flight_to.take() {
             // In a briefing the bars cover the map's top and bottom: fit the box into
             // what stays visible, then move the centre down to the map's middle.
-            let (top, bottom) = self.briefing_insets();
-            let inner = Rect::from_min_max(
-                pos2(rect.left(), rect.top() + top),
-                pos2(rect.right() - 320.0, rect.bottom() - bottom),
-            );
+            let inner = super::briefing::map_area(rect);
             let (mut centre, zoom) = fit_target(bbox, inner);
             let scale = 256.0 * 2f64.powf(zoom);
             centre[0] += f64::from(rect.center().x - inner.center().x) / scale;

@@ -220,6 +220,16 @@ impl MapLayer {
     }
 }
 
+/// A project's layers taken out and prepared for drawing (projection, triangles,
+/// colours), the slow part of opening it.
+fn prepare(mut project: Project, palette: Palette) -> (Project, Vec<MapLayer>) {
+    let layers = std::mem::take(&mut project.layers)
+        .into_iter()
+        .map(|l| MapLayer::new(l, palette))
+        .collect();
+    (project, layers)
+}
+
 /// A project opened in the background with its layers prepared, or why not.
 type Opened = Result<(Project, Vec<MapLayer>), String>;
 
@@ -340,42 +350,7 @@ impl ParcelApp {
     /// Builds the state from an opened project. Nothing here needs a window: fonts
     /// and tile workers start on the first frame (see [`ParcelApp::frame_ui`]).
     pub fn new(project: Project, settings: Settings) -> ParcelApp {
-        let basemap = Arc::new(project.offline_basemap());
-        let home = project
-            .bbox()
-            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
-            .unwrap_or([120.63, 30.68, 120.72, 30.75]);
-        let mut messages = Vec::new();
-        for l in &project.layers {
-            if let Err(e) = &l.data {
-                messages.push(format!("{}: {e}", l.spec.name));
-            }
-        }
-        for n in &project.notes {
-            messages.push(n.clone());
-        }
-        let title = project.file.title.clone();
-        let bookmarks = project.file.bookmarks.clone();
-        let project_path = project.path.clone();
-        let palette = settings.palette;
-        let mut project_base = project.file.clone();
-        project_base.layers.clear();
-        project_base.bookmarks.clear();
-        let layers: Vec<MapLayer> = project
-            .layers
-            .into_iter()
-            .map(|l| MapLayer::new(l, palette))
-            .collect();
-        let active = default_active(&layers);
-        let mut map_memory = walkers::MapMemory::default();
-        let fit = match settings.view {
-            Some((lon, lat, zoom)) => {
-                map_memory.center_at(walkers::lon_lat(lon, lat));
-                let _ = map_memory.set_zoom(zoom);
-                None
-            }
-            None => Some(FitRequest { bbox: home }),
-        };
+        let (project, layers) = prepare(project, settings.palette);
         // The basemap menu's fields start from the saved settings, once, so a planner
         // can also clear them.
         let basemap_edits = BasemapEdits {
@@ -384,12 +359,12 @@ impl ParcelApp {
             file: String::new(),
             open: String::new(),
         };
-        ParcelApp {
-            title,
-            layers,
-            bookmarks,
-            project_path,
-            project_base,
+        let mut app = ParcelApp {
+            title: String::new(),
+            layers: Vec::new(),
+            bookmarks: Vec::new(),
+            project_path: None,
+            project_base: ProjectFile::new(""),
             dirty: false,
             autosave: project_io::Autosave::default(),
             recovery_offer: None,
@@ -406,7 +381,7 @@ impl ParcelApp {
             selection_name: String::new(),
             settings,
             selected: None,
-            active,
+            active: None,
             tool: Tool::Pan,
             area_mode: AreaMode::Intersects,
             sketch: tools::Sketch::default(),
@@ -421,12 +396,12 @@ impl ParcelApp {
             stats: stats_panel::StatsState::default(),
             export: export::ExportDialog::default(),
             exporting: None,
-            map_memory,
-            home,
-            fit,
+            map_memory: walkers::MapMemory::default(),
+            home: [120.63, 30.68, 120.72, 30.75],
+            fit: None,
             cursor: None,
             last_view: None,
-            basemap,
+            basemap: Arc::new(Basemap::from_layers(&[])),
             basemap_tiles: None,
             network_reported: false,
             basemap_edits,
@@ -434,10 +409,18 @@ impl ParcelApp {
             basemap_stale: true,
             loading: Vec::new(),
             restyling: Vec::new(),
-            messages,
+            messages: Vec::new(),
             commands: Vec::new(),
             gauss_kruger: crate::crs::GaussKruger::new(120.0).ok(),
+        };
+        app.install(project, layers);
+        // The last session's view, if any, rather than the whole project.
+        if let Some((lon, lat, zoom)) = app.settings.view {
+            app.map_memory.center_at(walkers::lon_lat(lon, lat));
+            let _ = app.map_memory.set_zoom(zoom);
+            app.fit = None;
         }
+        app
     }
 
     pub fn push(&mut self, c: Command) {

@@ -269,12 +269,7 @@ impl ParcelApp {
     fn start_opening(&mut self, load: impl FnOnce() -> Result<Project, String> + Send + 'static) {
         let palette = self.settings.palette;
         self.opening = Some(std::thread::spawn(move || {
-            let mut project = load()?;
-            let layers = std::mem::take(&mut project.layers)
-                .into_iter()
-                .map(|l| MapLayer::new(l, palette))
-                .collect();
-            Ok((project, layers))
+            Ok(super::prepare(load()?, palette))
         }));
     }
 

@@ -70,8 +70,14 @@ impl ParcelApp {
     /// the selection, scope, grouping, method or (for the view scope) the view
     /// changes, and cached between frames.
     pub fn current_stats(&mut self) -> Option<Arc<StatsTable>> {
+        self.stats_for(self.stats.scope, self.stats.group)
+    }
+
+    /// The active layer's statistics over a scope and grouping, with the panel's
+    /// area method and standard, cached until any of them or the selection changes.
+    pub fn stats_for(&mut self, scope: StatsScope, group: StatsGroup) -> Option<Arc<StatsTable>> {
         let li = self.active?;
-        let view = match self.stats.scope {
+        let view = match scope {
             StatsScope::View => {
                 let r = self.last_view?.lon_lat_rect();
                 // The key holds the view to about a metre, so a still map reuses it.
@@ -83,8 +89,8 @@ impl ParcelApp {
         let key = StatsKey {
             layer: li,
             selection_version: self.selection_version,
-            scope: self.stats.scope,
-            group: self.stats.group,
+            scope,
+            group,
             gauss_kruger: self.stats.gauss_kruger,
             gb50137: self.stats.gb50137,
             view,
@@ -106,7 +112,7 @@ impl ParcelApp {
         }
         let layer = self.layers.get(li)?;
         let data = layer.data.as_ref().ok()?;
-        let features: Option<Vec<usize>> = match self.stats.scope {
+        let features: Option<Vec<usize>> = match scope {
             StatsScope::Selection => Some(layer.selection.ids().to_vec()),
             StatsScope::View => Some(crate::selection::in_rect(
                 data,
@@ -114,7 +120,7 @@ impl ParcelApp {
             )),
             StatsScope::Layer => None,
         };
-        let by = match self.stats.group {
+        let by = match group {
             StatsGroup::Class(level) if self.stats.gb50137 => GroupBy::ClassGb50137(level),
             StatsGroup::Class(level) => GroupBy::Class(level),
             StatsGroup::Field(k) if k < data.fields.len() => GroupBy::Field(k),

@@ -444,6 +444,17 @@ fn furniture(
     }
 }
 
+/// A pixmap's pixels as straight (not premultiplied) RGBA bytes, as PNG and PDF
+/// images take them.
+pub fn straight_rgba(pixmap: &Pixmap) -> Vec<u8> {
+    let mut rgba = Vec::with_capacity(pixmap.data().len());
+    for p in pixmap.pixels() {
+        let c = p.demultiply();
+        rgba.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
+    }
+    rgba
+}
+
 /// Encodes a pixmap as PNG with its resolution recorded (pHYs), so page-layout
 /// programs place it at the intended size.
 pub fn encode_png(pixmap: &Pixmap, dpi: f32) -> Result<Vec<u8>, RenderError> {
@@ -461,13 +472,8 @@ pub fn encode_png(pixmap: &Pixmap, dpi: f32) -> Result<Vec<u8>, RenderError> {
         let mut writer = enc
             .write_header()
             .map_err(|e| RenderError::Png(e.to_string()))?;
-        let mut rgba = Vec::with_capacity(pixmap.data().len());
-        for p in pixmap.pixels() {
-            let c = p.demultiply();
-            rgba.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
-        }
         writer
-            .write_image_data(&rgba)
+            .write_image_data(&straight_rgba(pixmap))
             .map_err(|e| RenderError::Png(e.to_string()))?;
     }
     Ok(out)

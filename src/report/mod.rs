@@ -476,10 +476,7 @@ pub fn write_report(
         (ReportKind::Summary, "pdf") => {
             let s = summary(layer, features, req.method, req.title, lang)?;
             let layout = pdf::summary_layout(&s, layer, features, &req.map, req.page, progress)?;
-            let bytes = pdf::write_pdf(&layout, req.title, lang)?;
-            progress.check()?;
-            atomic_write(path, |w| w.write_all(&bytes))?;
-            progress.finish();
+            write_pdf_file(&layout, req.title, lang, path, progress)?;
         }
         (ReportKind::Summary, _) => {
             let s = summary(layer, features, req.method, req.title, lang)?;
@@ -502,10 +499,7 @@ pub fn write_report(
                 lang,
                 progress,
             )?;
-            let bytes = pdf::write_pdf(&layout, req.title, lang)?;
-            progress.check()?;
-            atomic_write(path, |w| w.write_all(&bytes))?;
-            progress.finish();
+            write_pdf_file(&layout, req.title, lang, path, progress)?;
         }
         (ReportKind::Cards, _) => {
             let c = cards(layer, features, req.facilities, lang)?;
@@ -542,17 +536,11 @@ pub fn write_handout(
     progress: &Progress,
 ) -> Result<Vec<String>, ReportError> {
     use crate::render::map_image::ImageLayer;
-    if !path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
-    {
+    let ext = format_of(path)?;
+    if ext != "pdf" {
         return Err(ReportError::Format {
             path: path.display().to_string(),
-            ext: path
-                .extension()
-                .map(|e| e.to_string_lossy().to_string())
-                .unwrap_or_default(),
+            ext,
         });
     }
     crate::io::write::refuse_input_overwrite(path, inputs)?;
@@ -618,11 +606,24 @@ pub fn write_handout(
         })
         .collect();
     let layout = pdf::handout_layout(&slides, basemap, page, title, lang, progress)?;
-    let bytes = pdf::write_pdf(&layout, title, lang)?;
+    write_pdf_file(&layout, title, lang, path, progress)?;
+    Ok(warnings)
+}
+
+/// Writes laid-out pages to `path` atomically, unless the report was cancelled
+/// meanwhile, and marks the report done.
+fn write_pdf_file(
+    layout: &pdf::Layout,
+    title: &str,
+    lang: ReportLang,
+    path: &std::path::Path,
+    progress: &Progress,
+) -> Result<(), ReportError> {
+    let bytes = pdf::write_pdf(layout, title, lang)?;
     progress.check()?;
     crate::io::atomic_write(path, |w| w.write_all(&bytes))?;
     progress.finish();
-    Ok(warnings)
+    Ok(())
 }
 
 /// Column headings shared by the writers.

@@ -135,16 +135,6 @@ pub enum Op {
     },
 }
 
-impl Op {
-    /// The text of a text operation.
-    pub fn text(&self) -> Option<&str> {
-        match self {
-            Op::Text { text, .. } => Some(text),
-            _ => None,
-        }
-    }
-}
-
 /// How a table column's text is aligned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Align {
@@ -476,12 +466,11 @@ impl Layout {
 
 /// A rendered map as a PDF image: opaque RGB (krilla drops the all-opaque alpha).
 fn pdf_image(pixmap: &tiny_skia::Pixmap) -> Image {
-    let mut rgba = Vec::with_capacity(pixmap.data().len());
-    for p in pixmap.pixels() {
-        let c = p.demultiply();
-        rgba.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
-    }
-    Image::from_rgba8(rgba, pixmap.width(), pixmap.height())
+    Image::from_rgba8(
+        map_image::straight_rgba(pixmap),
+        pixmap.width(),
+        pixmap.height(),
+    )
 }
 
 /// Pixels for `pt` points at the print resolution.
@@ -1240,6 +1229,20 @@ fn stroke_of((rgb, width): ([u8; 3], f32)) -> Stroke {
     }
 }
 
+/// Fills and strokes a path (either may be absent).
+fn paint(
+    surface: &mut krilla::surface::Surface,
+    pb: PathBuilder,
+    fill: Option<[u8; 3]>,
+    stroke: Option<([u8; 3], f32)>,
+) {
+    if let Some(path) = pb.finish() {
+        surface.set_fill(fill.map(fill_of));
+        surface.set_stroke(stroke.map(stroke_of));
+        surface.draw_path(&path);
+    }
+}
+
 /// Writes laid-out pages as a PDF document.
 pub fn write_pdf(layout: &Layout, title: &str, lang: ReportLang) -> Result<Vec<u8>, ReportError> {
     let font = Font::new(CJK_FONT.into(), 0)
@@ -1294,11 +1297,7 @@ pub fn write_pdf(layout: &Layout, title: &str, lang: ReportLang) -> Result<Vec<u
                     } else if let Some(r) = krilla::geom::Rect::from_xywh(*x, *y, *w, *h) {
                         pb.push_rect(r);
                     }
-                    if let Some(path) = pb.finish() {
-                        surface.set_fill(fill.map(fill_of));
-                        surface.set_stroke(stroke.map(stroke_of));
-                        surface.draw_path(&path);
-                    }
+                    paint(&mut surface, pb, *fill, *stroke);
                 }
                 Op::Path {
                     points,
@@ -1317,11 +1316,7 @@ pub fn write_pdf(layout: &Layout, title: &str, lang: ReportLang) -> Result<Vec<u
                     if *close {
                         pb.close();
                     }
-                    if let Some(path) = pb.finish() {
-                        surface.set_fill(fill.map(fill_of));
-                        surface.set_stroke(stroke.map(stroke_of));
-                        surface.draw_path(&path);
-                    }
+                    paint(&mut surface, pb, *fill, *stroke);
                 }
                 Op::Image { x, y, w, h, image } => {
                     if let Some(size) = Size::from_wh(*w, *h) {
