@@ -274,8 +274,29 @@ impl ParcelApp {
         let shown = classes
             .len()
             .min(((screen.height() - 300.0) / row).max(3.0) as usize);
-        let w = 250.0;
-        let h = row * (shown as f32 + 1.0) + 16.0;
+        let lines: Vec<([u8; 3], String)> = classes
+            .iter()
+            .take(shown)
+            .filter_map(|c| {
+                let class = table.class(*c)?;
+                let name = if chinese {
+                    &class.name_zh
+                } else {
+                    &class.name_en
+                };
+                Some((table.rgb(*c), format!("{} {name}", class.code)))
+            })
+            .collect();
+        let galleys: Vec<_> = lines
+            .iter()
+            .map(|(_, t)| {
+                painter.layout_no_wrap(t.clone(), FontId::proportional(size), Color32::BLACK)
+            })
+            .collect();
+        // As wide as the longest name, within the strip the map leaves clear.
+        let text_w = galleys.iter().map(|g| g.size().x).fold(60.0, f32::max);
+        let w = (text_w + 62.0).min(300.0);
+        let h = row * (lines.len() as f32 + 1.0) + 16.0;
         let panel = Rect::from_min_size(
             pos2(screen.right() - w - 16.0, screen.top() + 100.0),
             vec2(w, h),
@@ -292,29 +313,14 @@ impl ParcelApp {
             FontId::proportional(size),
             Color32::BLACK,
         );
-        for (k, c) in classes.iter().take(shown).enumerate() {
-            let Some(class) = table.class(*c) else {
-                continue;
-            };
+        for (k, ((rgb, _), galley)) in lines.iter().zip(galleys).enumerate() {
             let y = panel.top() + 8.0 + row * (k as f32 + 1.0);
-            let [r, g, b] = table.rgb(*c);
             painter.rect_filled(
                 Rect::from_min_size(pos2(panel.left() + 12.0, y + 3.0), vec2(26.0, size - 2.0)),
                 2.0,
-                Color32::from_rgb(r, g, b),
+                Color32::from_rgb(rgb[0], rgb[1], rgb[2]),
             );
-            let name = if chinese {
-                &class.name_zh
-            } else {
-                &class.name_en
-            };
-            painter.text(
-                pos2(panel.left() + 46.0, y),
-                Align2::LEFT_TOP,
-                format!("{} {name}", class.code),
-                FontId::proportional(size),
-                Color32::BLACK,
-            );
+            painter.galley(pos2(panel.left() + 46.0, y), galley, Color32::BLACK);
         }
     }
 

@@ -220,18 +220,34 @@ impl MapLayer {
     }
 }
 
-/// A project's layers taken out and prepared for drawing (projection, triangles,
-/// colours), the slow part of opening it.
-fn prepare(mut project: Project, palette: Palette) -> (Project, Vec<MapLayer>) {
+/// A project ready to show: its layers prepared for drawing (projection, triangles,
+/// colours, the slow part of opening it), and what is derived from the loaded
+/// layers before they are taken out of the project (the offline basemap, the box).
+pub(crate) struct Prepared {
+    /// The project, without its layers.
+    project: Project,
+    layers: Vec<MapLayer>,
+    basemap: Basemap,
+    bbox: Option<geo::Rect<f64>>,
+}
+
+fn prepare(mut project: Project, palette: Palette) -> Prepared {
+    let basemap = project.offline_basemap();
+    let bbox = project.bbox();
     let layers = std::mem::take(&mut project.layers)
         .into_iter()
         .map(|l| MapLayer::new(l, palette))
         .collect();
-    (project, layers)
+    Prepared {
+        project,
+        layers,
+        basemap,
+        bbox,
+    }
 }
 
-/// A project opened in the background with its layers prepared, or why not.
-type Opened = Result<(Project, Vec<MapLayer>), String>;
+/// A project opened in the background and prepared, or why not.
+type Opened = Result<Prepared, String>;
 
 /// A file loading in the background.
 struct Loading {
@@ -350,7 +366,7 @@ impl ParcelApp {
     /// Builds the state from an opened project. Nothing here needs a window: fonts
     /// and tile workers start on the first frame (see [`ParcelApp::frame_ui`]).
     pub fn new(project: Project, settings: Settings) -> ParcelApp {
-        let (project, layers) = prepare(project, settings.palette);
+        let prepared = prepare(project, settings.palette);
         // The basemap menu's fields start from the saved settings, once, so a planner
         // can also clear them.
         let basemap_edits = BasemapEdits {
@@ -413,7 +429,7 @@ impl ParcelApp {
             commands: Vec::new(),
             gauss_kruger: crate::crs::GaussKruger::new(120.0).ok(),
         };
-        app.install(project, layers);
+        app.install(prepared);
         // The last session's view, if any, rather than the whole project.
         if let Some((lon, lat, zoom)) = app.settings.view {
             app.map_memory.center_at(walkers::lon_lat(lon, lat));

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use egui::RichText;
 
-use super::{Command, FitRequest, MapLayer, ParcelApp, default_active};
+use super::{Command, FitRequest, ParcelApp, default_active};
 use crate::project::{
     Bookmark, CompareSpec, FORMAT, Project, ProjectFile, Recovery, SelectionSpec, VERSION,
     relative_path,
@@ -219,7 +219,13 @@ impl ParcelApp {
     }
 
     /// Replaces the open project with another, already loaded and prepared.
-    pub(super) fn install(&mut self, project: Project, layers: Vec<MapLayer>) {
+    pub(super) fn install(&mut self, prepared: super::Prepared) {
+        let super::Prepared {
+            project,
+            layers,
+            basemap,
+            bbox,
+        } = prepared;
         for n in &project.notes {
             self.messages.push(n.clone());
         }
@@ -228,10 +234,9 @@ impl ParcelApp {
                 self.messages.push(format!("{}: {e}", l.spec.name));
             }
         }
-        self.basemap = Arc::new(project.offline_basemap());
+        self.basemap = Arc::new(basemap);
         self.basemap_stale = true;
-        self.home = project
-            .bbox()
+        self.home = bbox
             .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
             .unwrap_or(self.home);
         self.fit = Some(FitRequest { bbox: self.home });
@@ -282,9 +287,9 @@ impl ParcelApp {
             return;
         };
         match handle.join() {
-            Ok(Ok((project, layers))) => {
+            Ok(Ok(prepared)) => {
                 let restored = self.restoring;
-                self.install(project, layers);
+                self.install(prepared);
                 if restored {
                     // The restored state is not what the project file holds.
                     self.dirty = true;
@@ -302,6 +307,12 @@ impl ParcelApp {
                     .push("opening the project stopped unexpectedly".to_string())
             }
         }
+    }
+
+    /// Whether the project gave an offline basemap to draw (its water, roads or
+    /// outline layers).
+    pub fn has_offline_basemap(&self) -> bool {
+        !self.basemap.is_empty()
     }
 
     /// Whether a project is being opened or restored.

@@ -500,3 +500,33 @@ fn the_app_writes_the_handout_in_the_background() {
     let pages = pdf_extract::extract_text_from_mem_by_pages(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(pages.len(), h.state().bookmarks.len());
 }
+
+#[test]
+fn a_project_opened_at_start_or_from_the_menu_frames_its_layers_and_basemap() {
+    let project = bundled();
+    let want = project.bbox().unwrap();
+    let want = [want.min().x, want.min().y, want.max().x, want.max().y];
+    let mut h = harness();
+    assert_eq!(h.state().home, want, "at start");
+    assert!(h.state().has_offline_basemap(), "at start");
+    // A project opened from the menu: its own box and basemap.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["parks.geojson", "water.geojson"] {
+        std::fs::copy(maps().join(f), dir.path().join(f)).unwrap();
+    }
+    let path = dir.path().join("p.json");
+    std::fs::write(
+        &path,
+        r#"{"format":"parcelview-project","version":2,"title":"园区","basemap":{"sources":["water"]},
+            "layers":[{"name":"水","path":"water.geojson","role":"basemap"},{"name":"园区","path":"parks.geojson","style":{"kind":"outline"}}]}"#,
+    )
+    .unwrap();
+    let other = Project::open(&path).unwrap();
+    let b = other.bbox().unwrap();
+    h.state_mut().push(Command::OpenProject(path));
+    h.run_steps(1);
+    run_until(&mut h, |app| !app.is_opening());
+    assert_eq!(h.state().title, "园区");
+    assert_eq!(h.state().home, [b.min().x, b.min().y, b.max().x, b.max().y]);
+    assert!(h.state().has_offline_basemap(), "after opening");
+}
