@@ -112,6 +112,8 @@ fn main() {
                     method: AreaMethod::Ellipsoidal,
                     page: Default::default(),
                     map: context.clone(),
+                    options: Default::default(),
+                    balance: None,
                 },
                 &out,
                 &[],

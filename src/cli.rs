@@ -15,7 +15,7 @@ use crate::crs::Crs;
 use crate::io::{LoadControl, LoadOptions, atomic_write, load_path};
 use crate::model::{FieldRole, Layer, geometry_type_name};
 use crate::selection::{self, AreaMode};
-use crate::stats::{self, AreaMethod, GroupBy, StatsTable};
+use crate::stats::{self, AreaMethod, BalanceTable, Grouping, MixedMode, StatsOptions, StatsTable};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -165,6 +165,9 @@ pub struct ReportArgs {
     /// How areas are measured in the summary.
     #[arg(long, value_enum, default_value = "ellipsoidal")]
     pub area: AreaArg,
+    /// How mixed-use parcels are counted in the summary's balance table.
+    #[arg(long, value_enum, default_value = "dominant")]
+    pub mixed: MixedArg,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -269,8 +272,33 @@ pub struct StatsArgs {
     /// `"YDDM" LIKE '1001%' AND "RJL" >= 1.5` (with --bbox: both must hold).
     #[arg(long = "where", value_name = "EXPR")]
     pub where_: Option<String>,
+    /// How mixed-use parcels (混合用地, R2/B1) are counted: under their dominant
+    /// (first) use, each combination as its own row, or split by the shares a
+    /// field gives (兼容比例, or --shares-field).
+    #[arg(long, value_enum, default_value = "dominant")]
+    pub mixed: MixedArg,
+    /// The field that gives mixed parcels' shares for --mixed split (e.g. 70/30).
+    #[arg(long, value_name = "FIELD")]
+    pub shares_field: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: StatsFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MixedArg {
+    Dominant,
+    Separate,
+    Split,
+}
+
+impl MixedArg {
+    fn mode(self) -> MixedMode {
+        match self {
+            MixedArg::Dominant => MixedMode::Dominant,
+            MixedArg::Separate => MixedMode::Separate,
+            MixedArg::Split => MixedMode::Split,
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -476,63 +504,311 @@ fn info(a: &InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 fn stats_cmd(a: &StatsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
+    if crate::project::is_project_file(&a.layer.file) {
+        return project_stats_cmd(a, out, err);
+    }
     let layer = a.layer.load()?;
     print_warnings(&layer, err)?;
     let method = match a.area {
         AreaArg::Ellipsoidal => AreaMethod::Ellipsoidal,
         AreaArg::GaussKruger => AreaMethod::gauss_kruger_for(&layer, a.cm),
     };
-    let by = match (&a.by_field, a.by_class.unwrap_or(2)) {
-        (Some(f), _) => GroupBy::Field(layer.field_index(f).with_context(|| {
-            format!(
-                "{}: no field named '{f}' (fields: {})",
-                layer.source,
-                layer.fields.join(", ")
-            )
-        })?),
-        (None, level) => {
-            if layer.roles.landuse.is_none() {
-                bail!(
-                    "{}: no land-use field found (looked for landuse, YDDM, YDXZ, 用地代码, …); name it with --role landuse=FIELD",
-                    layer.source
-                );
-            }
-            match a.standard {
-                StandardArg::Gtkj2023 => GroupBy::Class(level),
-                StandardArg::Gb50137 => GroupBy::ClassGb50137(level),
-            }
-        }
-    };
+    let (grouping, level) = stats_grouping(a, &[&layer])?;
     let mut selected = a.bbox.map(|r| selection::in_rect(&layer, r));
     if let Some(text) = &a.where_ {
         selected = Some(filter_where(&layer, text, selected.as_deref())?);
     }
     let areas = stats::feature_areas(&layer, method)?;
-    let table = stats::group_stats(&layer, selected.as_deref(), by, method, &areas);
+    let part = stats::Part {
+        layer: &layer,
+        features: selected.as_deref(),
+        areas_m2: &areas,
+    };
+    let table = stats::stats_of(&[part], &grouping, level, method, &stats_options(a));
+    let balance = matches!(grouping, Grouping::Class(_))
+        .then(|| BalanceTable::new(&table, None, level, None));
+    let warnings: Vec<String> = layer.warnings.iter().map(|w| w.to_string()).collect();
+    write_stats(
+        a,
+        &table,
+        None,
+        balance.as_ref(),
+        layer.skipped,
+        &warnings,
+        out,
+    )
+}
+
+fn stats_options(a: &StatsArgs) -> StatsOptions {
+    StatsOptions {
+        mixed: a.mixed.mode(),
+        shares_field: a.shares_field.clone(),
+    }
+}
+
+/// The grouping `stats` asks for: a field (which one of the layers must have), or
+/// land-use classes (which one of them must carry).
+fn stats_grouping(a: &StatsArgs, layers: &[&Layer]) -> anyhow::Result<(Grouping, u8)> {
+    let level = a.by_class.unwrap_or(2);
+    if let Some(f) = &a.by_field {
+        if !layers.iter().any(|l| l.field_index(f).is_some()) {
+            let fields: Vec<&str> = layers
+                .iter()
+                .flat_map(|l| l.fields.iter().map(String::as_str))
+                .collect();
+            let source = layers.first().map(|l| l.source.as_str()).unwrap_or("");
+            bail!(
+                "{source}: no field named '{f}' (fields: {})",
+                fields.join(", ")
+            );
+        }
+        return Ok((Grouping::Field(f.clone()), 1));
+    }
+    if !layers.iter().any(|l| l.roles.landuse.is_some()) {
+        let source = layers.first().map(|l| l.source.as_str()).unwrap_or("");
+        bail!(
+            "{source}: no land-use field found (looked for landuse, YDDM, YDXZ, 用地代码, …); name it with --role landuse=FIELD"
+        );
+    }
+    let palette = match a.standard {
+        StandardArg::Gtkj2023 => crate::landuse::Palette::Gtkj2023,
+        StandardArg::Gb50137 => crate::landuse::Palette::Gb50137,
+    };
+    Ok((Grouping::Class(palette), level))
+}
+
+/// `stats PROJECT`: the balance of the project's plan (all its layers: parcels,
+/// roads, water) and, where it has one, its present state.
+fn project_stats_cmd(
+    a: &StatsArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let project = crate::project::Project::open(&a.layer.file)?;
+    for n in &project.notes {
+        writeln!(err, "warning: {n}")?;
+    }
+    for l in &project.layers {
+        match &l.data {
+            Ok(d) => print_warnings(d, err)?,
+            Err(e) => writeln!(err, "warning: {}: {e}", l.spec.name)?,
+        }
+    }
+    let sets = project.balance_layers();
+    if sets.plan.is_empty() {
+        bail!(
+            "{}: the project names no plan layers for its balance (\"balance\": {{\"plan\": [...]}}) and has no layer styled by land use",
+            a.layer.file.display()
+        );
+    }
+    let mut all: Vec<&Layer> = sets.plan.clone();
+    all.extend(&sets.present);
+    let (grouping, level) = stats_grouping(a, &all)?;
+    let method = match (a.area, sets.plan.first()) {
+        (AreaArg::GaussKruger, Some(first)) => AreaMethod::gauss_kruger_for(first, a.cm),
+        _ => AreaMethod::Ellipsoidal,
+    };
+    // An expression is applied to each layer that has its columns; a layer without
+    // them is left out of the table, with a warning, rather than failing the rest.
+    let mut where_errors: Vec<String> = Vec::new();
+    let mut bound: Vec<(String, Result<Vec<usize>, String>)> = Vec::new();
+    for l in &all {
+        let mut selected = a.bbox.map(|r| selection::in_rect(l, r));
+        if let Some(text) = &a.where_ {
+            match filter_where(l, text, selected.as_deref()) {
+                Ok(hits) => selected = Some(hits),
+                Err(e) => {
+                    where_errors.push(e.to_string());
+                    bound.push((l.source.clone(), Err(e.to_string())));
+                    continue;
+                }
+            }
+        }
+        bound.push((
+            l.source.clone(),
+            Ok(selected.unwrap_or_else(|| (0..l.len()).collect())),
+        ));
+    }
+    if a.where_.is_some() && where_errors.len() == all.len() {
+        bail!("{}", where_errors.join("\n"));
+    }
+    for (source, r) in &bound {
+        if let Err(e) = r {
+            writeln!(err, "warning: {source}: left out of the table: {e}")?;
+        }
+    }
+    let features_of = |l: &Layer| -> Option<Vec<usize>> {
+        bound
+            .iter()
+            .find(|(s, _)| *s == l.source)
+            .map(|(_, r)| r.clone().unwrap_or_default())
+    };
+    let balance = crate::project::project_balance(
+        &sets,
+        &grouping,
+        level,
+        method,
+        &stats_options(a),
+        &features_of,
+    )?;
+    let skipped = all.iter().map(|l| l.skipped).sum();
+    let mut warnings: Vec<String> = Vec::new();
+    for l in &all {
+        warnings.extend(l.warnings.iter().map(|w| format!("{}: {w}", l.name)));
+    }
+    for m in &sets.missing {
+        warnings.push(format!(
+            "the balance layer '{m}' is missing or could not be read"
+        ));
+    }
+    let table = matches!(grouping, Grouping::Class(_)).then_some(&balance.table);
+    write_stats(
+        a,
+        &balance.plan,
+        balance.present.as_ref(),
+        table,
+        skipped,
+        &warnings,
+        out,
+    )
+}
+
+/// Prints a statistics table in the format `stats` was asked for.
+fn write_stats(
+    a: &StatsArgs,
+    table: &StatsTable,
+    present: Option<&StatsTable>,
+    balance: Option<&BalanceTable>,
+    skipped: usize,
+    warnings: &[String],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match a.format {
         StatsFormat::Json => {
-            let mut v = serde_json::to_value(&table)?;
+            let mut v = serde_json::to_value(table)?;
             if let Some(obj) = v.as_object_mut() {
-                obj.insert("skipped".into(), json!(layer.skipped));
+                obj.insert("skipped".into(), json!(skipped));
+                obj.insert("warnings".into(), json!(warnings));
                 obj.insert(
-                    "warnings".into(),
-                    json!(
-                        layer
-                            .warnings
-                            .iter()
-                            .map(|w| w.to_string())
-                            .collect::<Vec<_>>()
-                    ),
+                    "standard".into(),
+                    json!(match a.standard {
+                        StandardArg::Gtkj2023 => "gtkj2023",
+                        StandardArg::Gb50137 => "gb50137",
+                    }),
                 );
+                if let Some(p) = present {
+                    obj.insert("present".into(), serde_json::to_value(p)?);
+                }
+                if let Some(b) = balance {
+                    obj.insert("balance".into(), serde_json::to_value(b)?);
+                }
             }
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         }
-        StatsFormat::Csv => write_stats_csv(&table, out)?,
-        StatsFormat::Table => write_stats_table(
-            &table,
-            matches!(by, GroupBy::Class(_) | GroupBy::ClassGb50137(_)),
+        StatsFormat::Csv => match balance {
+            Some(b) if b.has_present => write_balance_csv(b, out)?,
+            _ => write_stats_csv(table, out)?,
+        },
+        StatsFormat::Table => match balance {
+            Some(b) => write_balance_table(b, out)?,
+            None => write_stats_table(table, false, out)?,
+        },
+    }
+    Ok(())
+}
+
+/// A balance with 现状 and 规划 as CSV: the printed rows with their level.
+pub fn write_balance_csv(b: &BalanceTable, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut head = vec!["level".to_string()];
+    head.extend(b.headings(true));
+    writeln!(
+        out,
+        "{}",
+        head.iter()
+            .map(|h| csv_field(h))
+            .collect::<Vec<_>>()
+            .join(",")
+    )?;
+    for r in b.all_rows() {
+        let mut cells = vec![r.level.to_string()];
+        cells.extend(b.cells(r));
+        writeln!(
             out,
-        )?,
+            "{}",
+            cells
+                .iter()
+                .map(|c| csv_field(c))
+                .collect::<Vec<_>>()
+                .join(",")
+        )?;
+    }
+    Ok(())
+}
+
+/// The balance table for reading in a terminal: title, unit line, the rows with
+/// finer levels indented, the total, the notes and the indicators.
+pub fn write_balance_table(b: &BalanceTable, out: &mut dyn Write) -> std::io::Result<()> {
+    let head = b.headings(true);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for r in b.all_rows() {
+        let mut cells = b.cells(r);
+        let indent = "  ".repeat(usize::from(r.level.saturating_sub(1)));
+        if let Some(c) = cells.get_mut(0) {
+            *c = format!("{indent}{c}");
+        }
+        if let Some(c) = cells.get_mut(1) {
+            *c = format!("{indent}{c}");
+        }
+        rows.push(cells);
+    }
+    let mut widths: Vec<usize> = head.iter().map(|h| display_width(h)).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(display_width(c));
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| pad(c, *w, i >= 2))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let total_width = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    writeln!(out, "{}", b.title)?;
+    writeln!(out, "{}", b.unit)?;
+    writeln!(out, "{}", line(&head))?;
+    writeln!(out, "{}", "-".repeat(total_width))?;
+    let n = rows.len();
+    for (i, r) in rows.iter().enumerate() {
+        if i + 1 == n {
+            writeln!(out, "{}", "-".repeat(total_width))?;
+        }
+        writeln!(out, "{}", line(r))?;
+    }
+    for note in &b.notes {
+        writeln!(out, "注：{note}")?;
+    }
+    write_indicators(&b.indicators, out)
+}
+
+/// The planning indicators as lines of 指标 值 单位 （口径）.
+fn write_indicators(ind: &stats::Indicators, out: &mut dyn Write) -> std::io::Result<()> {
+    let rows = stats::indicator_rows(ind, true);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "规划指标")?;
+    for r in rows {
+        writeln!(
+            out,
+            "  {}  {}  （{}）",
+            r.label,
+            format!("{:.*} {}", r.decimals, r.value, r.unit).trim_end(),
+            r.basis
+        )?;
     }
     Ok(())
 }
@@ -681,33 +957,10 @@ pub fn write_stats_table(
         writeln!(out, "{}", line(r))?;
     }
     writeln!(out, "{}", t.method.describe_zh())?;
-    let ind = &t.indicators;
-    if let Some(far) = ind.far_weighted {
-        writeln!(
-            out,
-            "总建筑面积 {:.2} 万m²;平均容积率 {:.2}({} 个地块有容积率)",
-            ind.gfa_m2 / 10_000.0,
-            far,
-            ind.parcels_with_far
-        )?;
+    for note in &t.notes {
+        writeln!(out, "注：{note}")?;
     }
-    if let Some(d) = ind.density_weighted {
-        writeln!(
-            out,
-            "建筑基底面积 {:.2} 公顷;平均建筑密度 {:.1}%",
-            ind.footprint_m2 / stats::M2_PER_HA,
-            d * 100.0
-        )?;
-    }
-    if let Some(g) = ind.green_ratio_weighted {
-        writeln!(
-            out,
-            "绿地面积 {:.2} 公顷;平均绿地率 {:.1}%",
-            ind.green_area_m2 / stats::M2_PER_HA,
-            g * 100.0
-        )?;
-    }
-    Ok(())
+    write_indicators(&t.indicators, out)
 }
 
 fn select_cmd(a: &SelectArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
@@ -788,15 +1041,28 @@ struct ReportInput {
     facilities: Option<usize>,
     basemap: Option<crate::render::Basemap>,
     title: String,
+    /// A project's whole-plan balance (plan and present state over the planning
+    /// area), printed when the report covers the whole plan.
+    plan_balance: Option<BalanceTable>,
 }
 
 /// The parcels to report from a file or project: the land-use layer, the facility
 /// layer (projects only), the layers and basemap the report's maps draw, and a title.
-fn report_input(path: &std::path::Path, err: &mut dyn Write) -> anyhow::Result<ReportInput> {
+fn report_input(
+    path: &std::path::Path,
+    area: AreaArg,
+    options: &StatsOptions,
+    err: &mut dyn Write,
+) -> anyhow::Result<ReportInput> {
     use crate::render::map_image::{self, ImageStyle};
     if crate::project::is_project_file(path) {
         let project = crate::project::Project::open(path)?;
         let basemap = project.offline_basemap();
+        let method = match (area, project.balance_layers().plan.first()) {
+            (AreaArg::GaussKruger, Some(first)) => AreaMethod::gauss_kruger_for(first, None),
+            _ => AreaMethod::Ellipsoidal,
+        };
+        let plan_balance = plan_balance_table(&project, 2, method, options)?;
         let title = project.file.title.clone();
         let mut layers = Vec::new();
         let mut parcels = None;
@@ -839,6 +1105,7 @@ fn report_input(path: &std::path::Path, err: &mut dyn Write) -> anyhow::Result<R
             facilities,
             basemap: Some(basemap),
             title,
+            plan_balance,
         })
     } else {
         let layer = LayerArgs {
@@ -857,6 +1124,7 @@ fn report_input(path: &std::path::Path, err: &mut dyn Write) -> anyhow::Result<R
             facilities: None,
             basemap: None,
             title,
+            plan_balance: None,
         })
     }
 }
@@ -865,7 +1133,13 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     use crate::report::{self, ReportLang};
     report::format_of(&a.out)?;
     crate::io::write::refuse_input_overwrite(&a.out, &[a.input.as_path()])?;
-    let input = report_input(&a.input, err)?;
+    let options = StatsOptions {
+        mixed: a.mixed.mode(),
+        shares_field: None,
+    };
+    let input = report_input(&a.input, a.area, &options, err)?;
+    // The whole plan is reported when nothing narrows the parcels.
+    let whole_plan = a.where_.is_none() && a.bbox.is_none() && a.ids.is_empty();
     let layer = &input
         .layers
         .get(input.parcels)
@@ -915,6 +1189,8 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             layers: input.layers.iter().map(|(l, s)| (l, *s)).collect(),
             basemap: input.basemap.as_ref(),
         },
+        options,
+        balance: input.plan_balance.as_ref().filter(|_| whole_plan),
     };
     report::write_report(
         &request,
@@ -933,6 +1209,31 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         }
     )?;
     Ok(())
+}
+
+/// The printed balance of a project's whole plan by class at `level`, with its
+/// present state; `None` when the project has no plan layers.
+fn plan_balance_table(
+    project: &crate::project::Project,
+    level: u8,
+    method: AreaMethod,
+    options: &StatsOptions,
+) -> anyhow::Result<Option<BalanceTable>> {
+    let sets = project.balance_layers();
+    if sets.plan.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        crate::project::project_balance(
+            &sets,
+            &Grouping::Class(crate::landuse::Palette::Gtkj2023),
+            level,
+            method,
+            options,
+            &|_| None,
+        )?
+        .table,
+    ))
 }
 
 fn handout_cmd(a: &HandoutArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
@@ -976,6 +1277,14 @@ fn handout_cmd(a: &HandoutArgs, out: &mut dyn Write, err: &mut dyn Write) -> any
     let inputs: Vec<&std::path::Path> = std::iter::once(a.project.as_path())
         .chain(project.layers.iter().map(|l| l.path.as_path()))
         .collect();
+    // The whole plan's balance (level 1, with the present state) for slides that
+    // show statistics without a selection.
+    let plan_balance = plan_balance_table(
+        &project,
+        1,
+        AreaMethod::Ellipsoidal,
+        &StatsOptions::default(),
+    )?;
     let warnings = report::write_handout(
         &project.file.bookmarks,
         &layers,
@@ -983,6 +1292,7 @@ fn handout_cmd(a: &HandoutArgs, out: &mut dyn Write, err: &mut dyn Write) -> any
         &title,
         lang,
         a.page,
+        plan_balance.as_ref(),
         &a.out,
         &inputs,
         &report::Progress::new(),

@@ -38,7 +38,11 @@ pub enum CrsError {
     Geocentric(String),
     #[error("cannot set up projection '{label}': {reason}")]
     Projection { label: String, reason: String },
-    #[error("cannot reproject coordinate ({x}, {y}) from {label}: {reason}")]
+    #[error(
+        "cannot reproject coordinate ({}, {}) from {label}: {reason}",
+        crate::model::format_float(*.x),
+        crate::model::format_float(*.y)
+    )]
     Point {
         label: String,
         x: f64,
@@ -136,26 +140,75 @@ impl Crs {
 }
 
 /// A guess of what a projected file without a `crs` member is in, for the error
-/// message that asks the user to pass `--crs`.
+/// message that asks the user to pass `--crs`; `x`, `y` is the centre of the data.
+///
+/// The guess says where the centre would land under the CRS it suggests, found by
+/// reprojecting it, so that a planner with data from elsewhere (UTM from abroad, a
+/// Gauss-Krüger zone far from Jiaxing) sees at once that the suggestion is wrong
+/// for them instead of finding their parcels in Zhejiang.
 pub fn guess_projected(x: f64, y: f64) -> Option<String> {
-    if (2.0e5..8.0e5).contains(&x) && (2.0e6..6.0e6).contains(&y) {
-        return Some(
-            "the values look like CGCS2000 3° Gauss-Krüger without zone prefix; for Jiaxing (CM 120°E) try --crs EPSG:4549".into(),
-        );
+    let (code, what, aside, advice) = if (2.0e5..8.0e5).contains(&x) && (2.0e6..6.0e6).contains(&y)
+    {
+        (
+            4549,
+            "CGCS2000 3° Gauss-Krüger without zone prefix (or UTM)".to_string(),
+            " (the zone of Jiaxing, CM 120°E)",
+            "; if the data is not there, name the CRS it was made in (the CGCS2000 zones of CM 75°E to 135°E are EPSG:4534 to 4554)",
+        )
+    } else {
+        let zone = (x / 1.0e6).floor();
+        if (25.0..=45.0).contains(&zone) && (2.0e6..6.0e6).contains(&y) {
+            (
+                4513 + (zone as u16).saturating_sub(25),
+                format!("CGCS2000 3° Gauss-Krüger zone {zone} with zone prefix"),
+                "",
+                "",
+            )
+        } else if x.abs() <= 2.0038e7 && y.abs() <= 2.0038e7 {
+            (
+                3857,
+                "Web Mercator or a local projection".to_string(),
+                "",
+                "",
+            )
+        } else {
+            return None;
+        }
+    };
+    let landing = match Crs::from_epsg(code).and_then(|crs| lands_at(&crs, x, y)) {
+        Some(place) => format!("as EPSG:{code} this lies at {place}"),
+        None => format!("as EPSG:{code} the centre of the data is not on the globe"),
+    };
+    Some(format!(
+        "the values look like {what}; try --crs EPSG:{code}{aside}: {landing}{advice}"
+    ))
+}
+
+/// Where projected `x`, `y` in `crs` lie, as "30.7°N 120.7°E" (one decimal, the
+/// hemisphere by letter so that no minus sign, nor a "-0.0", is printed).
+fn lands_at(crs: &Crs, x: f64, y: f64) -> Option<String> {
+    let reprojector = Reprojector::new(crs).ok()??;
+    let mut point = Geometry::Point(geo::Point::new(x, y));
+    reprojector.to_lon_lat(&mut point).ok()?;
+    let Geometry::Point(p) = point else {
+        return None;
+    };
+    if !(p.x().abs() <= 180.0 && p.y().abs() <= 90.0) {
+        return None;
     }
-    let zone = (x / 1.0e6).floor();
-    if (25.0..=45.0).contains(&zone) && (2.0e6..6.0e6).contains(&y) {
-        let code = 4513.0 + (zone - 25.0);
-        return Some(format!(
-            "the values look like CGCS2000 3° Gauss-Krüger zone {zone} with zone prefix; try --crs EPSG:{code}"
-        ));
-    }
-    if x.abs() <= 2.0038e7 && y.abs() <= 2.0038e7 {
-        return Some(
-            "the values may be Web Mercator (try --crs EPSG:3857) or a local projection".into(),
-        );
-    }
-    None
+    Some(format!(
+        "{} {}",
+        degrees(p.y(), 'N', 'S'),
+        degrees(p.x(), 'E', 'W')
+    ))
+}
+
+/// An angle to one decimal with its hemisphere letter; zero after rounding takes
+/// the positive letter.
+fn degrees(v: f64, positive: char, negative: char) -> String {
+    let rounded = (v * 10.0).round() / 10.0;
+    let letter = if rounded < 0.0 { negative } else { positive };
+    format!("{:.1}°{letter}", rounded.abs())
 }
 
 /// Converts projected coordinates to lon/lat degrees.
@@ -418,5 +471,27 @@ mod tests {
             (p.x() - 120.0).abs() < 1e-9 && (p.y() - 30.0).abs() < 1e-9,
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn the_projected_guess_says_where_the_data_would_land() {
+        // Jiaxing in EPSG:4549 (no zone prefix) and in EPSG:4528 (zone 40 prefix).
+        let g = guess_projected(565_000.0, 3_397_000.0).unwrap();
+        assert!(
+            g.contains("as EPSG:4549 this lies at 30.7°N 120.7°E"),
+            "{g}"
+        );
+        let g = guess_projected(40_500_000.0, 3_400_000.0).unwrap();
+        assert!(
+            g.contains("as EPSG:4528 this lies at 30.7°N 120.0°E"),
+            "{g}"
+        );
+        // Web Mercator west of Greenwich and south of the equator: letters, no
+        // minus signs.
+        let g = guess_projected(-4_800_000.0, -2_700_000.0).unwrap();
+        assert!(g.contains("as EPSG:3857 this lies at 23.6°S 43.1°W"), "{g}");
+        assert!(!g.split("lies at").nth(1).unwrap().contains('-'), "{g}");
+        assert_eq!(guess_projected(1e9, 1e9), None);
+        assert_eq!(degrees(-0.04, 'N', 'S'), "0.0°N");
     }
 }

@@ -10,14 +10,14 @@
 //! | [`crs`] | CRS names, projected-coordinate detection, reprojection, Gauss-Krüger |
 //! | [`area`] | ellipsoidal and plane areas |
 //! | [`validity`] | self-intersecting and empty polygons, whose areas are unreliable |
-//! | [`landuse`] | land-use classes of the 2023 national standard and GB 50137 |
+//! | [`landuse`] | land-use classes of the 2023 national standard and GB 50137; mixed-use codes |
 //! | [`measure`] | geodesic lengths and areas of drawn lines and polygons |
 //! | [`index`] | R*-tree over feature envelopes |
 //! | [`expr`] | attribute expressions (`"YDDM" LIKE '1001%' AND "RJL" >= 1.5`) |
 //! | [`selection`] | point, rectangle, polygon and distance queries with exact predicates |
-//! | [`stats`] | land-use balance tables and planning indicators |
+//! | [`stats`] | land-use balance tables (levels, 现状/规划, GB 50137 view), indicators |
 //! | [`generate`] | synthetic parcel layers and the bundled airport-city district |
-//! | [`project`] | project files: layers, styles, bookmarks, migration, recovery |
+//! | [`project`] | project files: layers, styles, bookmarks, the balance's layers, recovery |
 //! | [`render`] | Web Mercator coordinates and the offline basemap's raster tiles |
 //! | [`report`] | report model (summary, parcel cards) and its PDF, Excel and CSV writers |
 //! | [`cli`] | the headless commands |

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::area::ellipsoidal_area_m2;
 use crate::crs::Crs;
 use crate::index::SpatialIndex;
-use crate::landuse::{ClassId, LanduseTable};
+use crate::landuse::{ClassId, LanduseTable, LanduseValue, MixedCode};
 
 /// One attribute value as read from the source file.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,12 +88,26 @@ pub fn rect_union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
 }
 
 /// Formats a float without a spurious `.0` on whole numbers (`3` not `3.0`), as
-/// planners expect in tables.
+/// planners expect in tables. Negative zero prints as `0`: a "-0" in a table reads
+/// as a value below zero that is not there.
 pub fn format_float(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
+    if f == 0.0 {
+        // Both zeros compare equal; this catches -0.0 before any formatting.
+        "0".to_string()
+    } else if f.fract() == 0.0 && f.abs() < 1e15 {
         format!("{}", f as i64)
     } else {
         format!("{f}")
+    }
+}
+
+/// Formats a float with `decimals` decimals, never as a negative zero: a value
+/// that rounds to zero (`-0.004` at 2 decimals, or -0.0 itself) prints as `0.00`.
+pub fn format_fixed(f: f64, decimals: usize) -> String {
+    let text = format!("{f:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => text,
     }
 }
 
@@ -263,6 +277,29 @@ impl std::fmt::Display for LoadWarning {
 /// rest in one line.
 pub const MAX_FEATURE_WARNINGS: usize = 1000;
 
+/// The mixed-use codes of a layer and which features carry them. Most layers have
+/// none, and then `of_feature` is empty, so the common case costs nothing.
+#[derive(Debug, Clone, Default)]
+pub struct MixedColumn {
+    /// The distinct mixed codes, in order of first appearance.
+    pub codes: Vec<MixedCode>,
+    /// Each feature's index into `codes`, `u32::MAX` when its use is not mixed;
+    /// empty when no feature is mixed.
+    pub of_feature: Vec<u32>,
+}
+
+impl MixedColumn {
+    /// The mixed code of a feature, if it has one.
+    pub fn of(&self, feature: usize) -> Option<&MixedCode> {
+        let k = *self.of_feature.get(feature)?;
+        self.codes.get(k as usize)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+}
+
 /// A layer: features with geometry in lon/lat and columnar attributes.
 #[derive(Debug, Clone)]
 pub struct Layer {
@@ -285,8 +322,11 @@ pub struct Layer {
     pub roles: FieldRoles,
     /// Ellipsoidal (WGS84) area of each feature in m²; 0 for points and lines.
     pub area_m2: Vec<f64>,
-    /// Resolved land-use class of each feature, if the layer has a land-use field.
+    /// Resolved land-use class of each feature, if the layer has a land-use field;
+    /// a mixed-use feature's class is its dominant (first) use.
     pub class: Vec<Option<ClassId>>,
+    /// The features whose land-use value names several uses (混合用地).
+    pub mixed: MixedColumn,
     /// FAR, building density, green ratio and height limit of each feature as
     /// numbers (NaN where missing or not numeric), read once from the role fields so
     /// statistics over 100k parcels do not re-parse attribute values.
@@ -358,6 +398,7 @@ impl Layer {
             roles,
             area_m2,
             class: Vec::new(),
+            mixed: MixedColumn::default(),
             numeric_roles: Default::default(),
             envelopes,
             index,
@@ -467,38 +508,65 @@ impl Layer {
     }
 
     /// Re-reads the land-use column into resolved classes. Unknown codes get one
-    /// summary warning each.
+    /// summary warning each, and so does each mixed-use code, so that no parcel is
+    /// filed under a class without saying so.
     fn resolve_classes(&mut self) {
         let table = LanduseTable::global();
+        self.mixed = MixedColumn::default();
         let Some(col) = self.roles.landuse.and_then(|i| self.columns.get(i)) else {
             self.class = vec![None; self.len()];
             return;
         };
-        let mut cache: std::collections::HashMap<CompactString, Option<ClassId>> =
+        // Each distinct value is resolved once: a layer of a million parcels holds a
+        // few hundred distinct codes.
+        let mut cache: std::collections::HashMap<String, (Option<ClassId>, Option<u32>)> =
             std::collections::HashMap::new();
+        let mut codes: Vec<MixedCode> = Vec::new();
         let mut unknown: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+        let mut mixed_counts: Vec<(usize, usize)> = Vec::new();
         let mut classes = Vec::with_capacity(col.len());
+        let mut of_feature: Vec<u32> = Vec::new();
         for (i, value) in col.iter().enumerate() {
-            let class = match value {
-                AttrValue::Text(s) => match cache.get(s) {
-                    Some(c) => *c,
+            let text: Option<std::borrow::Cow<'_, str>> = match value {
+                AttrValue::Null => None,
+                AttrValue::Text(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+                other => other.to_text().map(std::borrow::Cow::Owned),
+            };
+            let (class, mixed) = match text.as_deref() {
+                None => (None, None),
+                Some(t) => match cache.get(t) {
+                    Some(hit) => *hit,
                     None => {
-                        let c = table.resolve(s).map(|r| r.class);
-                        cache.insert(s.clone(), c);
-                        c
+                        let resolved = match table.resolve_value(t) {
+                            LanduseValue::Unknown => (None, None),
+                            LanduseValue::Single(r) => (Some(r.class), None),
+                            LanduseValue::Mixed(m) => {
+                                let dominant = m.dominant();
+                                codes.push(m);
+                                mixed_counts.push((0, i));
+                                (dominant, Some((codes.len() - 1) as u32))
+                            }
+                        };
+                        cache.insert(t.to_string(), resolved);
+                        resolved
                     }
                 },
-                AttrValue::Int(n) => table.resolve(&n.to_string()).map(|r| r.class),
-                AttrValue::Null => None,
-                other => other
-                    .to_text()
-                    .and_then(|t| table.resolve(&t).map(|r| r.class)),
             };
-            if class.is_none()
-                && let Some(text) = value.to_text()
+            if let Some(m) = mixed {
+                if of_feature.is_empty() {
+                    of_feature = vec![u32::MAX; col.len()];
+                }
+                if let Some(slot) = of_feature.get_mut(i) {
+                    *slot = m;
+                }
+                if let Some(c) = mixed_counts.get_mut(m as usize) {
+                    c.0 += 1;
+                }
+            } else if class.is_none()
+                && let Some(text) = &text
                 && !text.trim().is_empty()
             {
-                let e = unknown.entry(text).or_insert((0, i));
+                let e = unknown.entry(text.to_string()).or_insert((0, i));
                 e.0 += 1;
             }
             classes.push(class);
@@ -513,6 +581,41 @@ impl Layer {
                 ),
             });
         }
+        let mut found: Vec<(&MixedCode, usize, usize)> = codes
+            .iter()
+            .zip(&mixed_counts)
+            .map(|(m, &(count, first))| (m, count, first))
+            .collect();
+        found.sort_by(|a, b| a.0.key.cmp(&b.0.key));
+        for (m, count, first) in found {
+            let dominant = m
+                .dominant()
+                .and_then(|c| table.class(c))
+                .map(|c| format!("{} {}", c.code, c.name_zh));
+            let unknown: Vec<&str> = m.unknown_parts().collect();
+            let mut message = format!(
+                "mixed land-use code '{}' (混合用地, {count} feature(s)): ",
+                m.key
+            );
+            match dominant {
+                Some(d) => message.push_str(&format!(
+                    "counted under its dominant use {d} unless the balance lists mixed uses separately or splits them"
+                )),
+                None => message.push_str("its first use is not a known class, so it is grouped under its own code"),
+            }
+            if !unknown.is_empty() {
+                message.push_str(&format!(
+                    "; not in the standard table: {}",
+                    unknown.join(", ")
+                ));
+            }
+            self.warnings.push(LoadWarning {
+                feature_index: self.source_index.get(first).map(|&i| i as usize),
+                feature_id: None,
+                message,
+            });
+        }
+        self.mixed = MixedColumn { codes, of_feature };
     }
 
     pub fn len(&self) -> usize {

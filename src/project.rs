@@ -179,6 +179,26 @@ pub struct BasemapSpec {
     pub sources: Vec<String>,
 }
 
+/// Which layers make up the land-use balance (用地平衡表): the plan (规划) and,
+/// where the project has one, the present state (现状), each a list of layer names
+/// whose land-use-coded polygons together cover the planning area, and the layer
+/// that outlines that area (规划范围), against which the totals are checked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BalanceSpec {
+    #[serde(default)]
+    pub plan: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub present: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<String>,
+}
+
+impl BalanceSpec {
+    pub fn is_empty(&self) -> bool {
+        self.plan.is_empty() && self.present.is_empty() && self.boundary.is_none()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectFile {
     pub format: String,
@@ -195,6 +215,10 @@ pub struct ProjectFile {
     pub bookmarks: Vec<Bookmark>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub selections: Vec<NamedSelection>,
+    /// The layers of the land-use balance; when empty, the layers styled by land
+    /// use form the plan and there is no present state.
+    #[serde(default, skip_serializing_if = "BalanceSpec::is_empty")]
+    pub balance: BalanceSpec,
     /// Keys this version does not know, kept as they were.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -213,6 +237,7 @@ impl ProjectFile {
             layers: Vec::new(),
             bookmarks: Vec::new(),
             selections: Vec::new(),
+            balance: BalanceSpec::default(),
             extra: BTreeMap::new(),
         }
     }
@@ -584,6 +609,166 @@ impl Project {
                     geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
                 )
             })
+    }
+}
+
+/// The layers of a project's land-use balance, found by name.
+pub struct BalanceLayers<'a> {
+    pub plan: Vec<&'a Layer>,
+    pub present: Vec<&'a Layer>,
+    pub boundary: Option<&'a Layer>,
+    /// Layers the project names for its balance that are missing or failed to load
+    /// (their names), so a table that lacks them says so.
+    pub missing: Vec<String>,
+}
+
+/// Finds the layers of a project's balance among `layers` (name, style kind and
+/// data, `None` when the layer failed to load). Without a `balance` member, the
+/// layers styled by land use form the plan, those among them whose name holds
+/// 现状 the present state.
+pub fn balance_layers<'a>(
+    spec: &BalanceSpec,
+    layers: &[(&str, &str, Option<&'a Layer>)],
+) -> BalanceLayers<'a> {
+    let mut missing = Vec::new();
+    let mut find = |names: &[String]| -> Vec<&'a Layer> {
+        names
+            .iter()
+            .filter_map(|n| match layers.iter().find(|(name, _, _)| name == n) {
+                Some((_, _, Some(l))) => Some(*l),
+                _ => {
+                    missing.push(n.clone());
+                    None
+                }
+            })
+            .collect()
+    };
+    if spec.is_empty() {
+        let styled = |present: bool| -> Vec<&'a Layer> {
+            layers
+                .iter()
+                .filter(|(name, kind, _)| *kind == "landuse" && name.contains("现状") == present)
+                .filter_map(|(_, _, l)| *l)
+                .collect()
+        };
+        return BalanceLayers {
+            plan: styled(false),
+            present: styled(true),
+            boundary: None,
+            missing,
+        };
+    }
+    let plan = find(&spec.plan);
+    let present = find(&spec.present);
+    let boundary = spec
+        .boundary
+        .as_ref()
+        .and_then(|b| find(std::slice::from_ref(b)).into_iter().next());
+    BalanceLayers {
+        plan,
+        present,
+        boundary,
+        missing,
+    }
+}
+
+/// A project's land-use balance: the plan's table, the present state's, and the
+/// printed table with both.
+pub struct ProjectBalance {
+    pub plan: crate::stats::StatsTable,
+    pub present: Option<crate::stats::StatsTable>,
+    pub table: crate::stats::BalanceTable,
+}
+
+/// Computes the balance of a project's plan and present state, grouped by
+/// `grouping` with rows at `level` (1–3), areas by `method`. `features_of` picks
+/// each layer's features (`None`: all of them), so a bounding box or expression
+/// can narrow every layer alike.
+pub fn project_balance(
+    layers: &BalanceLayers<'_>,
+    grouping: &crate::stats::Grouping,
+    level: u8,
+    method: crate::stats::AreaMethod,
+    options: &crate::stats::StatsOptions,
+    features_of: &dyn Fn(&Layer) -> Option<Vec<usize>>,
+) -> Result<ProjectBalance, crate::crs::CrsError> {
+    use crate::stats::{Part, feature_areas, stats_of};
+    type Prepared<'a> = (&'a Layer, std::borrow::Cow<'a, [f64]>, Option<Vec<usize>>);
+    fn prepare<'a>(
+        set: &[&'a Layer],
+        method: crate::stats::AreaMethod,
+        features_of: &dyn Fn(&Layer) -> Option<Vec<usize>>,
+    ) -> Result<Vec<Prepared<'a>>, crate::crs::CrsError> {
+        set.iter()
+            .map(|l| Ok((*l, feature_areas(l, method)?, features_of(l))))
+            .collect()
+    }
+    fn parts_of<'a>(prepared: &'a [Prepared<'a>]) -> Vec<Part<'a>> {
+        prepared
+            .iter()
+            .map(|(layer, areas, features)| Part {
+                layer,
+                features: features.as_deref(),
+                areas_m2: areas,
+            })
+            .collect()
+    }
+    let plan_prepared = prepare(&layers.plan, method, features_of)?;
+    let plan = stats_of(&parts_of(&plan_prepared), grouping, level, method, options);
+    let present = if layers.present.is_empty() {
+        None
+    } else {
+        let prepared = prepare(&layers.present, method, features_of)?;
+        Some(stats_of(
+            &parts_of(&prepared),
+            grouping,
+            level,
+            method,
+            options,
+        ))
+    };
+    let planning_area_m2 = match layers.boundary {
+        Some(b) => Some(feature_areas(b, method)?.iter().sum::<f64>()),
+        None => None,
+    };
+    let mut table =
+        crate::stats::BalanceTable::new(&plan, present.as_ref(), level, planning_area_m2);
+    if table.standard == "gtkj2023" {
+        table.title = "规划用地平衡表".into();
+        table.title_en = "Land-use balance of the plan".into();
+    }
+    if !layers.missing.is_empty() {
+        table.notes.push(format!(
+            "平衡表缺少未能读取的图层：{}",
+            layers.missing.join("、")
+        ));
+        table.notes_en.push(format!(
+            "Layers of the balance that could not be read are left out: {}",
+            layers.missing.join(", ")
+        ));
+    }
+    Ok(ProjectBalance {
+        plan,
+        present,
+        table,
+    })
+}
+
+impl Project {
+    /// The layers of this project's balance.
+    pub fn balance_layers(&self) -> BalanceLayers<'_> {
+        let layers: Vec<(&str, &str, Option<&Layer>)> = self
+            .layers
+            .iter()
+            .map(|l| {
+                (
+                    l.spec.name.as_str(),
+                    l.spec.style.kind.as_str(),
+                    l.data.as_ref().ok(),
+                )
+            })
+            .collect();
+        balance_layers(&self.file.balance, &layers)
     }
 }
 

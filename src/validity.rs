@@ -1,17 +1,28 @@
-//! Geometry problems that make an area unreliable: a polygon ring that crosses or
-//! touches itself (a bow-tie), and a polygon that encloses no area.
+//! Geometry problems that make an area unreliable: a polygon ring that crosses
+//! itself (a bow-tie), and a polygon that encloses no area.
 //!
 //! Such features still load, draw, select and measure; the loader warns about them
 //! so an area computed from them is never presented as right without a word. Only
 //! each ring against itself is checked: rings of one polygon crossing each other are
 //! rarer and cost a pairwise test.
+//!
+//! A ring that only touches itself is not a problem: two loops that meet at a
+//! shared vertex (a figure-8 of two squares touching at a corner), a boundary that
+//! passes through the same vertex twice to pinch off a courtyard (how Esri and
+//! many CAD exports draw a hole that touches the outline), or a vertex that rests
+//! on another edge. Their loops run the same way round, so the signed area adds
+//! up to the area enclosed. Only a crossing makes loops run opposite ways and
+//! cancel: edges that cross at interior points, or a boundary that passes through
+//! a shared point from one side of itself to the other.
 
 use geo::{Coord, Geometry, LineString};
+
+use crate::model::format_fixed;
 
 /// What is wrong with a feature's geometry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
-    /// A ring crosses or touches itself; the signed area sums opposite loops.
+    /// A ring crosses itself; the signed area sums opposite loops.
     SelfIntersection,
     /// A polygon whose rings enclose no area.
     ZeroArea,
@@ -21,7 +32,8 @@ impl Problem {
     pub fn message(self, area_m2: f64) -> String {
         match self {
             Problem::SelfIntersection => format!(
-                "a polygon ring crosses itself (self-intersecting or bow-tie); its area ({area_m2:.2} m²) is not reliable"
+                "a polygon ring crosses itself (self-intersecting or bow-tie); its area ({} m²) is not reliable",
+                format_fixed(area_m2, 2)
             ),
             Problem::ZeroArea => {
                 "the polygon encloses no area (its points lie on a line)".to_string()
@@ -67,24 +79,91 @@ fn on_segment(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> bool {
     p.x >= a.x.min(b.x) && p.x <= a.x.max(b.x) && p.y >= a.y.min(b.y) && p.y <= a.y.max(b.y)
 }
 
-/// Whether segments p1–p2 and q1–q2 meet (cross, touch or overlap).
-fn segments_meet(p1: Coord<f64>, p2: Coord<f64>, q1: Coord<f64>, q2: Coord<f64>) -> bool {
+/// How two segments p1–p2 and q1–q2 meet.
+enum Meeting {
+    Apart,
+    /// Their interiors cross at one point.
+    Cross,
+    /// They touch or overlap at these points, each an end of one segment lying on
+    /// the other.
+    Touch(Vec<Coord<f64>>),
+}
+
+fn meeting(p1: Coord<f64>, p2: Coord<f64>, q1: Coord<f64>, q2: Coord<f64>) -> Meeting {
     let (d1, d2) = (orient(q1, q2, p1), orient(q1, q2, p2));
     let (d3, d4) = (orient(p1, p2, q1), orient(p1, p2, q2));
     if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
         && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
     {
-        return true;
+        return Meeting::Cross;
     }
-    (d1 == 0.0 && on_segment(q1, q2, p1))
-        || (d2 == 0.0 && on_segment(q1, q2, p2))
-        || (d3 == 0.0 && on_segment(p1, p2, q1))
-        || (d4 == 0.0 && on_segment(p1, p2, q2))
+    let mut at = Vec::new();
+    for (d, a, b, p) in [
+        (d1, q1, q2, p1),
+        (d2, q1, q2, p2),
+        (d3, p1, p2, q1),
+        (d4, p1, p2, q2),
+    ] {
+        if d == 0.0 && on_segment(a, b, p) && !at.contains(&p) {
+            at.push(p);
+        }
+    }
+    if at.is_empty() {
+        Meeting::Apart
+    } else {
+        Meeting::Touch(at)
+    }
 }
 
-/// Whether a closed ring crosses or touches itself anywhere but at the shared ends
-/// of neighbouring edges. A sweep over the edges sorted by their left end tests
-/// only edges whose x ranges overlap, so typical rings cost O(n log n).
+fn cross(a: Coord<f64>, b: Coord<f64>) -> f64 {
+    a.x * b.y - a.y * b.x
+}
+
+/// Whether direction `x` points along direction `r` (same line, same way).
+fn along(r: Coord<f64>, x: Coord<f64>) -> bool {
+    cross(r, x) == 0.0 && r.x * x.x + r.y * x.y > 0.0
+}
+
+/// Whether direction `x` lies strictly inside the sector swept counter-clockwise
+/// from direction `r1` to direction `r2` (which do not point the same way).
+fn in_sector(r1: Coord<f64>, r2: Coord<f64>, x: Coord<f64>) -> bool {
+    let turn = cross(r1, r2);
+    if turn > 0.0 {
+        cross(r1, x) > 0.0 && cross(x, r2) > 0.0
+    } else if turn < 0.0 {
+        // More than a half-turn: inside unless in the closed sector from r2 to r1.
+        !(cross(r2, x) >= 0.0 && cross(x, r1) >= 0.0)
+    } else {
+        // r1 and r2 point opposite ways: the half-plane to the left of r1.
+        cross(r1, x) > 0.0
+    }
+}
+
+/// One passage of a ring through a point: the points it comes from and goes to.
+type Pass = (Coord<f64>, Coord<f64>);
+
+/// Whether two passages through `at` cross there, that is, the second comes from
+/// one side of the first and leaves on the other. Passages that share a direction
+/// (running along a common edge, or a spike that doubles back) are counted as
+/// touching: telling those apart would mean following the shared stretch, and
+/// they do not arise from the crossings this check is for.
+fn passes_cross(at: Coord<f64>, first: Pass, second: Pass) -> bool {
+    let dir = |p: Coord<f64>| Coord {
+        x: p.x - at.x,
+        y: p.y - at.y,
+    };
+    let (r1, r2) = (dir(first.0), dir(first.1));
+    let (s1, s2) = (dir(second.0), dir(second.1));
+    if along(r1, r2) || [s1, s2].iter().any(|&s| along(r1, s) || along(r2, s)) {
+        return false;
+    }
+    in_sector(r1, r2, s1) != in_sector(r1, r2, s2)
+}
+
+/// Whether a closed ring crosses itself. Touching itself at a vertex, or with a
+/// vertex on another edge, is not crossing (see the module's note). A sweep over
+/// the edges sorted by their left end tests only edges whose x ranges overlap, so
+/// typical rings cost O(n log n).
 pub fn ring_self_intersects(ring: &LineString<f64>) -> bool {
     // Repeated points would make neighbours look like crossings; drop them first.
     let mut pts: Vec<Coord<f64>> = Vec::with_capacity(ring.0.len());
@@ -102,6 +181,18 @@ pub fn ring_self_intersects(ring: &LineString<f64>) -> bool {
     }
     let at = |i: usize| pts.get(i % n).copied().unwrap_or_default();
     let seg = |i: usize| (at(i), at(i + 1));
+    // The passage of the ring through point `p` on edge `i`: through its start
+    // vertex, its end vertex, or straight along the edge.
+    let pass = |i: usize, p: Coord<f64>| -> Pass {
+        let (a, b) = seg(i);
+        if p == a {
+            (at(i + n - 1), b)
+        } else if p == b {
+            (a, at(i + 2))
+        } else {
+            (a, b)
+        }
+    };
     let mut order: Vec<usize> = (0..n).collect();
     let min_x = |i: usize| {
         let (a, b) = seg(i);
@@ -121,8 +212,17 @@ pub fn ring_self_intersects(ring: &LineString<f64>) -> bool {
                 continue;
             }
             let (c, e) = seg(j);
-            if segments_meet(a, b, c, e) {
-                return true;
+            match meeting(a, b, c, e) {
+                Meeting::Apart => {}
+                Meeting::Cross => return true,
+                Meeting::Touch(points) => {
+                    if points
+                        .into_iter()
+                        .any(|p| passes_cross(p, pass(i, p), pass(j, p)))
+                    {
+                        return true;
+                    }
+                }
             }
         }
     }
@@ -135,17 +235,34 @@ mod tests {
     use geo::line_string;
 
     #[test]
-    fn bow_ties_and_touching_rings_are_found_and_plain_rings_pass() {
+    fn bow_ties_are_found_and_plain_and_touching_rings_pass() {
         let square = line_string![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.), (x: 0., y: 0.)];
         assert!(!ring_self_intersects(&square));
         let bow = line_string![(x: 0., y: 0.), (x: 1., y: 1.), (x: 1., y: 0.), (x: 0., y: 1.), (x: 0., y: 0.)];
         assert!(ring_self_intersects(&bow));
-        // A ring that comes back to touch one of its own vertices.
+        // A vertex that comes back to rest on one of the ring's own edges: two
+        // loops, both counter-clockwise, so the area is right.
         let touch = line_string![(x: 0., y: 0.), (x: 2., y: 0.), (x: 2., y: 2.), (x: 1., y: 0.), (x: 0., y: 2.), (x: 0., y: 0.)];
-        assert!(ring_self_intersects(&touch));
-        // Repeated points and a concave (L-shaped) ring are fine.
+        assert!(!ring_self_intersects(&touch));
+        // Two squares meeting at one shared corner (a figure-8).
+        let eight = line_string![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 2., y: 1.), (x: 2., y: 2.), (x: 1., y: 2.), (x: 1., y: 1.), (x: 0., y: 1.), (x: 0., y: 0.)];
+        assert!(!ring_self_intersects(&eight));
+        // An outline pinched at (2, 4) around a triangular courtyard.
+        let pinch = line_string![(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 4.), (x: 2., y: 4.), (x: 3., y: 2.), (x: 1., y: 2.), (x: 2., y: 4.), (x: 0., y: 4.), (x: 0., y: 0.)];
+        assert!(!ring_self_intersects(&pinch));
+        // The same two triangles as the bow-tie, but with a vertex at the crossing:
+        // the boundary passes through (1, 1) from one side of itself to the other.
+        let through = line_string![(x: 0., y: 0.), (x: 1., y: 1.), (x: 2., y: 2.), (x: 2., y: 0.), (x: 1., y: 1.), (x: 0., y: 2.), (x: 0., y: 0.)];
+        assert!(ring_self_intersects(&through));
+        // A vertex on another edge where the ring crosses over: (1, 0) is reached
+        // from above and left below.
+        let over = line_string![(x: 0., y: 0.), (x: 2., y: 0.), (x: 2., y: 2.), (x: 1., y: 0.), (x: 1., y: -1.), (x: 0., y: -1.), (x: 0., y: 0.)];
+        assert!(ring_self_intersects(&over));
+        // Repeated points, a concave (L-shaped) ring and a spike are fine.
         let l = line_string![(x: 0., y: 0.), (x: 2., y: 0.), (x: 2., y: 0.), (x: 2., y: 1.), (x: 1., y: 1.), (x: 1., y: 2.), (x: 0., y: 2.), (x: 0., y: 0.)];
         assert!(!ring_self_intersects(&l));
+        let spike = line_string![(x: 0., y: 0.), (x: 2., y: 0.), (x: 2., y: 1.), (x: 3., y: 1.), (x: 2., y: 1.), (x: 2., y: 2.), (x: 0., y: 2.), (x: 0., y: 0.)];
+        assert!(!ring_self_intersects(&spike));
     }
 
     #[test]

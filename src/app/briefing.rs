@@ -324,17 +324,20 @@ impl ParcelApp {
         }
     }
 
-    /// The selection's land-use balance in large type, bottom left above the caption.
+    /// The selection's land-use balance in large type, bottom left above the caption;
+    /// without a selection, the whole plan's (all its layers, level 1).
     fn stats_overlay(&mut self, painter: &egui::Painter, screen: Rect) {
         let selected = self
             .active
             .and_then(|a| self.layers.get(a))
             .is_some_and(|l| !l.selection.is_empty());
-        if !selected {
-            return;
-        }
-        // The statistics panel's computation and cache, over the selection.
-        let Some(t) = self.stats_for(StatsScope::Selection, StatsGroup::Class(2)) else {
+        // The statistics panel's computation and cache.
+        let t = if selected {
+            self.stats_for(StatsScope::Selection, StatsGroup::Class(2))
+        } else {
+            self.stats_for(StatsScope::Plan, StatsGroup::Class(1))
+        };
+        let Some(t) = t else {
             return;
         };
         let chinese = self.settings.lang == Lang::Zh;
@@ -351,16 +354,23 @@ impl ParcelApp {
             vec2(w, h),
         );
         painter.rect_filled(panel, 8.0, BAR);
-        let head = if chinese {
-            format!(
+        let head = match (chinese, selected) {
+            (true, true) => format!(
                 "所选 {} 个 · {:.2} 公顷 · {:.1} 亩",
                 t.features, t.total_area_ha_rounded, t.total_area_mu_rounded
-            )
-        } else {
-            format!(
+            ),
+            (true, false) => format!(
+                "规划总用地 {:.2} 公顷 · {:.1} 亩",
+                t.total_area_ha_rounded, t.total_area_mu_rounded
+            ),
+            (false, true) => format!(
                 "{} selected · {:.2} ha · {:.1} mu",
                 t.features, t.total_area_ha_rounded, t.total_area_mu_rounded
-            )
+            ),
+            (false, false) => format!(
+                "Planning area {:.2} ha · {:.1} mu",
+                t.total_area_ha_rounded, t.total_area_mu_rounded
+            ),
         };
         painter.text(
             panel.min + vec2(16.0, 12.0),

@@ -142,10 +142,26 @@ impl ParcelApp {
             return;
         };
         let Ok(data) = layer.data.clone() else { return };
-        let features: Vec<usize> = if layer.selection.is_empty() {
+        let whole_layer = layer.selection.is_empty();
+        let features: Vec<usize> = if whole_layer {
             (0..data.len()).collect()
         } else {
             layer.selection.ids().to_vec()
+        };
+        // A whole plan layer reported prints the balance of the whole plan (all its
+        // layers over the planning area, with the present state), as the plan
+        // text does; a selection prints its own.
+        let plan_balance = if whole_layer && self.is_plan_layer(li) {
+            self.balance_for(
+                super::stats_panel::StatsScope::Plan,
+                super::stats_panel::StatsGroup::Class(2),
+            )
+        } else {
+            None
+        };
+        let options = crate::stats::StatsOptions {
+            mixed: self.stats.mixed,
+            shares_field: None,
         };
         let facilities = self
             .layers
@@ -235,6 +251,8 @@ impl ParcelApp {
                         .collect(),
                     basemap: Some(&basemap),
                 },
+                options,
+                balance: plan_balance.as_deref(),
             };
             report::write_report(&request, &out, &inputs, &watch).map_err(|e| match e {
                 report::ReportError::Cancelled => format!("{}: cancelled", out.display()),
@@ -281,6 +299,10 @@ impl ParcelApp {
             .collect();
         let bookmarks = self.bookmarks.clone();
         let basemap = self.basemap.clone();
+        let plan_balance = self.balance_for(
+            super::stats_panel::StatsScope::Plan,
+            super::stats_panel::StatsGroup::Class(1),
+        );
         let title = self.title.clone();
         let lang = match self.settings.lang {
             Lang::Zh => ReportLang::Zh,
@@ -311,6 +333,7 @@ impl ParcelApp {
                 &title,
                 lang,
                 page,
+                plan_balance.as_deref(),
                 &out,
                 &inputs,
                 &watch,

@@ -103,6 +103,10 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "scope_selection" => ("选择集", "Selection"),
         "scope_view" => ("当前视图", "Current view"),
         "scope_layer" => ("整个图层", "Whole layer"),
+        "scope_plan" => ("全部规划", "Whole plan"),
+        "mixed_dominant" => ("混合用地按主导用途", "Mixed use: dominant"),
+        "mixed_separate" => ("混合用地单列", "Mixed use: separate rows"),
+        "mixed_split" => ("混合用地按比例分摊", "Mixed use: split by shares"),
         "by_class" => ("用地分类", "Land use"),
         "plane_area" => ("高斯-克吕格平面面积", "Gauss-Krüger plane area"),
         "no_landuse_field" => (

@@ -1,5 +1,6 @@
 //! The statistics panel: the land-use balance table (用地平衡表) or a breakdown by
-//! field, for the selection, the view or the whole layer, with the planning
+//! field, for the selection, the view, the whole layer or the project's whole plan
+//! (all its plan layers, with the present state beside it), with the planning
 //! indicators and a chart in the standard colours.
 
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use egui::{Color32, FontId, Pos2, RichText, Sense, Shape, Stroke, vec2};
 
 use super::{Lang, ParcelApp};
-use crate::stats::{self, AreaMethod, GroupBy, StatsTable};
+use crate::stats::{self, AreaMethod, BalanceTable, Grouping, MixedMode, StatsOptions, StatsTable};
 
 /// Which features the table counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -16,6 +17,9 @@ pub enum StatsScope {
     Selection,
     View,
     Layer,
+    /// Every layer of the project's plan (parcels, roads, water) over the planning
+    /// area, with the present state beside it.
+    Plan,
 }
 
 /// How the table groups features.
@@ -42,7 +46,9 @@ struct StatsKey {
     group: StatsGroup,
     gauss_kruger: bool,
     gb50137: bool,
+    mixed: MixedMode,
     view: Option<[i64; 4]>,
+    layers: usize,
 }
 
 #[derive(Default)]
@@ -54,7 +60,9 @@ pub struct StatsState {
     /// Classes shown as their GB 50137 counterparts.
     pub gb50137: bool,
     pub pie: bool,
-    cache: Option<(StatsKey, Arc<StatsTable>)>,
+    /// How mixed-use parcels are counted.
+    pub mixed: MixedMode,
+    cache: Option<(StatsKey, Arc<StatsTable>, Arc<BalanceTable>)>,
     /// The view key of the previous frame: while the map moves, the view's table is
     /// recomputed only once it holds still (a whole-layer query each frame of a pan
     /// would cost as much as the frame).
@@ -76,6 +84,23 @@ impl ParcelApp {
     /// The active layer's statistics over a scope and grouping, with the panel's
     /// area method and standard, cached until any of them or the selection changes.
     pub fn stats_for(&mut self, scope: StatsScope, group: StatsGroup) -> Option<Arc<StatsTable>> {
+        self.tables_for(scope, group).map(|t| t.0)
+    }
+
+    /// The balance table as the panel prints it, for a scope and grouping.
+    pub fn balance_for(
+        &mut self,
+        scope: StatsScope,
+        group: StatsGroup,
+    ) -> Option<Arc<BalanceTable>> {
+        self.tables_for(scope, group).map(|t| t.1)
+    }
+
+    fn tables_for(
+        &mut self,
+        scope: StatsScope,
+        group: StatsGroup,
+    ) -> Option<(Arc<StatsTable>, Arc<BalanceTable>)> {
         let li = self.active?;
         let view = match scope {
             StatsScope::View => {
@@ -93,38 +118,55 @@ impl ParcelApp {
             group,
             gauss_kruger: self.stats.gauss_kruger,
             gb50137: self.stats.gb50137,
+            mixed: self.stats.mixed,
             view,
+            layers: self.layers.len(),
         };
-        if let Some((k, t)) = &self.stats.cache
+        if let Some((k, t, b)) = &self.stats.cache
             && *k == key
         {
-            return Some(t.clone());
+            return Some((t.clone(), b.clone()));
         }
         let moving = view.is_some() && std::mem::replace(&mut self.stats.last_view, view) != view;
         self.stats.stale = false;
         if moving
-            && let Some((k, t)) = &self.stats.cache
+            && let Some((k, t, b)) = &self.stats.cache
             && k.scope == StatsScope::View
         {
             // Still moving: show the last view's table and look again next frame.
             self.stats.stale = true;
-            return Some(t.clone());
+            return Some((t.clone(), b.clone()));
         }
         let layer = self.layers.get(li)?;
         let data = layer.data.as_ref().ok()?;
+        let palette = if self.stats.gb50137 {
+            crate::landuse::Palette::Gb50137
+        } else {
+            crate::landuse::Palette::Gtkj2023
+        };
+        let (grouping, level) = match group {
+            StatsGroup::Field(k) => match data.fields.get(k) {
+                Some(f) => (Grouping::Field(f.clone()), 1),
+                None => (Grouping::Class(palette), 2),
+            },
+            StatsGroup::Class(level) => (Grouping::Class(palette), level),
+        };
+        let options = StatsOptions {
+            mixed: self.stats.mixed,
+            shares_field: None,
+        };
+        if scope == StatsScope::Plan {
+            let tables = self.plan_tables(&grouping, level, &options)?;
+            self.stats.cache = Some((key, tables.0.clone(), tables.1.clone()));
+            return Some(tables);
+        }
         let features: Option<Vec<usize>> = match scope {
             StatsScope::Selection => Some(layer.selection.ids().to_vec()),
             StatsScope::View => Some(crate::selection::in_rect(
                 data,
                 self.last_view?.lon_lat_rect(),
             )),
-            StatsScope::Layer => None,
-        };
-        let by = match group {
-            StatsGroup::Class(level) if self.stats.gb50137 => GroupBy::ClassGb50137(level),
-            StatsGroup::Class(level) => GroupBy::Class(level),
-            StatsGroup::Field(k) if k < data.fields.len() => GroupBy::Field(k),
-            StatsGroup::Field(_) => GroupBy::Class(2),
+            StatsScope::Layer | StatsScope::Plan => None,
         };
         let (method, areas): (AreaMethod, Arc<Vec<f64>>) = if self.stats.gauss_kruger {
             let method = AreaMethod::gauss_kruger_for(data, None);
@@ -149,15 +191,58 @@ impl ParcelApp {
         } else {
             &data.area_m2
         };
-        let table = Arc::new(stats::group_stats(
-            data,
-            features.as_deref(),
-            by,
-            method,
-            areas_ref,
-        ));
-        self.stats.cache = Some((key, table.clone()));
-        Some(table)
+        let part = stats::Part {
+            layer: data,
+            features: features.as_deref(),
+            areas_m2: areas_ref,
+        };
+        let table = stats::stats_of(&[part], &grouping, level, method, &options);
+        let balance = Arc::new(BalanceTable::new(&table, None, level, None));
+        let table = Arc::new(table);
+        self.stats.cache = Some((key, table.clone(), balance.clone()));
+        Some((table, balance))
+    }
+
+    /// Whether layer `li` is one of the project's plan layers.
+    pub fn is_plan_layer(&self, li: usize) -> bool {
+        let Some(layer) = self.layers.get(li) else {
+            return false;
+        };
+        let spec = &self.project_base.balance;
+        if spec.is_empty() {
+            layer.spec.style.kind == "landuse" && !layer.spec.name.contains("现状")
+        } else {
+            spec.plan.contains(&layer.spec.name)
+        }
+    }
+
+    /// The project's whole-plan tables: the plan's statistics and the printed
+    /// balance with the present state beside it.
+    fn plan_tables(
+        &self,
+        grouping: &Grouping,
+        level: u8,
+        options: &StatsOptions,
+    ) -> Option<(Arc<StatsTable>, Arc<BalanceTable>)> {
+        let layers: Vec<(&str, &str, Option<&crate::model::Layer>)> = self
+            .layers
+            .iter()
+            .map(|l| {
+                (
+                    l.spec.name.as_str(),
+                    l.spec.style.kind.as_str(),
+                    l.data.as_ref().ok().map(|d| d.as_ref()),
+                )
+            })
+            .collect();
+        let sets = crate::project::balance_layers(&self.project_base.balance, &layers);
+        let method = match sets.plan.first() {
+            Some(first) if self.stats.gauss_kruger => AreaMethod::gauss_kruger_for(first, None),
+            _ => AreaMethod::Ellipsoidal,
+        };
+        let b = crate::project::project_balance(&sets, grouping, level, method, options, &|_| None)
+            .ok()?;
+        Some((Arc::new(b.plan), Arc::new(b.table)))
     }
 
     pub(super) fn stats_ui(&mut self, ui: &mut egui::Ui) {
@@ -183,6 +268,7 @@ impl ParcelApp {
                 (StatsScope::Selection, "scope_selection"),
                 (StatsScope::View, "scope_view"),
                 (StatsScope::Layer, "scope_layer"),
+                (StatsScope::Plan, "scope_plan"),
             ] {
                 ui.radio_value(&mut self.stats.scope, scope, super::tr(lang, key));
             }
@@ -209,13 +295,32 @@ impl ParcelApp {
             ui.checkbox(&mut self.stats.gauss_kruger, super::tr(lang, "plane_area"));
         });
         if has_landuse && matches!(self.stats.group, StatsGroup::Class(_)) {
-            ui.checkbox(&mut self.stats.gb50137, super::tr(lang, "palette_gb50137"));
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut self.stats.gb50137, super::tr(lang, "palette_gb50137"));
+                let name = |m: MixedMode| {
+                    super::tr(
+                        lang,
+                        match m {
+                            MixedMode::Dominant => "mixed_dominant",
+                            MixedMode::Separate => "mixed_separate",
+                            MixedMode::Split => "mixed_split",
+                        },
+                    )
+                };
+                egui::ComboBox::from_id_salt("stats_mixed")
+                    .selected_text(name(self.stats.mixed))
+                    .show_ui(ui, |ui| {
+                        for m in [MixedMode::Dominant, MixedMode::Separate, MixedMode::Split] {
+                            ui.selectable_value(&mut self.stats.mixed, m, name(m));
+                        }
+                    });
+            });
         }
         if !has_landuse && matches!(self.stats.group, StatsGroup::Class(_)) {
             ui.label(RichText::new(self.tr("no_landuse_field")).weak());
             return;
         }
-        let Some(table) = self.current_stats() else {
+        let Some((table, balance)) = self.tables_for(self.stats.scope, self.stats.group) else {
             return;
         };
         if self.stats.stale {
@@ -227,21 +332,30 @@ impl ParcelApp {
         }
         ui.horizontal(|ui| {
             if ui.button(self.tr("copy_table")).clicked() {
-                ui.ctx().copy_text(table.to_tsv(lang == Lang::Zh));
+                let text = if matches!(self.stats.group, StatsGroup::Class(_)) {
+                    balance.to_tsv(lang == Lang::Zh)
+                } else {
+                    table.to_tsv(lang == Lang::Zh)
+                };
+                ui.ctx().copy_text(text);
             }
             ui.checkbox(&mut self.stats.pie, super::tr(lang, "pie_chart"));
         });
         egui::ScrollArea::vertical()
             .id_salt("stats_scroll")
             .show(ui, |ui| {
-                balance_table_ui(ui, &table, lang);
-                let method = match lang {
-                    Lang::Zh => table.method.describe_zh(),
-                    Lang::En => table.method.describe_en(),
-                };
-                ui.label(RichText::new(method).small().weak());
+                if matches!(self.stats.group, StatsGroup::Class(_)) {
+                    balance_table_ui(ui, &balance, lang);
+                } else {
+                    field_table_ui(ui, &table, lang);
+                    let method = match lang {
+                        Lang::Zh => table.method.describe_zh(),
+                        Lang::En => table.method.describe_en(),
+                    };
+                    ui.label(RichText::new(method).small().weak());
+                }
                 ui.separator();
-                indicators_ui(ui, &table, lang);
+                indicators_ui(ui, &table.indicators, lang);
                 ui.separator();
                 if self.stats.pie {
                     pie_ui(ui, &table);
@@ -271,9 +385,70 @@ fn row_name(r: &stats::GroupRow, lang: Lang) -> String {
     .unwrap_or_default()
 }
 
-fn balance_table_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
-    let heads = stats::balance_headings(lang == Lang::Zh);
+/// The balance table as plan texts print it: title and unit line, level-1 rows in
+/// bold with finer levels indented beneath, 现状/规划 side by side when the scope
+/// has a present state, the total, and the notes.
+fn balance_table_ui(ui: &mut egui::Ui, b: &BalanceTable, lang: Lang) {
+    let zh = lang == Lang::Zh;
+    ui.label(RichText::new(if zh { &b.title } else { &b.title_en }).strong());
+    ui.label(
+        RichText::new(if zh { &b.unit } else { &b.unit_en })
+            .small()
+            .weak(),
+    );
+    let heads = b.headings(zh);
     egui::Grid::new("balance_table")
+        .striped(true)
+        .num_columns(heads.len())
+        .min_col_width(24.0)
+        .show(ui, |ui| {
+            for h in &heads {
+                ui.label(RichText::new(h).strong().small());
+            }
+            ui.end_row();
+            for r in b.all_rows() {
+                let strong = r.level == 1 || r.kind == stats::RowKind::Subtotal;
+                let text = |t: &str| {
+                    let t = RichText::new(t);
+                    if strong { t.strong() } else { t }
+                };
+                let cells = b.cells(r);
+                let indent = 12.0 * f32::from(r.level.saturating_sub(1));
+                ui.horizontal(|ui| {
+                    ui.add_space(indent);
+                    if let Some(rgb) = r.rgb {
+                        super::panels::swatch_ui(ui, rgb);
+                    }
+                    let key = cells.first().map(String::as_str).unwrap_or("");
+                    ui.label(text(if key.is_empty() && std::ptr::eq(r, &b.total) {
+                        if zh { "合计" } else { "Total" }
+                    } else {
+                        key
+                    }));
+                });
+                let is_total = std::ptr::eq(r, &b.total);
+                ui.horizontal(|ui| {
+                    ui.add_space(indent);
+                    // The total's name stands in the code column already.
+                    if !is_total {
+                        ui.label(text(if zh { &r.name } else { &r.name_en }));
+                    }
+                });
+                for c in cells.iter().skip(2) {
+                    ui.label(text(c));
+                }
+                ui.end_row();
+            }
+        });
+    for n in if zh { &b.notes } else { &b.notes_en } {
+        ui.label(RichText::new(n).small().weak());
+    }
+}
+
+/// A breakdown by the values of a field.
+fn field_table_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
+    let heads = stats::balance_headings(lang == Lang::Zh);
+    egui::Grid::new("field_table")
         .striped(true)
         .num_columns(6)
         .min_col_width(30.0)
@@ -310,12 +485,14 @@ fn balance_table_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
         });
 }
 
-fn indicators_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
-    egui::Grid::new("indicators").num_columns(2).show(ui, |ui| {
-        for row in stats::indicator_rows(table, lang == Lang::Zh) {
-            ui.label(row.label);
+/// The indicators, each with how it is obtained (口径) on hover and in small type.
+fn indicators_ui(ui: &mut egui::Ui, ind: &stats::Indicators, lang: Lang) {
+    egui::Grid::new("indicators").num_columns(3).show(ui, |ui| {
+        for row in stats::indicator_rows(ind, lang == Lang::Zh) {
+            ui.label(row.label).on_hover_text(&row.basis);
             let value = format!("{:.*} {}", row.decimals, row.value, row.unit);
             ui.label(RichText::new(value.trim_end()).strong());
+            ui.label(RichText::new(&row.basis).small().weak());
             ui.end_row();
         }
     });

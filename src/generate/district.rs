@@ -1769,24 +1769,206 @@ fn opt(v: Option<f64>) -> Value {
 /// A feature to write: ordered properties and a plan geometry.
 type LayerFeature<'a> = (Vec<(&'a str, Value)>, Geometry<f64>);
 
+/// The roads that exist today. The expressway was built before the new town was
+/// planned, and 洪合大道 (along the airfield's west end) and 高照路 (across the
+/// north) are the old county roads the plan widens into arterials; every other road
+/// of the plan is still to be built.
+const EXISTING_ROADS: [&str; 3] = ["空港高速", "洪合大道", "高照路"];
+
+/// The water the plan adds: the new canal that drains the PV park, and the lakes
+/// dug for the three planned parks. Everything else (the rivers 新塍塘, 秀水河 and
+/// 洪合港 and the other ponds of the plain) is there today.
+const NEW_WATER: [&str; 4] = ["光伏港", "秀水湖", "中央公园湖", "绿谷湖"];
+
+/// Of the planned roads' stretches, the share that runs through a village today
+/// rather than through paddy fields: a little less than the share of homesteads
+/// among the undeveloped parcels (22 %), as the plan routes roads round villages
+/// where it can.
+const ROAD_VILLAGE_SHARE: f64 = 0.15;
+
+/// The present state (现状) of the ground that the plan gives to roads and water,
+/// as features of the present land-use layer, in lon/lat. With the parcels' present
+/// state they cover the outline without overlaps.
+///
+/// - An existing road keeps its code and name, at its planned red-line width (the
+///   widening strips are read as road land already). It also takes back its
+///   crossings with planned roads, which in the plan belong to the wider or earlier
+///   road: today the old road runs straight through them.
+/// - A natural river or pond keeps its code and name, and takes back the surface of
+///   the planned bridges over it, which is still water today.
+/// - What is left of a planned road is paddy fields (0101), a stretch here and there
+///   a village (0703), one feature a stretch; a planned canal or lake is paddy fields
+///   where it is to be dug, one feature a water body.
+///
+/// Ids run `XZ-DL-001`… for roads and `XZ-SX-001`… for water, in the order of
+/// roads.geojson and water.geojson, so they do not collide with the parcels' `KG-`.
+///
+/// The features are returned in lon/lat, already rounded and repaired by
+/// [`Frame::geometry`], because the cuts made here pass within a hair of the plan's
+/// own vertices: rounding can pinch a stretch into parts joined at a point, and
+/// leave specks of less than a square metre. The parts become features of their
+/// own, and the specks are dropped.
+fn present_surfaces(plan: &Plan, frame: &Frame, seed: u64) -> Vec<LayerFeature<'static>> {
+    let table = LanduseTable::global();
+    let name_of = |code: &str| {
+        table
+            .by_code(code)
+            .and_then(|c| table.class(c))
+            .map(|c| c.name_zh.clone())
+    };
+    // Cut pieces smaller than this (m²) are slivers left where edges almost meet.
+    const SPECK_M2: f64 = 1.0;
+    let boundary_mp = mp(&plan.boundary);
+    let existing = |r: &Road| EXISTING_ROADS.contains(&r.name);
+    let natural = |w: &Water| !NEW_WATER.contains(&w.name);
+    let mut planned_roads = MultiPolygon::<f64>(vec![]);
+    for (_, own) in plan.roads.iter().filter(|(r, _)| !existing(r)) {
+        planned_roads = planned_roads.union(own);
+    }
+    // Adds the pieces of `extra` that are more than slivers to `own`; an `own` with
+    // nothing to add is kept exactly as the plan has it.
+    let with = |own: &MultiPolygon<f64>, extra: MultiPolygon<f64>| -> MultiPolygon<f64> {
+        let extra = MultiPolygon(parts(extra, SPECK_M2));
+        if extra.0.is_empty() {
+            own.clone()
+        } else {
+            MultiPolygon(parts(own.union(&extra), SPECK_M2))
+        }
+    };
+    // Surfaces of planned roads that existing roads and water have taken back.
+    let mut taken = MultiPolygon::<f64>(vec![]);
+    let mut roads_now = Vec::new();
+    for (r, own) in &plan.roads {
+        if existing(r) {
+            let band_now = mp(&band(&r.line, r.width_m)).intersection(&boundary_mp);
+            let crossings = minus(&planned_roads.intersection(&band_now), &taken);
+            taken = taken.union(&crossings);
+            roads_now.push((r, with(own, crossings), true));
+        } else {
+            roads_now.push((r, own.clone(), false));
+        }
+    }
+    let mut water_now = Vec::new();
+    for (w, own) in &plan.water {
+        if natural(w) {
+            let raw = mp(&w.shape).intersection(&boundary_mp);
+            let bridges = minus(&planned_roads.intersection(&raw), &taken);
+            taken = taken.union(&bridges);
+            water_now.push((w, with(own, bridges)));
+        } else {
+            water_now.push((w, own.clone()));
+        }
+    }
+
+    // The lon/lat polygons of a plane shape, without specks.
+    let lon_lat = |shape: &MultiPolygon<f64>| -> Vec<Polygon<f64>> {
+        let polys = match frame.geometry(&Geometry::MultiPolygon(shape.clone())) {
+            Geometry::Polygon(p) => vec![p],
+            Geometry::MultiPolygon(m) => m.0,
+            _ => Vec::new(),
+        };
+        polys
+            .into_iter()
+            .filter(|p| ellipsoidal_area_m2(&Geometry::Polygon(p.clone())) >= SPECK_M2)
+            .collect()
+    };
+    let feature = |id: String,
+                   code: &str,
+                   plan_code: &str,
+                   status: &str,
+                   name: Option<&str>,
+                   plan_name: &str,
+                   mut polys: Vec<Polygon<f64>>|
+     -> LayerFeature<'static> {
+        let g = if polys.len() == 1 {
+            Geometry::Polygon(polys.remove(0))
+        } else {
+            Geometry::MultiPolygon(MultiPolygon(polys))
+        };
+        (
+            vec![
+                ("地块编号", json!(id)),
+                ("用地代码", json!(code)),
+                ("用地名称", json!(name_of(code))),
+                ("规划用地代码", json!(plan_code)),
+                ("状态", json!(status)),
+                ("名称", json!(name)),
+                ("规划名称", json!(plan_name)),
+            ],
+            g,
+        )
+    };
+    let mut rng = Rng::new(seed).fork(10);
+    let mut out = Vec::new();
+    let mut n = 0;
+    for (r, shape, exists) in roads_now {
+        if exists {
+            n += 1;
+            out.push(feature(
+                format!("XZ-DL-{n:03}"),
+                r.code,
+                r.code,
+                "现状",
+                Some(r.name),
+                r.name,
+                lon_lat(&shape),
+            ));
+            continue;
+        }
+        let rest = MultiPolygon(parts(minus(&shape, &taken), SPECK_M2));
+        for piece in lon_lat(&rest) {
+            n += 1;
+            let code = if rng.chance(ROAD_VILLAGE_SHARE) {
+                "0703"
+            } else {
+                "0101"
+            };
+            out.push(feature(
+                format!("XZ-DL-{n:03}"),
+                code,
+                r.code,
+                "规划",
+                None,
+                r.name,
+                vec![piece],
+            ));
+        }
+    }
+    for (k, (w, shape)) in water_now.into_iter().enumerate() {
+        let id = format!("XZ-SX-{:03}", k + 1);
+        let polys = lon_lat(&shape);
+        out.push(if natural(w) {
+            feature(id, w.code, w.code, "现状", Some(w.name), w.name, polys)
+        } else {
+            feature(id, "0101", w.code, "规划", None, w.name, polys)
+        });
+    }
+    out
+}
+
 /// The files of the bundled project, as (file name, bytes).
 pub fn district_files(seed: u64) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let frame = Frame::new()?;
     let plan = make_plan(seed);
     let table = LanduseTable::global();
     let mut files = Vec::new();
-    let write = |title: &str, features: Vec<LayerFeature>| -> anyhow::Result<Vec<u8>> {
+    // Writes a layer of features already in lon/lat.
+    let write_lon_lat = |title: &str, features: Vec<LayerFeature>| -> anyhow::Result<Vec<u8>> {
         let mut out = Vec::new();
-        let lon_lat: Vec<Geometry<f64>> = features.iter().map(|(_, g)| frame.geometry(g)).collect();
-        let feats = features
-            .iter()
-            .zip(&lon_lat)
-            .map(|((props, _), g)| OutFeature {
-                properties: props.clone(),
-                geometry: Some(g),
-            });
+        let feats = features.iter().map(|(props, g)| OutFeature {
+            properties: props.clone(),
+            geometry: Some(g),
+        });
         write_geojson_features(&mut out, &metadata(title, seed), feats, DECIMALS)?;
         Ok(out)
+    };
+    // Writes a layer of features in plan metres.
+    let write = |title: &str, features: Vec<LayerFeature>| -> anyhow::Result<Vec<u8>> {
+        let lon_lat = features
+            .into_iter()
+            .map(|(props, g)| (props, frame.geometry(&g)))
+            .collect();
+        write_lon_lat(title, lon_lat)
     };
     let area_m2 = |g: &Geometry<f64>| round_to(ellipsoidal_area_m2(&frame.geometry(g)), 2);
 
@@ -1927,9 +2109,16 @@ pub fn district_files(seed: u64) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         ));
     }
     files.push(("parcels.geojson".into(), write("地块", feats)?));
+    // The present state covers the whole outline, as the plan does: after the
+    // parcels come today's road and water surfaces, which fill the rest.
+    let mut current: Vec<LayerFeature> = current
+        .into_iter()
+        .map(|(props, g)| (props, frame.geometry(&g)))
+        .collect();
+    current.extend(present_surfaces(&plan, &frame, seed));
     files.push((
         "landuse-current.geojson".into(),
-        write("现状用地", current)?,
+        write_lon_lat("现状用地", current)?,
     ));
 
     // Industrial parks.
@@ -2114,11 +2303,17 @@ fn project_file(frame: &Frame, plan: &Plan, seed: u64) -> anyhow::Result<Vec<u8>
                 "现状与规划对比:拖动分隔线,左侧为现状用地(以水田和农村宅基地为主),右侧为规划用地。",
                 "Today and the plan: drag the line; left is present land use (mostly paddy fields and villages), right is the plan.",
                 json!({"title": "现状与规划", "title_en": "Today and the plan", "compare": {"left": "现状用地", "right": "地块"}})),
+            // No selection: a slide that shows statistics without one shows the
+            // balance of the whole plan (the layers named under `balance`).
             slide(whole,
-                "全区用地平衡:各类用地的面积和占比,即规划文本中的用地平衡表。",
-                "The land-use balance of the whole district: area and share of each class, as the plan's balance table gives them.",
-                json!({"title": "全区用地平衡", "title_en": "Land-use balance of the district", "selection": parcels_where("\"地块编号\" IS NOT NULL"), "show_stats": true})),
-        ]
+                "全区用地平衡:整个规划范围(地块、道路和水域)各类用地的面积和占比,现状与规划对照,即规划文本中的用地平衡表。",
+                "The land-use balance of the whole planning area (parcels, roads and water): area and share of each class, today and in the plan, as the plan's balance table gives them.",
+                json!({"title": "全区用地平衡", "title_en": "Land-use balance of the district", "show_stats": true})),
+        ],
+        // The land-use balance covers the whole outline: the plan is the parcels,
+        // roads and water, which partition it, and the present state is one layer
+        // that covers it too.
+        "balance": {"plan": ["地块", "道路", "水系"], "present": ["现状用地"], "boundary": "范围"}
     });
     // Through the project model, so the file is exactly what parcelview writes when
     // it saves a project.

@@ -18,7 +18,7 @@ use super::parse::{
 };
 use super::scan::{Position, ScanError, Scanner, printable};
 use crate::crs::{Crs, CrsError, Reprojector, guess_projected};
-use crate::model::{AttrValue, FieldRole, Layer, LoadWarning};
+use crate::model::{AttrValue, FieldRole, FieldRoles, Layer, LoadWarning, format_float};
 
 /// At most this many individual warnings are kept; the rest are counted in a final one.
 const MAX_WARNINGS: usize = 10_000;
@@ -44,7 +44,9 @@ pub enum LoadError {
     #[error("{path}: not GeoJSON: {reason}")]
     NotGeoJson { path: String, reason: String },
     #[error(
-        "{path}: coordinates are projected (e.g. {x}, {y}) but the file names no CRS; pass --crs EPSG:<code>{hint}"
+        "{path}: coordinates are projected (e.g. {}, {}) but the file names no CRS; pass --crs EPSG:<code>{hint}",
+        format_float(*.x),
+        format_float(*.y)
     )]
     ProjectedWithoutCrs {
         path: String,
@@ -130,6 +132,8 @@ struct Collected {
     source_index: Vec<u32>,
     feature_ids: Vec<Option<CompactString>>,
     warnings: Vec<LoadWarning>,
+    /// Repairs to warn about once the layer's id field is known: (row, message).
+    repairs: Vec<(usize, String)>,
     dropped_warnings: usize,
     skipped: usize,
     closed_rings: usize,
@@ -195,6 +199,9 @@ impl Collected {
                 message: "geometry is empty; kept as an attribute-only record".into(),
             });
         }
+        for note in f.repairs {
+            self.repairs.push((row, note));
+        }
         self.geometries.push(f.geometry);
         self.source_index.push(index as u32);
         self.feature_ids.push(f.id);
@@ -245,26 +252,57 @@ pub fn load_reader<R: Read>(
     if s.buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
         s.pos = 3;
     }
-    match s.peek().map_err(scan_err)? {
+    let object_start = match s.peek().map_err(scan_err)? {
         None => return Err(not_geojson("the file is empty")),
-        Some(b'{') => s.pos += 1,
-        Some(b) => {
-            let what = match b {
-                b'[' => "an array".to_string(),
-                _ => format!("'{}'", printable(b)),
+        Some(b'{') => {
+            let at = s.position(s.pos);
+            s.pos += 1;
+            at
+        }
+        Some(b'[') => {
+            // A bare array of Features, as older DataV and AMap boundary downloads
+            // are: read exactly like a FeatureCollection's 'features' array.
+            let mut c = Collected {
+                total_bytes,
+                ..Collected::default()
             };
+            stream_features(
+                &mut s,
+                &mut c,
+                control,
+                &path,
+                &scan_err,
+                Container::TopLevelArray,
+            )?;
+            expect_end(&mut s, "array").map_err(scan_err)?;
+            return finish(
+                c,
+                CrsMember::Absent,
+                source,
+                name,
+                options,
+                total_bytes,
+                control,
+            );
+        }
+        Some(b) => {
             return Err(scan_err(s.error(
                 s.pos,
-                format!("not GeoJSON: the file starts with {what}, expected a JSON object"),
+                format!(
+                    "not GeoJSON: the file starts with '{}', expected a JSON object or an array of Features",
+                    printable(b)
+                ),
             )));
         }
-    }
+    };
 
     let mut c = Collected {
         total_bytes,
         ..Collected::default()
     };
-    let mut members: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut members: HashMap<String, Member> = HashMap::new();
+    // The last member's position, from which the next one's is counted on.
+    let mut last_at = object_start;
     let mut saw_features = false;
     loop {
         match s.peek().map_err(scan_err)? {
@@ -292,10 +330,24 @@ pub fn load_reader<R: Read>(
         s.expect(b':', "after a member name").map_err(scan_err)?;
         if key == "features" {
             saw_features = true;
-            stream_features(&mut s, &mut c, control, &path, &scan_err)?;
+            stream_features(
+                &mut s,
+                &mut c,
+                control,
+                &path,
+                &scan_err,
+                Container::FeaturesMember,
+            )?;
         } else {
             let (a, b) = s.take_value().map_err(scan_err)?;
-            members.insert(key, s.buf.get(a..b).unwrap_or_default().to_vec());
+            last_at = s.position_after(last_at, a);
+            members.insert(
+                key,
+                Member {
+                    bytes: s.buf.get(a..b).unwrap_or_default().to_vec(),
+                    at: last_at,
+                },
+            );
         }
         match s.peek().map_err(scan_err)? {
             Some(b',') => s.pos += 1,
@@ -317,19 +369,11 @@ pub fn load_reader<R: Read>(
             }
         }
     }
-    if let Some(b) = s.peek().map_err(scan_err)? {
-        return Err(scan_err(s.error(
-            s.pos,
-            format!(
-                "unexpected '{}' after the end of the GeoJSON object",
-                printable(b)
-            ),
-        )));
-    }
+    expect_end(&mut s, "object").map_err(scan_err)?;
 
     let kind: Option<String> = members
         .get("type")
-        .and_then(|t| serde_json::from_slice(t).ok());
+        .and_then(|t| serde_json::from_slice(&t.bytes).ok());
     match kind.as_deref() {
         Some("FeatureCollection") => {
             if !saw_features {
@@ -337,7 +381,7 @@ pub fn load_reader<R: Read>(
             }
         }
         Some("Feature") => {
-            let mut whole = members_to_object(&members);
+            let (mut whole, segments) = members_to_object(&members);
             whole.shrink_to_fit();
             let mut fields = LocalFields::default();
             match parse_feature(&whole, &mut fields) {
@@ -345,15 +389,25 @@ pub fn load_reader<R: Read>(
                     let slots = c.columns_for(&fields.names);
                     c.push(&slots, f, 0)
                 }
-                Err(p) => c.skip(0, p.id, p.reason),
+                Err(p) => {
+                    let at =
+                        p.at.and_then(|(l, k)| map_position(&whole, &segments, l, k))
+                            .unwrap_or(object_start);
+                    single_problem(&mut c, p, at, &path)?
+                }
             }
             c.seen = 1;
         }
         Some(t) if GEOMETRY_TYPES.contains(&t) => {
-            let whole = members_to_object(&members);
+            let (whole, segments) = members_to_object(&members);
             match parse_bare_geometry(&whole) {
                 Ok(f) => c.push(&[], f, 0),
-                Err(p) => c.skip(0, None, p.reason),
+                Err(p) => {
+                    let at =
+                        p.at.and_then(|(l, k)| map_position(&whole, &segments, l, k))
+                            .unwrap_or(object_start);
+                    single_problem(&mut c, p, at, &path)?
+                }
             }
             c.seen = 1;
         }
@@ -375,18 +429,82 @@ pub fn load_reader<R: Read>(
     }
 
     let file_crs = match members.get("crs") {
-        Some(raw) => parse_crs_member(raw),
+        Some(raw) => parse_crs_member(&raw.bytes),
         None => CrsMember::Absent,
     };
     finish(c, file_crs, source, name, options, total_bytes, control)
 }
 
+/// Fails unless only white space follows the top-level value (`what` names it).
+fn expect_end<R: Read>(s: &mut Scanner<R>, what: &str) -> Result<(), ScanError> {
+    match s.peek()? {
+        None => Ok(()),
+        Some(b) => Err(s.error(
+            s.pos,
+            format!(
+                "unexpected '{}' after the end of the GeoJSON {what}",
+                printable(b)
+            ),
+        )),
+    }
+}
+
+/// Records what went wrong with the only feature of a single-Feature (or bare
+/// geometry) file, `at` being where in the file.
+///
+/// Text that is not JSON fails the whole file with its line and column, as the
+/// scanner's own syntax errors do: there is nothing else in the file to load, and
+/// an empty layer with a warning would hide that the file is broken. Valid JSON
+/// that is not a valid feature (strings for coordinates, a ring too short) skips
+/// the feature with a warning, as inside a FeatureCollection, with the position
+/// added in the same form.
+fn single_problem(
+    c: &mut Collected,
+    p: FeatureProblem,
+    at: Position,
+    path: &str,
+) -> Result<(), LoadError> {
+    if p.syntax {
+        let who = match &p.id {
+            Some(id) => format!("feature #0 (id {id})"),
+            None => "feature #0".to_string(),
+        };
+        return Err(LoadError::Syntax {
+            path: path.to_string(),
+            position: at,
+            reason: format!("{who}: {}", p.reason),
+        });
+    }
+    let reason = match p.at {
+        Some(_) => format!("{} (line {}, column {})", p.reason, at.line, at.column),
+        None => p.reason,
+    };
+    c.skip(0, p.id, reason);
+    Ok(())
+}
+
+/// A top-level member kept as bytes, with where its value starts in the file.
+struct Member {
+    bytes: Vec<u8>,
+    at: Position,
+}
+
+/// Where a member's value was put in the re-serialised object.
+struct Segment {
+    start: usize,
+    len: usize,
+    at: Position,
+}
+
 /// Re-serialises the captured top-level members as one object for the single
-/// Feature and bare-geometry cases.
-fn members_to_object(members: &HashMap<String, Vec<u8>>) -> Vec<u8> {
+/// Feature and bare-geometry cases, with where each value went, so that an error
+/// found in the object can be given its position in the file.
+fn members_to_object(members: &HashMap<String, Member>) -> (Vec<u8>, Vec<Segment>) {
     let mut keys: Vec<&String> = members.keys().collect();
     keys.sort();
-    let mut out = Vec::with_capacity(members.values().map(|v| v.len() + 16).sum::<usize>() + 2);
+    let mut out =
+        Vec::with_capacity(members.values().map(|v| v.bytes.len() + 16).sum::<usize>() + 2);
+    let mut segments = Vec::with_capacity(keys.len());
     out.push(b'{');
     for (i, k) in keys.iter().enumerate() {
         if i > 0 {
@@ -395,14 +513,60 @@ fn members_to_object(members: &HashMap<String, Vec<u8>>) -> Vec<u8> {
         out.extend_from_slice(serde_json::to_string(k).unwrap_or_default().as_bytes());
         out.push(b':');
         if let Some(v) = members.get(*k) {
-            out.extend_from_slice(v);
+            segments.push(Segment {
+                start: out.len(),
+                len: v.bytes.len(),
+                at: v.at,
+            });
+            out.extend_from_slice(&v.bytes);
         }
     }
     out.push(b'}');
-    out
+    (out, segments)
+}
+
+/// The file position of serde_json's 1-based (line, column) in the re-serialised
+/// object `out`; `None` when it falls outside every member's value.
+fn map_position(out: &[u8], segments: &[Segment], line: usize, column: usize) -> Option<Position> {
+    let line_start = match line {
+        0 | 1 => 0,
+        _ => memchr::memchr_iter(b'\n', out).nth(line - 2)? + 1,
+    };
+    let offset = line_start + column.saturating_sub(1);
+    let seg = segments.iter().rev().find(|g| g.start <= offset)?;
+    let delta = (offset - seg.start).min(seg.len);
+    let head = out.get(seg.start..seg.start + delta)?;
+    let newlines = memchr::memchr_iter(b'\n', head).count() as u64;
+    let (line, column) = match memchr::memrchr(b'\n', head) {
+        Some(nl) => (seg.at.line + newlines, (delta - nl) as u64),
+        None => (seg.at.line, seg.at.column + delta as u64),
+    };
+    Some(Position {
+        line,
+        column,
+        byte: seg.at.byte + delta as u64,
+    })
 }
 
 type ScanErrFn<'a> = dyn Fn(ScanError) -> LoadError + 'a;
+
+/// What holds the features being streamed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Container {
+    /// The `features` member of a FeatureCollection.
+    FeaturesMember,
+    /// An array that is the whole file.
+    TopLevelArray,
+}
+
+impl Container {
+    fn name(self) -> &'static str {
+        match self {
+            Container::FeaturesMember => "the 'features' array",
+            Container::TopLevelArray => "the top-level array",
+        }
+    }
+}
 
 fn stream_features<R: Read>(
     s: &mut Scanner<R>,
@@ -410,13 +574,18 @@ fn stream_features<R: Read>(
     control: LoadControl,
     path: &str,
     scan_err: &ScanErrFn,
+    container: Container,
 ) -> Result<(), LoadError> {
-    s.expect(b'[', "to open the 'features' array")
+    s.expect(b'[', &format!("to open {}", container.name()))
         .map_err(scan_err)?;
     if s.peek().map_err(scan_err)? == Some(b']') {
         s.pos += 1;
         return Ok(());
     }
+    // A top-level array is only GeoJSON if it holds features: one of other values
+    // (a JSON export of records, a list of numbers) is refused at its first element
+    // rather than loaded as an empty layer of skipped features.
+    let mut check_first = container == Container::TopLevelArray;
     // Pending features: byte ranges in the scanner's buffer, relative to `s.pos` at
     // the time the batch started; the batch is parsed before the buffer moves.
     let mut pending: Vec<(usize, usize)> = Vec::new();
@@ -429,9 +598,30 @@ fn stream_features<R: Read>(
             None => {
                 flush(s, c, &mut pending, control, path)?;
                 pending_bytes = 0;
+                // The file may end right after a comma; say where it ended.
+                if s.peek().map_err(scan_err)?.is_none() {
+                    return Err(scan_err(s.error(
+                        s.buf.len(),
+                        format!(
+                            "unexpected end of file inside {} (the file is truncated)",
+                            container.name()
+                        ),
+                    )));
+                }
                 s.take_value().map_err(scan_err)?
             }
         };
+        if check_first {
+            check_first = false;
+            if let Some(what) = s.buf.get(a..b).and_then(not_a_feature) {
+                return Err(scan_err(s.error(
+                    a,
+                    format!(
+                        "not GeoJSON: the file is a JSON array whose first element is {what}, not a GeoJSON Feature"
+                    ),
+                )));
+            }
+        }
         pending.push((a, b));
         pending_bytes += b - a;
         let sep = match s.buf.get(s.pos..).and_then(|rest| {
@@ -468,7 +658,10 @@ fn stream_features<R: Read>(
             None => {
                 return Err(scan_err(s.error(
                     s.buf.len(),
-                    "unexpected end of file inside the 'features' array (the file is truncated)",
+                    format!(
+                        "unexpected end of file inside {} (the file is truncated)",
+                        container.name()
+                    ),
                 )));
             }
         }
@@ -478,6 +671,43 @@ fn stream_features<R: Read>(
         }
     }
     flush(s, c, &mut pending, control, path)
+}
+
+/// What an element of a top-level array is, when it is not a Feature (or a bare
+/// geometry, which a features array may also hold); `None` for a feature, and for
+/// text that is not JSON, which the feature parser then reports with its position.
+fn not_a_feature(bytes: &[u8]) -> Option<String> {
+    // Only the type is read, so a first feature of a million vertices is not
+    // materialised twice.
+    #[derive(serde::Deserialize)]
+    struct TypeOnly {
+        #[serde(rename = "type")]
+        kind: Option<serde_json::Value>,
+    }
+    if let Ok(t) = serde_json::from_slice::<TypeOnly>(bytes) {
+        return match t.kind {
+            Some(serde_json::Value::String(k))
+                if k == "Feature" || GEOMETRY_TYPES.contains(&k.as_str()) =>
+            {
+                None
+            }
+            Some(serde_json::Value::String(k)) => Some(format!("an object whose 'type' is '{k}'")),
+            Some(_) => Some("an object whose 'type' is not a string".into()),
+            None => Some("an object without a 'type' member".into()),
+        };
+    }
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    Some(
+        match v {
+            serde_json::Value::Null => "null",
+            serde_json::Value::Bool(_) => "a boolean",
+            serde_json::Value::Number(_) => "a number",
+            serde_json::Value::String(_) => "a string",
+            serde_json::Value::Array(_) => "an array",
+            serde_json::Value::Object(_) => "an object",
+        }
+        .to_string(),
+    )
 }
 
 /// Delimits the next value if it lies wholly inside the current buffer, without
@@ -571,6 +801,7 @@ fn flush<R: Read>(
                         id: None,
                         reason: "internal: feature range outside the buffer".into(),
                         at: None,
+                        syntax: false,
                     }),
                 })
                 .collect();
@@ -593,6 +824,10 @@ fn flush<R: Read>(
         }
     }
     let mut k = 0;
+    // Positions of failed features are counted on from the previous one, since a
+    // batch of thousands of broken features would otherwise each count the
+    // newlines from the start of a buffer of megabytes.
+    let mut known: Option<Position> = None;
     for (fields, parsed) in chunks {
         let slot_columns = c.columns_for(&fields.names);
         for result in parsed {
@@ -605,7 +840,11 @@ fn flush<R: Read>(
                 Err(p) => {
                     let mut reason = p.reason;
                     if let Some((line, col)) = p.at {
-                        let at = s.position(start);
+                        let at = match known {
+                            Some(k) => s.position_after(k, start),
+                            None => s.position(start),
+                        };
+                        known = Some(at);
                         let (line, col) = if line <= 1 {
                             (at.line, at.column + col as u64 - 1)
                         } else {
@@ -721,7 +960,8 @@ fn finish(
             // exported without its `crs` member. Refuse rather than guess.
             if !explicit && with_geometry > 0 && bad_count * 2 > with_geometry {
                 let sample = bad.iter().flatten().next().copied().unwrap_or_default();
-                let hint = guess_projected(sample.x, sample.y)
+                let centre = projected_centre(&c.geometries, &bad).unwrap_or(sample);
+                let hint = guess_projected(centre.x, centre.y)
                     .map(|h| format!(" ({h})"))
                     .unwrap_or_default();
                 return Err(LoadError::ProjectedWithoutCrs {
@@ -736,7 +976,8 @@ fn finish(
                     b.map(|p| {
                         format!(
                             "coordinate ({}, {}) is outside the lon/lat range (±180, ±90)",
-                            p.x, p.y
+                            format_float(p.x),
+                            format_float(p.y)
                         )
                     })
                 })
@@ -756,7 +997,8 @@ fn finish(
                     g.as_ref().and_then(out_of_lon_lat).map(|q| {
                         format!(
                             "reprojected coordinate ({}, {}) is outside lon/lat range",
-                            q.x, q.y
+                            format_float(q.x),
+                            format_float(q.y)
                         )
                     })
                 })
@@ -765,6 +1007,7 @@ fn finish(
     } else {
         problems
     };
+    warn_repairs(&mut c, &options.role_overrides);
     if problems.iter().any(|p| p.is_some()) {
         let keep: Vec<bool> = problems.iter().map(|p| p.is_none()).collect();
         // The id the skipped feature would have shown: its `id` member, else an
@@ -832,6 +1075,64 @@ fn finish(
         c.warnings,
         c.skipped,
     ))
+}
+
+/// Warns of the repairs made while parsing (holes dropped), naming each feature by
+/// the id the layer will show for it: its id field (as detected, or forced with
+/// `--role id=…`), else its `id` member.
+fn warn_repairs(c: &mut Collected, role_overrides: &[(FieldRole, String)]) {
+    if c.repairs.is_empty() {
+        return;
+    }
+    let id_column = FieldRoles::detect(&c.fields, role_overrides).id;
+    for (row, message) in std::mem::take(&mut c.repairs) {
+        let id = id_column
+            .and_then(|k| c.columns.get(k))
+            .and_then(|col| col.get(row))
+            .and_then(|v| v.to_text())
+            .or_else(|| {
+                c.feature_ids
+                    .get(row)
+                    .cloned()
+                    .flatten()
+                    .map(|s| s.to_string())
+            });
+        let index = c.source_index.get(row).copied().unwrap_or(0) as usize;
+        c.warn(LoadWarning {
+            feature_index: Some(index),
+            feature_id: id,
+            message,
+        });
+    }
+}
+
+/// The centre of the features whose coordinates are out of lon/lat range, in the
+/// file's own units: the median of their boxes' centres, so that a few stray
+/// features (a point at 0, 0) do not move it.
+fn projected_centre(
+    geometries: &[Option<Geometry<f64>>],
+    bad: &[Option<Coord<f64>>],
+) -> Option<Coord<f64>> {
+    use geo::BoundingRect;
+    let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = geometries
+        .iter()
+        .zip(bad)
+        .filter(|(_, b)| b.is_some())
+        .filter_map(|(g, _)| g.as_ref()?.bounding_rect())
+        .map(|r| (r.center().x, r.center().y))
+        .unzip();
+    let median = |v: &mut Vec<f64>| {
+        let mid = v.len() / 2;
+        v.select_nth_unstable_by(mid, f64::total_cmp);
+        v.get(mid).copied()
+    };
+    if xs.is_empty() {
+        return None;
+    }
+    Some(Coord {
+        x: median(&mut xs)?,
+        y: median(&mut ys)?,
+    })
 }
 
 fn retain_rows<T>(v: &mut Vec<T>, keep: &[bool]) {

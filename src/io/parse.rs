@@ -41,6 +41,9 @@ pub struct ParsedFeature {
     pub closed_rings: u32,
     /// A note when the geometry was present but empty (kept as attribute-only).
     pub empty_geometry: bool,
+    /// Repairs made to the geometry, one message each (a hole that enclosed no
+    /// area and was dropped), for the loader to warn about with the feature's name.
+    pub repairs: Vec<String>,
 }
 
 /// Why a feature could not be used.
@@ -50,6 +53,9 @@ pub struct FeatureProblem {
     pub reason: String,
     /// 1-based line and column within the feature's bytes, for JSON errors.
     pub at: Option<(usize, usize)>,
+    /// Whether the bytes are not valid JSON at all (a syntax error or a premature
+    /// end), as opposed to valid JSON that is not a valid Feature.
+    pub syntax: bool,
 }
 
 /// Parses one element of a `features` array.
@@ -65,6 +71,7 @@ pub fn parse_feature(
             id: fallback_id(bytes),
             reason: clean_serde_message(&e),
             at: Some((e.line(), e.column())),
+            syntax: is_syntax(&e),
         })?;
     finish_feature(raw).map_err(|mut p| {
         if p.id.is_none() {
@@ -105,6 +112,7 @@ fn finish_feature(raw: RawFeature) -> Result<ParsedFeature, FeatureProblem> {
         id: id.as_ref().map(|s| s.to_string()),
         reason,
         at: None,
+        syntax: false,
     };
     match raw.kind.as_deref() {
         Some("Feature") | None => {}
@@ -114,10 +122,10 @@ fn finish_feature(raw: RawFeature) -> Result<ParsedFeature, FeatureProblem> {
         }
         Some(other) => return Err(problem(format!("'type' is '{other}', expected 'Feature'"))),
     }
-    let mut closed_rings = 0;
+    let mut repairs = Repairs::default();
     let mut empty_geometry = false;
     let geometry = match raw.geometry {
-        Some(g) => match build_geometry(g, &mut closed_rings) {
+        Some(g) => match build_geometry(g, &mut repairs) {
             Ok(Some(g)) => Some(g),
             Ok(None) => {
                 empty_geometry = true;
@@ -131,8 +139,9 @@ fn finish_feature(raw: RawFeature) -> Result<ParsedFeature, FeatureProblem> {
         id: raw.id,
         geometry,
         props: raw.props,
-        closed_rings,
+        closed_rings: repairs.closed_rings,
         empty_geometry,
+        repairs: repairs.notes,
     })
 }
 
@@ -141,10 +150,12 @@ pub fn parse_bare_geometry(bytes: &[u8]) -> Result<ParsedFeature, FeatureProblem
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let raw = RawGeometrySeed
         .deserialize(&mut de)
+        .and_then(|raw| de.end().map(|_| raw))
         .map_err(|e| FeatureProblem {
             id: None,
             reason: clean_serde_message(&e),
             at: Some((e.line(), e.column())),
+            syntax: is_syntax(&e),
         })?;
     finish_feature(RawFeature {
         kind: None,
@@ -163,6 +174,14 @@ pub const GEOMETRY_TYPES: [&str; 7] = [
     "MultiPolygon",
     "GeometryCollection",
 ];
+
+/// Whether serde_json failed on the JSON itself rather than on what it means.
+fn is_syntax(e: &serde_json::Error) -> bool {
+    matches!(
+        e.classify(),
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+    )
+}
 
 fn clean_serde_message(e: &serde_json::Error) -> String {
     // serde_json appends " at line L column C"; positions are reported separately.
@@ -610,8 +629,15 @@ impl<'n> NestedCursor<'n> {
     }
 }
 
+/// What was mended while building one feature's geometry.
+#[derive(Default)]
+struct Repairs {
+    closed_rings: u32,
+    notes: Vec<String>,
+}
+
 /// Builds a `geo` geometry. `Ok(None)` for an empty geometry.
-fn build_geometry(g: RawGeometry, closed_rings: &mut u32) -> Result<Option<Geometry<f64>>, String> {
+fn build_geometry(g: RawGeometry, repairs: &mut Repairs) -> Result<Option<Geometry<f64>>, String> {
     let kind = g.kind.ok_or("geometry has no 'type'")?;
     if kind == "GeometryCollection" {
         let parts = g
@@ -619,10 +645,15 @@ fn build_geometry(g: RawGeometry, closed_rings: &mut u32) -> Result<Option<Geome
             .ok_or("GeometryCollection has no 'geometries'")?;
         let mut out = Vec::with_capacity(parts.len());
         for (i, part) in parts.into_iter().enumerate() {
-            match build_geometry(part, closed_rings) {
+            let notes_before = repairs.notes.len();
+            match build_geometry(part, repairs) {
                 Ok(Some(p)) => out.push(p),
                 Ok(None) => {}
                 Err(e) => return Err(format!("member {i} of GeometryCollection: {e}")),
+            }
+            // Name the member in what was mended inside it, as errors do.
+            for note in repairs.notes.iter_mut().skip(notes_before) {
+                *note = format!("member {i} of GeometryCollection: {note}");
             }
         }
         return Ok(
@@ -662,12 +693,12 @@ fn build_geometry(g: RawGeometry, closed_rings: &mut u32) -> Result<Option<Geome
                 .collect::<Result<Vec<_>, _>>()?;
             Geometry::MultiLineString(MultiLineString(lines))
         }
-        "Polygon" => Geometry::Polygon(polygon(&mut c, 0, 0, closed_rings)?),
+        "Polygon" => Geometry::Polygon(polygon(&mut c, 0, None, repairs)?),
         _ => {
             let k = c.take(0)?;
             let polys = (0..k)
                 .map(|i| {
-                    polygon(&mut c, 1, i, closed_rings).map_err(|e| format!("polygon {i}: {e}"))
+                    polygon(&mut c, 1, Some(i), repairs).map_err(|e| format!("polygon {i}: {e}"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Geometry::MultiPolygon(MultiPolygon(polys))
@@ -686,11 +717,19 @@ fn line(points: Vec<Coord<f64>>, i: usize) -> Result<LineString<f64>, String> {
     Ok(LineString(points))
 }
 
+/// Reads one polygon's rings. `index` is the polygon's place in a MultiPolygon,
+/// for messages.
+///
+/// A hole that encloses no area (no points, all points the same, or all on one
+/// line) is dropped with a note rather than failing the feature: exports from CAD
+/// and some GIS tools leave such rings behind where a courtyard was deleted, and
+/// the parcel around it is still good. An outer ring gets no such leniency, since
+/// without it there is no parcel.
 fn polygon(
     c: &mut NestedCursor,
     depth: usize,
-    _index: usize,
-    closed_rings: &mut u32,
+    index: Option<usize>,
+    repairs: &mut Repairs,
 ) -> Result<Polygon<f64>, String> {
     let k = c.take(depth)?;
     if k == 0 {
@@ -699,11 +738,20 @@ fn polygon(
     let mut rings = Vec::with_capacity(k);
     for r in 0..k {
         let mut pts = c.positions(depth + 1)?;
+        if r > 0
+            && let Some(why) = flatness(&pts)
+        {
+            let whose = index.map(|i| format!("polygon {i}, ")).unwrap_or_default();
+            repairs.notes.push(format!(
+                "{whose}hole (ring {r}) encloses no area ({why}); the hole was dropped and the parcel kept with its outer ring"
+            ));
+            continue;
+        }
         if pts.first() != pts.last() {
             if let Some(&first) = pts.first() {
                 pts.push(first);
             }
-            *closed_rings += 1;
+            repairs.closed_rings += 1;
         }
         if pts.len() < 4 {
             return Err(format!(
@@ -716,6 +764,34 @@ fn polygon(
     let mut it = rings.into_iter();
     let exterior = it.next().ok_or("polygon has no rings")?;
     Ok(Polygon::new(exterior, it.collect()))
+}
+
+/// Why a ring encloses no area, if it does not: it has no points, its points are
+/// all the same, or they all lie on one line.
+///
+/// Collinearity is judged against the line from the first point to the point
+/// farthest from it, with a tolerance of 1e-9 of that length: far above the
+/// rounding of decimal coordinates, far below any real sliver of land.
+fn flatness(pts: &[Coord<f64>]) -> Option<&'static str> {
+    let Some(&first) = pts.first() else {
+        return Some("it has no points");
+    };
+    let dist2 = |p: &Coord<f64>| (p.x - first.x).powi(2) + (p.y - first.y).powi(2);
+    let far = pts
+        .iter()
+        .copied()
+        .max_by(|a, b| dist2(a).total_cmp(&dist2(b)))
+        .unwrap_or(first);
+    let len2 = dist2(&far);
+    if len2 == 0.0 {
+        return Some("its points are all the same");
+    }
+    let off_line = |p: &Coord<f64>| {
+        ((far.x - first.x) * (p.y - first.y) - (far.y - first.y) * (p.x - first.x)).abs()
+    };
+    pts.iter()
+        .all(|p| off_line(p) <= 1e-9 * len2)
+        .then_some("its points lie on one line")
 }
 
 #[cfg(test)]
@@ -793,5 +869,64 @@ mod tests {
         let f =
             parse(r#"{"type":"Feature","geometry":{"type":"Polygon","coordinates":[]}}"#).unwrap();
         assert!(f.geometry.is_none() && f.empty_geometry);
+    }
+
+    #[test]
+    fn holes_that_enclose_no_area_are_dropped_with_a_note() {
+        let f = parse(
+            r#"{"type":"Feature","geometry":{"type":"Polygon","coordinates":[
+                [[0,0],[4,0],[4,4],[0,4],[0,0]],
+                [],
+                [[1,1],[1,1],[1,1]],
+                [[1,1],[2,2],[3,3.0000000000001],[1,1]],
+                [[1,1],[2,1],[2,2],[1,1]]]}}"#,
+        )
+        .unwrap();
+        let Some(Geometry::Polygon(p)) = f.geometry else {
+            panic!()
+        };
+        // Only the real hole is left; the dropped ones were not closed first.
+        assert_eq!(p.interiors().len(), 1);
+        assert_eq!(f.closed_rings, 0);
+        assert_eq!(f.repairs.len(), 3, "{:?}", f.repairs);
+        assert!(f.repairs[0].starts_with("hole (ring 1) encloses no area (it has no points)"));
+        assert!(f.repairs[1].contains("ring 2") && f.repairs[1].contains("all the same"));
+        assert!(f.repairs[2].contains("ring 3") && f.repairs[2].contains("on one line"));
+        // A tiny but real hole is not flat.
+        assert_eq!(
+            flatness(&[
+                Coord { x: 0., y: 0. },
+                Coord { x: 1e-6, y: 0. },
+                Coord { x: 0., y: 1e-6 }
+            ]),
+            None
+        );
+        // An outer ring gets no such leniency: without it there is no parcel.
+        let err = parse(
+            r#"{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[0,0]],[[0,0],[1,0],[1,1],[0,0]]]}}"#,
+        )
+        .unwrap_err();
+        assert!(err.reason.contains("ring 0 has 2"), "{}", err.reason);
+        // In a MultiPolygon the note names the polygon.
+        let f = parse(
+            r#"{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[0,0],[1,0],[1,1],[0,0]],[[0.5,0.5],[0.5,0.5]]]]}}"#,
+        )
+        .unwrap();
+        assert_eq!(f.repairs.len(), 1);
+        assert!(
+            f.repairs[0].starts_with("polygon 1, hole (ring 1)"),
+            "{:?}",
+            f.repairs
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_told_from_invalid_features() {
+        let p = parse(r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[1,,2]}}"#)
+            .unwrap_err();
+        assert!(p.syntax && p.at.is_some(), "{p:?}");
+        let p = parse(r#"{"type":"Feature","geometry":{"type":"Point","coordinates":["1","2"]}}"#)
+            .unwrap_err();
+        assert!(!p.syntax && p.at.is_some(), "{p:?}");
     }
 }

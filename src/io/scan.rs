@@ -80,6 +80,32 @@ impl<R: Read> Scanner<R> {
         }
     }
 
+    /// The position of buffer offset `at`, counting on from `known`, an earlier
+    /// position in the file, when it is still in the buffer: a run of calls with
+    /// rising offsets then costs the bytes between them, not the whole buffer each
+    /// time (a file of many top-level members would otherwise cost quadratic time).
+    pub fn position_after(&self, known: Position, at: usize) -> Position {
+        let from = known
+            .byte
+            .checked_sub(self.base)
+            .and_then(|k| usize::try_from(k).ok())
+            .filter(|&k| k <= at && at <= self.buf.len());
+        let Some(from) = from else {
+            return self.position(at);
+        };
+        let between = self.buf.get(from..at).unwrap_or_default();
+        let newlines = memchr::memchr_iter(b'\n', between).count() as u64;
+        let column = match memchr::memrchr(b'\n', between) {
+            Some(nl) => (between.len() - nl) as u64,
+            None => known.column + between.len() as u64,
+        };
+        Position {
+            line: known.line + newlines,
+            column,
+            byte: self.base + at as u64,
+        }
+    }
+
     pub fn error(&self, at: usize, reason: impl Into<String>) -> ScanError {
         ScanError::Syntax {
             position: self.position(at),
@@ -309,5 +335,21 @@ mod tests {
             err.contains("column 6") && err.contains("do not match"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn positions_counted_on_from_a_known_one_agree_with_counting_from_the_start() {
+        let text = b"{\"a\": 1,\n  \"b\": [2,\n 3], \"c\": 4}";
+        let mut s = Scanner::new(&text[..]);
+        s.fill().unwrap();
+        let mut known = s.position(0);
+        for at in 0..=text.len() {
+            let p = s.position_after(known, at);
+            assert_eq!(p, s.position(at), "at {at}");
+            known = p;
+        }
+        // A known position after the offset is not used.
+        let late = s.position(20);
+        assert_eq!(s.position_after(late, 3), s.position(3));
     }
 }

@@ -18,7 +18,9 @@ use crate::crs::GaussKruger;
 use crate::landuse::LanduseTable;
 use crate::model::{FieldRole, Layer};
 use crate::selection::{LocalPlane, distance_m};
-use crate::stats::{self, AreaMethod, GroupBy, M2_PER_HA, M2_PER_MU, StatsTable};
+use crate::stats::{
+    self, AreaMethod, BalanceTable, Grouping, M2_PER_HA, M2_PER_MU, StatsOptions, StatsTable,
+};
 
 /// What kind of report to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +73,12 @@ pub struct Summary {
     /// The data the report was made from (file or project).
     pub source: String,
     pub lang: ReportLang,
+    /// The reported parcels' statistics (level 2), whose classes the map's legend
+    /// lists.
     pub table: StatsTable,
+    /// The balance table the report prints: the project's plan (and present
+    /// state) when the whole plan is reported, else the reported parcels'.
+    pub balance: BalanceTable,
     /// Parcels in id order.
     pub parcels: Vec<ParcelRow>,
 }
@@ -177,7 +184,7 @@ pub fn parcel_row(layer: &Layer, i: usize, areas_m2: &[f64], lang: ReportLang) -
 }
 
 /// Builds a selection summary over `features` (all when empty is not meant: pass the
-/// whole layer's indices for that).
+/// whole layer's indices for that), counting mixed uses under their dominant use.
 pub fn summary(
     layer: &Layer,
     features: &[usize],
@@ -185,13 +192,50 @@ pub fn summary(
     title: &str,
     lang: ReportLang,
 ) -> Result<Summary, crate::crs::CrsError> {
+    summary_with(
+        layer,
+        features,
+        method,
+        title,
+        lang,
+        &StatsOptions::default(),
+        None,
+    )
+}
+
+/// [`summary`] with the statistics' options, printing `balance` (a project's
+/// whole-plan table) instead of the parcels' own table when it is given.
+pub fn summary_with(
+    layer: &Layer,
+    features: &[usize],
+    method: AreaMethod,
+    title: &str,
+    lang: ReportLang,
+    options: &StatsOptions,
+    balance: Option<&BalanceTable>,
+) -> Result<Summary, crate::crs::CrsError> {
     let areas = stats::feature_areas(layer, method)?;
-    let by = if layer.roles.landuse.is_some() {
-        GroupBy::Class(2)
+    let grouping = if layer.roles.landuse.is_some() {
+        Grouping::Class(crate::landuse::Palette::Gtkj2023)
     } else {
-        GroupBy::Field(layer.roles.id.unwrap_or(0))
+        Grouping::Field(
+            layer
+                .roles
+                .id
+                .and_then(|k| layer.fields.get(k))
+                .cloned()
+                .unwrap_or_default(),
+        )
     };
-    let table = stats::group_stats(layer, Some(features), by, method, &areas);
+    let part = stats::Part {
+        layer,
+        features: Some(features),
+        areas_m2: &areas,
+    };
+    let table = stats::stats_of(&[part], &grouping, 2, method, options);
+    let balance = balance
+        .cloned()
+        .unwrap_or_else(|| BalanceTable::new(&table, None, 2, None));
     let mut parcels: Vec<ParcelRow> = features
         .iter()
         .map(|&i| parcel_row(layer, i, &areas, lang))
@@ -203,6 +247,7 @@ pub fn summary(
         source: layer.source.clone(),
         lang,
         table,
+        balance,
         parcels,
     })
 }
@@ -420,6 +465,11 @@ pub struct ReportRequest<'a> {
     /// Paper for PDF output.
     pub page: pdf::PageSetup,
     pub map: MapContext<'a>,
+    /// How the summary's statistics count mixed uses.
+    pub options: StatsOptions,
+    /// The project's whole-plan balance, printed instead of the parcels' own
+    /// table when the report covers the whole plan.
+    pub balance: Option<&'a BalanceTable>,
 }
 
 /// The report formats, by file extension.
@@ -463,6 +513,17 @@ pub fn write_report(
     };
     let (layer, features, lang) = (req.layer, req.features, req.lang);
     progress.check()?;
+    let make_summary = || {
+        summary_with(
+            layer,
+            features,
+            req.method,
+            req.title,
+            lang,
+            &req.options,
+            req.balance,
+        )
+    };
     match (req.kind, ext.as_str()) {
         (_, "geojson" | "json") => {
             atomic_write(path, |w| {
@@ -470,16 +531,16 @@ pub fn write_report(
             })?;
         }
         (ReportKind::Summary, "csv") => {
-            let s = summary(layer, features, req.method, req.title, lang)?;
+            let s = make_summary()?;
             atomic_write(path, |w| csv::write_summary(&s, w))?;
         }
         (ReportKind::Summary, "pdf") => {
-            let s = summary(layer, features, req.method, req.title, lang)?;
+            let s = make_summary()?;
             let layout = pdf::summary_layout(&s, layer, features, &req.map, req.page, progress)?;
             write_pdf_file(&layout, req.title, lang, path, progress)?;
         }
         (ReportKind::Summary, _) => {
-            let s = summary(layer, features, req.method, req.title, lang)?;
+            let s = make_summary()?;
             let bytes = xlsx::summary_bytes(&s).map_err(xlsx_err)?;
             atomic_write(path, |w| w.write_all(&bytes))?;
         }
@@ -531,6 +592,7 @@ pub fn write_handout(
     title: &str,
     lang: ReportLang,
     page: pdf::PageSetup,
+    plan_balance: Option<&BalanceTable>,
     path: &std::path::Path,
     inputs: &[&std::path::Path],
     progress: &Progress,
@@ -582,7 +644,32 @@ pub fn write_handout(
                     b.layers.iter().any(|n| n == l.name)
                 }
             };
+            // A slide that shows statistics prints its selection's balance, or
+            // without a selection the whole plan's, as the briefing shows it.
+            let balance = if !b.show_stats {
+                None
+            } else {
+                match sel {
+                    Some((li, f)) => layers.get(*li).map(|l| {
+                        let part = stats::Part {
+                            layer: l.layer,
+                            features: Some(f),
+                            areas_m2: &l.layer.area_m2,
+                        };
+                        let t = stats::stats_of(
+                            &[part],
+                            &Grouping::Class(crate::landuse::Palette::Gtkj2023),
+                            2,
+                            AreaMethod::Ellipsoidal,
+                            &StatsOptions::default(),
+                        );
+                        BalanceTable::new(&t, None, 2, None)
+                    }),
+                    None => plan_balance.cloned(),
+                }
+            };
             pdf::HandoutSlide {
+                balance,
                 title: b.title_in(chinese).to_string(),
                 caption: b.caption_in(chinese).to_string(),
                 bbox: Rect::new(

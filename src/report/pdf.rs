@@ -540,6 +540,70 @@ fn opt_num(v: Option<f64>, decimals: usize) -> String {
     v.map(|v| num(v, decimals)).unwrap_or_default()
 }
 
+fn cents(v: f64) -> i64 {
+    (v * 100.0).round() as i64
+}
+
+/// Lays out a balance table: its title, unit line, rows with finer levels
+/// indented, the total and the notes.
+fn balance_table(l: &mut Layout, bt: &crate::stats::BalanceTable, zh: bool) {
+    l.heading(if zh { &bt.title } else { &bt.title_en });
+    l.line(if zh { &bt.unit } else { &bt.unit_en }, 8.0, GREY);
+    let heads = bt.headings(zh);
+    let balance = Table {
+        columns: heads
+            .iter()
+            .enumerate()
+            .map(|(k, h)| match k {
+                0 => col(h, Align::Left, 70.0),
+                1 => col(h, Align::Left, 190.0),
+                _ => col(h, Align::Right, 80.0),
+            })
+            .collect(),
+        rows: bt
+            .rows
+            .iter()
+            .map(|r| {
+                let mut cells = bt.cells(r);
+                // Finer levels are indented under their class, as plan texts print them.
+                let indent = "\u{3000}".repeat(usize::from(r.level.saturating_sub(1)));
+                if let Some(name) = cells.get_mut(1) {
+                    *name = format!("{indent}{}", if zh { &r.name } else { &r.name_en });
+                }
+                if let Some(code) = cells.get_mut(0) {
+                    *code = format!("{indent}{code}");
+                }
+                cells
+            })
+            .collect(),
+        swatches: bt.rows.iter().map(|r| r.rgb).collect(),
+        total: Some({
+            // 合计 stands in the name column, which is wide enough for it.
+            let mut cells = bt.cells(&bt.total);
+            if let Some(code) = cells.get_mut(0) {
+                code.clear();
+            }
+            if let Some(name) = cells.get_mut(1) {
+                *name = if zh { "合计" } else { "Total" }.to_string();
+            }
+            cells
+        }),
+        size: 8.5,
+    };
+    l.table(&balance);
+    for note in if zh { &bt.notes } else { &bt.notes_en } {
+        l.line(
+            &if zh {
+                format!("注：{note}")
+            } else {
+                format!("Note: {note}")
+            },
+            8.0,
+            GREY,
+        );
+    }
+}
+
 /// Lays out a selection summary: title, map with legend, balance table,
 /// indicators and the parcel list.
 pub fn summary_layout(
@@ -569,17 +633,32 @@ pub fn summary_layout(
         9.0,
         GREY,
     );
+    // When the balance covers more than the parcels (the whole plan, with roads and
+    // water), the headline gives its total first, so the two figures are not
+    // mistaken for one another.
+    let plan_total = s
+        .balance
+        .total
+        .plan
+        .filter(|c| cents(c.area_ha_rounded) != cents(t.total_area_ha_rounded));
     l.line(
-        &if zh {
-            format!(
+        &match (zh, plan_total) {
+            (true, Some(p)) => format!(
+                "规划总用地 {:.2} 公顷（{:.2} 亩），其中地块 {} 个、{:.2} 公顷",
+                p.area_ha_rounded, p.area_mu_rounded, t.features, t.total_area_ha_rounded
+            ),
+            (true, None) => format!(
                 "共 {} 个地块，用地面积 {:.2} 公顷（{:.2} 亩）",
                 t.features, t.total_area_ha_rounded, t.total_area_mu_rounded
-            )
-        } else {
-            format!(
+            ),
+            (false, Some(p)) => format!(
+                "Planning area {:.2} ha ({:.2} mu), of which {} parcels, {:.2} ha",
+                p.area_ha_rounded, p.area_mu_rounded, t.features, t.total_area_ha_rounded
+            ),
+            (false, None) => format!(
                 "{} parcels, {:.2} ha ({:.2} mu)",
                 t.features, t.total_area_ha_rounded, t.total_area_mu_rounded
-            )
+            ),
         },
         10.0,
         INK,
@@ -641,64 +720,25 @@ pub fn summary_layout(
         }
     }
     progress.step()?;
-    // The balance table.
-    l.heading(if zh {
-        "用地平衡表"
-    } else {
-        "Land-use balance"
-    });
-    let heads = crate::stats::balance_headings(zh);
-    let right = |h: &str| col(h, Align::Right, 90.0);
-    let balance = Table {
-        columns: vec![
-            col(heads[0], Align::Left, 80.0),
-            col(heads[1], Align::Left, 160.0),
-            right(heads[2]),
-            right(heads[3]),
-            right(heads[4]),
-            right(heads[5]),
-        ],
-        rows: t
-            .groups
-            .iter()
-            .map(|g| {
-                let name = if zh { &g.name } else { &g.name_en };
-                vec![
-                    g.key.clone(),
-                    name.clone().unwrap_or_default(),
-                    g.count.to_string(),
-                    num(g.area_ha_rounded, 2),
-                    num(g.area_mu_rounded, 2),
-                    num(g.share_pct_rounded, 2),
-                ]
-            })
-            .collect(),
-        swatches: t.groups.iter().map(|g| g.rgb).collect(),
-        total: Some(vec![
-            if zh { "合计" } else { "Total" }.to_string(),
-            String::new(),
-            t.features.to_string(),
-            num(t.total_area_ha_rounded, 2),
-            num(t.total_area_mu_rounded, 2),
-            num(if t.total_area_m2 > 0.0 { 100.0 } else { 0.0 }, 2),
-        ]),
-        size: 9.0,
-    };
-    l.table(&balance);
-    // The indicators.
-    let rows = crate::stats::indicator_rows(t, zh);
+    // The balance table: the plan's (over the whole planning area when the
+    // report covers a project's plan), with its levels, subtotals and notes.
+    balance_table(&mut l, &s.balance, zh);
+    let bt = &s.balance;
+    // The indicators, each with how it is obtained.
+    let rows = crate::stats::indicator_rows(&bt.indicators, zh);
     if !rows.is_empty() {
         l.heading(if zh { "规划指标" } else { "Indicators" });
-        let (a, b, c) = if zh {
-            ("指标", "数值", "单位")
+        let (a, b, c, d) = if zh {
+            ("指标", "数值", "单位", "口径")
         } else {
-            ("Indicator", "Value", "Unit")
+            ("Indicator", "Value", "Unit", "Basis")
         };
         l.table(&Table {
             columns: vec![
-                col(a, Align::Left, 200.0),
-                col(b, Align::Right, 100.0),
-                col(c, Align::Left, 60.0),
+                col(a, Align::Left, 110.0),
+                col(b, Align::Right, 70.0),
+                col(c, Align::Left, 40.0),
+                col(d, Align::Left, 300.0),
             ],
             rows: rows
                 .iter()
@@ -707,12 +747,13 @@ pub fn summary_layout(
                         r.label.to_string(),
                         num(r.value, r.decimals),
                         r.unit.to_string(),
+                        r.basis.clone(),
                     ]
                 })
                 .collect(),
             swatches: Vec::new(),
             total: None,
-            size: 9.0,
+            size: 8.5,
         });
     }
     progress.step()?;
@@ -1112,6 +1153,8 @@ pub struct HandoutSlide<'a> {
     pub bbox: Rect<f64>,
     /// The layers shown, bottom to top, with their highlighted features.
     pub layers: Vec<ImageLayer<'a>>,
+    /// The balance a slide that shows statistics prints on a page after it.
+    pub balance: Option<crate::stats::BalanceTable>,
 }
 
 impl Layout {
@@ -1207,6 +1250,11 @@ pub fn handout_layout(
         l.image(x, y, w, h, image);
         l.y += h + 8.0;
         l.paragraph(&s.caption, 11.0, INK);
+        if let Some(bt) = &s.balance {
+            l.new_page();
+            l.line(&s.title, 16.0, INK);
+            balance_table(&mut l, bt, lang == ReportLang::Zh);
+        }
         progress.step()?;
     }
     l.footers(title, lang);

@@ -68,7 +68,7 @@ fn parcel_sheet(
 pub fn summary_bytes(s: &Summary) -> Result<Vec<u8>, XlsxError> {
     let zh = s.lang == ReportLang::Zh;
     let mut wb = Workbook::new();
-    let t = &s.table;
+    let bt = &s.balance;
     {
         let ws = wb.add_worksheet();
         ws.set_name(if zh {
@@ -76,32 +76,64 @@ pub fn summary_bytes(s: &Summary) -> Result<Vec<u8>, XlsxError> {
         } else {
             "Land-use balance"
         })?;
-        header(ws, &crate::stats::balance_headings(zh))?;
-        for (k, g) in t.groups.iter().enumerate() {
-            let r = k as u32 + 1;
-            let name = if zh { &g.name } else { &g.name_en };
-            ws.write_string(r, 0, &g.key)?;
-            ws.write_string(r, 1, name.as_deref().unwrap_or(""))?;
-            ws.write_number(r, 2, g.count as f64)?;
-            ws.write_number_with_format(r, 3, g.area_ha_rounded, &fmt(2))?;
-            ws.write_number_with_format(r, 4, g.area_mu_rounded, &fmt(2))?;
-            ws.write_number_with_format(r, 5, g.share_pct_rounded, &fmt(2))?;
+        // Title and unit line above the table, as the plan text prints it; the
+        // heading row is frozen below them.
+        ws.write_string_with_format(0, 0, if zh { &bt.title } else { &bt.title_en }, &bold())?;
+        ws.write_string(1, 0, if zh { &bt.unit } else { &bt.unit_en })?;
+        let heads = bt.headings(zh);
+        // Without a present state the third column is the parcel count.
+        let count_col = (!bt.has_present).then_some(2usize);
+        for (c, h) in heads.iter().enumerate() {
+            ws.write_string_with_format(2, c as u16, h, &bold())?;
         }
-        let r = t.groups.len() as u32 + 1;
-        ws.write_string_with_format(r, 0, if zh { "合计" } else { "Total" }, &bold())?;
-        ws.write_number_with_format(r, 2, t.features as f64, &bold())?;
-        ws.write_number_with_format(r, 3, t.total_area_ha_rounded, &fmt(2).set_bold())?;
-        ws.write_number_with_format(r, 4, t.total_area_mu_rounded, &fmt(2).set_bold())?;
-        let pct = if t.total_area_m2 > 0.0 { 100.0 } else { 0.0 };
-        ws.write_number_with_format(r, 5, pct, &fmt(2).set_bold())?;
-        let method = if zh {
-            t.method.describe_zh()
-        } else {
-            t.method.describe_en()
-        };
-        ws.write_string(r + 2, 0, &method)?;
-        ws.write_string(r + 3, 0, format!("{} · {} · {}", s.title, s.source, s.date))?;
+        ws.set_freeze_panes(3, 0)?;
+        let mut r = 3u32;
+        for row in bt.all_rows() {
+            let total = std::ptr::eq(row, &bt.total);
+            let strong = total || row.level == 1;
+            let mut cells = bt.cells(row);
+            if let Some(name) = cells.get_mut(1) {
+                *name = if zh {
+                    row.name.clone()
+                } else {
+                    row.name_en.clone()
+                };
+            }
+            for (c, text) in cells.iter().enumerate() {
+                let mut f = if Some(c) == count_col {
+                    fmt(0)
+                } else if c >= 2 {
+                    fmt(2)
+                } else {
+                    Format::new()
+                };
+                if strong {
+                    f = f.set_bold();
+                }
+                if c < 2 {
+                    // Finer levels are indented under their class.
+                    f = f.set_indent(row.level.saturating_sub(1));
+                }
+                match text.trim_start_matches('+').parse::<f64>() {
+                    Ok(v) if c >= 2 => ws.write_number_with_format(r, c as u16, v, &f)?,
+                    _ if total && c == 0 => {
+                        ws.write_string_with_format(r, 0, if zh { "合计" } else { "Total" }, &f)?
+                    }
+                    _ => ws.write_string_with_format(r, c as u16, text, &f)?,
+                };
+            }
+            r += 1;
+        }
+        r += 1;
+        for note in if zh { &bt.notes } else { &bt.notes_en } {
+            ws.write_string(r, 0, note)?;
+            r += 1;
+        }
+        ws.write_string(r, 0, format!("{} · {} · {}", s.title, s.source, s.date))?;
         ws.set_autofit_max_width(360).autofit();
+        // The title and notes are long single cells; they must not set the widths.
+        ws.set_column_width(0, 12)?;
+        ws.set_column_width(1, 36)?;
     }
     {
         let ws = wb.add_worksheet();
@@ -109,18 +141,22 @@ pub fn summary_bytes(s: &Summary) -> Result<Vec<u8>, XlsxError> {
         header(
             ws,
             &if zh {
-                ["指标", "数值", "单位"]
+                ["指标", "数值", "单位", "口径"]
             } else {
-                ["Indicator", "Value", "Unit"]
+                ["Indicator", "Value", "Unit", "Basis"]
             },
         )?;
-        for (k, row) in crate::stats::indicator_rows(t, zh).iter().enumerate() {
+        for (k, row) in crate::stats::indicator_rows(&bt.indicators, zh)
+            .iter()
+            .enumerate()
+        {
             let r = k as u32 + 1;
             ws.write_string(r, 0, row.label)?;
             ws.write_number_with_format(r, 1, row.value, &fmt(row.decimals))?;
             ws.write_string(r, 2, row.unit)?;
+            ws.write_string(r, 3, &row.basis)?;
         }
-        ws.set_autofit_max_width(360).autofit();
+        ws.set_autofit_max_width(480).autofit();
     }
     {
         let ws = wb.add_worksheet();

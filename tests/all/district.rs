@@ -409,6 +409,7 @@ fn parks_enterprises_metadata_and_project_file() {
         "parcels",
         "parks",
         "facilities",
+        "landuse-current",
     ] {
         let raw = std::fs::read_to_string(maps().join(format!("{name}.geojson"))).unwrap();
         let head: String = raw.lines().take(6).collect();
@@ -428,4 +429,201 @@ fn parks_enterprises_metadata_and_project_file() {
     for s in slides {
         assert!(!s["caption"].as_str().unwrap().is_empty(), "{s}");
     }
+}
+
+fn total_m2(l: &Layer) -> f64 {
+    l.area_m2.iter().sum::<f64>()
+}
+
+#[test]
+fn the_plan_and_the_present_state_each_cover_the_planning_area() {
+    let boundary = total_m2(&layer("boundary.geojson"));
+    let plan = total_m2(&layer("parcels.geojson"))
+        + total_m2(&layer("roads.geojson"))
+        + total_m2(&layer("water.geojson"));
+    assert!(
+        (plan - boundary).abs() / boundary < 5e-4,
+        "plan {plan} m², boundary {boundary} m²"
+    );
+    let present = layer("landuse-current.geojson");
+    assert_eq!(present.skipped, 0);
+    assert!(present.warnings.is_empty(), "{:?}", present.warnings);
+    let now = total_m2(&present);
+    assert!(
+        (now - boundary).abs() / boundary < 5e-4,
+        "present {now} m², boundary {boundary} m²"
+    );
+}
+
+#[test]
+fn the_present_state_does_not_overlap_itself_or_leave_the_outline() {
+    let present = layer("landuse-current.geojson");
+    let parcels = layer("parcels.geojson");
+    let boundary = layer("boundary.geojson");
+    // The parcels' present state has the parcels' own geometry, each parcel once, so
+    // it partitions what they partition (tested above).
+    let by_id: BTreeMap<String, usize> = (0..parcels.len())
+        .map(|i| (parcels.feature_id(i), i))
+        .collect();
+    let mut seen = 0;
+    for i in 0..present.len() {
+        assert!(
+            present.geometries[i].as_ref().unwrap().is_valid(),
+            "{} is not valid",
+            present.feature_id(i)
+        );
+        let id = present.feature_id(i);
+        if let Some(&j) = by_id.get(&id) {
+            assert_eq!(present.geometries[i], parcels.geometries[j], "{id}");
+            seen += 1;
+        } else {
+            assert!(
+                id.starts_with("XZ-DL-") || id.starts_with("XZ-SX-"),
+                "unexpected id {id}"
+            );
+        }
+    }
+    assert_eq!(seen, parcels.len());
+    let ids: std::collections::BTreeSet<String> =
+        (0..present.len()).map(|i| present.feature_id(i)).collect();
+    assert_eq!(ids.len(), present.len(), "ids are unique");
+
+    // The union of all present features has the area of their sum (so they do not
+    // overlap) and of the outline, and nothing of it lies outside the outline.
+    let polys: Vec<MultiPolygon<f64>> = present
+        .geometries
+        .iter()
+        .map(|g| as_multi(g.as_ref().unwrap()))
+        .collect();
+    let union = geo::unary_union(&polys);
+    let union_m2 = ellipsoidal_area_m2(&Geometry::MultiPolygon(union.clone()));
+    let sum = total_m2(&present);
+    assert!(
+        (sum - union_m2).abs() < 10.0,
+        "features overlap by {} m²",
+        sum - union_m2
+    );
+    let outline = as_multi(boundary.geometries[0].as_ref().unwrap());
+    let outside = ellipsoidal_area_m2(&Geometry::MultiPolygon(union.difference(&outline)));
+    assert!(outside < 1.0, "{outside} m² outside the outline");
+    let missing = ellipsoidal_area_m2(&Geometry::MultiPolygon(outline.difference(&union)));
+    assert!(missing < 10.0, "{missing} m² of the outline uncovered");
+
+    // Spot check: points on a grid over the outline each lie in exactly one feature.
+    let env = boundary.envelopes[0].unwrap();
+    let mut inside = 0;
+    for a in 1..40 {
+        for b in 1..40 {
+            let p = Coord {
+                x: env.min().x + env.width() * (a as f64 + 0.37) / 40.0,
+                y: env.min().y + env.height() * (b as f64 + 0.61) / 40.0,
+            };
+            if selection::at_point(&boundary, p).is_empty() {
+                continue;
+            }
+            inside += 1;
+            let hits = selection::at_point(&present, p);
+            assert_eq!(hits.len(), 1, "{p:?} lies in {hits:?}");
+        }
+    }
+    assert!(inside > 1000, "{inside} points inside");
+}
+
+#[test]
+fn the_present_state_has_fields_villages_old_roads_rivers_and_ponds() {
+    let present = layer("landuse-current.geojson");
+    let mut area_by_code = BTreeMap::<String, f64>::new();
+    // The codes today of what each plan name covers (a planned road: its stretches).
+    let mut named = BTreeMap::<String, std::collections::BTreeSet<String>>::new();
+    for i in 0..present.len() {
+        let code = text(&present, i, "用地代码").unwrap();
+        *area_by_code.entry(code.clone()).or_default() += present.area_m2[i];
+        let id = present.feature_id(i);
+        if !id.starts_with("XZ-") {
+            continue;
+        }
+        let status = text(&present, i, "状态").unwrap();
+        let planned = text(&present, i, "规划用地代码").unwrap();
+        let plan_name = text(&present, i, "规划名称").unwrap();
+        let name = text(&present, i, "名称");
+        assert!(
+            text(&present, i, "用地名称").is_some(),
+            "{id} has no 用地名称"
+        );
+        match status.as_str() {
+            // What exists keeps its planned code and its name.
+            "现状" => {
+                assert_eq!(code, planned, "{id}");
+                assert_eq!(name.as_deref(), Some(plan_name.as_str()), "{id}");
+            }
+            // What is still to be built is fields or villages, without a name.
+            "规划" => {
+                assert!(code == "0101" || code == "0703", "{id} is {code}");
+                assert!(name.is_none(), "{id}");
+            }
+            other => panic!("{id} has 状态 {other}"),
+        }
+        if id.starts_with("XZ-DL-") {
+            assert!(planned == "1202" || planned == "1207", "{id}: {planned}");
+        } else {
+            assert!(planned.starts_with("17"), "{id}: {planned}");
+        }
+        named.entry(plan_name).or_default().insert(code);
+    }
+    for code in ["0101", "0703", "1202", "1207", "1701", "1704"] {
+        assert!(
+            area_by_code.get(code).is_some_and(|&a| a > 1e4),
+            "no {code} today: {area_by_code:?}"
+        );
+    }
+    // The planned canal is not dug yet.
+    assert!(!area_by_code.contains_key("1705"), "{area_by_code:?}");
+    let is = |name: &str, code: &str| {
+        let codes: Vec<&str> = named[name].iter().map(|c| c.as_str()).collect();
+        assert_eq!(codes, [code], "{name} today");
+    };
+    is("空港高速", "1202");
+    is("洪合大道", "1207");
+    is("高照路", "1207");
+    for river in ["新塍塘", "秀水河", "洪合港"] {
+        is(river, "1701");
+    }
+    for pond in ["西塘漾", "东荡", "南荡"] {
+        is(pond, "1704");
+    }
+    for new in ["光伏港", "秀水湖", "中央公园湖", "绿谷湖"] {
+        is(new, "0101");
+    }
+    // A planned road runs through fields, here and there through a village.
+    for road in ["桃园路", "航空大道", "空港大道"] {
+        assert!(named[road].contains("0101"), "{road}: {:?}", named[road]);
+    }
+    // Most of the district is still paddy fields and villages today.
+    let total: f64 = area_by_code.values().sum();
+    let rural = area_by_code["0101"] + area_by_code["0703"];
+    assert!(rural / total > 0.4, "{rural} of {total} m²");
+}
+
+#[test]
+fn the_project_names_the_layers_of_its_land_use_balance() {
+    let text = std::fs::read(maps().join("airport-city.json")).unwrap();
+    let (file, _) =
+        parcelview::project::ProjectFile::from_json(&text, "airport-city.json").unwrap();
+    assert_eq!(file.balance.plan, ["地块", "道路", "水系"]);
+    assert_eq!(file.balance.present, ["现状用地"]);
+    assert_eq!(file.balance.boundary.as_deref(), Some("范围"));
+    let names: Vec<&str> = file.layers.iter().map(|l| l.name.as_str()).collect();
+    for name in file
+        .balance
+        .plan
+        .iter()
+        .chain(&file.balance.present)
+        .chain(&file.balance.boundary)
+    {
+        assert!(names.contains(&name.as_str()), "no layer {name}");
+    }
+    // The last slide shows the whole plan's balance: statistics without a selection.
+    let last = file.bookmarks.last().unwrap();
+    assert_eq!(last.title, "全区用地平衡");
+    assert!(last.show_stats && last.selection.is_none(), "{last:?}");
 }

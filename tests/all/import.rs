@@ -307,3 +307,290 @@ fn progress_is_reported_and_cancel_stops_loading() {
     .unwrap_err();
     assert!(matches!(err, LoadError::Cancelled { .. }), "{err}");
 }
+
+// Real files from elsewhere (issue 14, section 5). Each fixture is in
+// tests/data/real/ and also listed in the corpus of hostile.rs.
+
+fn warnings_text(layer: &Layer) -> String {
+    layer.warnings.iter().map(|w| format!("{w}\n")).collect()
+}
+
+#[test]
+fn a_hole_that_encloses_no_area_is_dropped_and_the_parcel_kept() {
+    let layer = load("real/empty-hole.geojson").unwrap();
+    assert_eq!((layer.len(), layer.skipped), (5, 0));
+    let all = warnings_text(&layer);
+    for (index, id, why) in [
+        (0, "HOLE-POINT", "its points are all the same"),
+        (1, "HOLE-LINE", "its points lie on one line"),
+        (2, "HOLE-EMPTY", "it has no points"),
+        (3, "HOLE-MULTI", "its points lie on one line"),
+    ] {
+        let w = layer
+            .warnings
+            .iter()
+            .find(|w| w.feature_index == Some(index))
+            .unwrap_or_else(|| panic!("no warning for #{index}: {all}"));
+        assert_eq!(w.feature_id.as_deref(), Some(id), "{all}");
+        assert!(
+            w.message.contains(why)
+                && w.message.contains("the hole was dropped")
+                && w.message.contains("kept with its outer ring"),
+            "{w}"
+        );
+    }
+    // Nothing else is said: no crossing, no empty polygon, no closed ring (the
+    // dropped holes are not closed first), and the good hole is not named.
+    assert_eq!(layer.warnings.len(), 4, "{all}");
+    let polygons = |id: &str| -> Vec<geo::Polygon<f64>> {
+        match layer.geometries[feature(&layer, id)].clone().unwrap() {
+            geo::Geometry::Polygon(p) => vec![p],
+            geo::Geometry::MultiPolygon(mp) => mp.0,
+            g => panic!("{id}: {g:?}"),
+        }
+    };
+    for id in ["HOLE-POINT", "HOLE-LINE", "HOLE-EMPTY"] {
+        let p = polygons(id);
+        assert_eq!((p.len(), p[0].interiors().len()), (1, 0), "{id}");
+    }
+    // In the MultiPolygon only the flat hole went; the real one stays.
+    let multi = polygons("HOLE-MULTI");
+    assert_eq!(multi.len(), 2);
+    assert_eq!(multi[1].interiors().len(), 1);
+    // The parcels keep the whole area of their outer ring: the squares are the
+    // same size (they differ only in longitude), and the real hole takes a quarter.
+    let whole = layer.area_m2[feature(&layer, "HOLE-POINT")];
+    assert!((whole - 42_800.0).abs() < 500.0, "{whole}");
+    for id in ["HOLE-LINE", "HOLE-EMPTY"] {
+        let a = layer.area_m2[feature(&layer, id)];
+        assert!((a - whole).abs() < 1e-6 * whole, "{id}: {a} vs {whole}");
+    }
+    let holed = layer.area_m2[feature(&layer, "HOLE-REAL")];
+    assert!(
+        (holed - 0.75 * whole).abs() < 1e-3 * whole,
+        "{holed} vs {whole}"
+    );
+}
+
+#[test]
+fn a_ring_that_only_touches_itself_is_not_crossing_itself() {
+    let layer = load("real/touching-rings.geojson").unwrap();
+    assert_eq!((layer.len(), layer.skipped), (5, 0));
+    let all = warnings_text(&layer);
+    let flagged: Vec<&str> = layer
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("crosses itself"))
+        .filter_map(|w| w.feature_id.as_deref())
+        .collect();
+    // Two squares meeting at a corner, an outline pinched around a courtyard and
+    // a vertex resting on an edge only touch; a bow-tie crosses, whether at an
+    // edge's interior or through a vertex placed at the crossing.
+    assert_eq!(flagged, ["CROSS-AT-VERTEX", "BOW-TIE"], "{all}");
+    // The touching rings' areas are the area they enclose: the figure-8 is two
+    // 0.001° squares, the pinched outline 16 − 2 = 14 quarter-squares.
+    let square = layer.area_m2[feature(&layer, "FIG-8")] / 2.0;
+    assert!((square - 10_700.0).abs() < 200.0, "{square}");
+    let pinch = layer.area_m2[feature(&layer, "PINCH")];
+    assert!((pinch - 14.0 * square).abs() < 1e-3 * pinch, "{pinch}");
+}
+
+#[test]
+fn invalid_json_in_a_single_feature_file_is_an_error_at_its_line_and_column() {
+    let text = std::fs::read_to_string(data("real/single-feature-bad-json.geojson")).unwrap();
+    let err = load("real/single-feature-bad-json.geojson")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("single-feature-bad-json.geojson: line 5, column 71 (byte ")
+            && err.contains("feature #0: trailing comma"),
+        "{err}"
+    );
+    assert!(!err.contains('\n'), "{err}");
+    // The same feature inside a FeatureCollection, one line further down, is
+    // reported at the same column.
+    let collection = format!("{{\"type\": \"FeatureCollection\", \"features\": [\n{text}]}}");
+    let layer = load_bytes(collection.as_bytes(), "fc.geojson", &LoadOptions::default()).unwrap();
+    let all = warnings_text(&layer);
+    assert!(
+        all.contains("feature #0: skipped: trailing comma (line 6, column 71)"),
+        "{all}"
+    );
+    // Valid JSON that is not a valid feature still loads as a skipped feature,
+    // with its position in the file.
+    let strings = "{\"type\": \"Feature\", \"properties\": {\"地块编号\": \"S-1\"},\n \"geometry\": {\"type\": \"Point\", \"coordinates\": [\"120\", \"30\"]}}";
+    let layer = load_bytes(strings.as_bytes(), "s.geojson", &LoadOptions::default()).unwrap();
+    assert_eq!((layer.len(), layer.skipped), (0, 1));
+    let all = warnings_text(&layer);
+    assert!(
+        all.contains("feature #0 (id S-1): skipped: coordinate is a string")
+            && all.contains("(line 2, column "),
+        "{all}"
+    );
+    // A bare geometry file is treated the same way.
+    let bare = "{\"type\": \"Point\",\n \"coordinates\": [120.0, 30.0,]}";
+    let err = load_bytes(bare.as_bytes(), "bare.geojson", &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bare.geojson: line 2, column 30") && err.contains("trailing comma"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_hint_for_projected_data_says_where_it_would_land() {
+    // Munich in UTM zone 32N: the values look like Gauss-Krüger without a zone
+    // prefix, and the hint shows that as EPSG:4549 they would be in Inner
+    // Mongolia, not where the planner's data is.
+    let err = load("real/utm-without-crs.geojson")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("try --crs EPSG:4549 (the zone of Jiaxing, CM 120°E): as EPSG:4549 this lies at 48.1°N 122.6°E; if the data is not there"),
+        "{err}"
+    );
+    // Jiaxing data in EPSG:4549 lands in Jiaxing.
+    let text = br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[565000,3397000],[565100,3397000],[565100,3397100],[565000,3397100],[565000,3397000]]]}}]}"#;
+    let err = load_bytes(text, "gk.geojson", &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("as EPSG:4549 this lies at 30.7°N 120.7°E"),
+        "{err}"
+    );
+    // The centre is the median of the features, so one stray feature far away
+    // does not move it; Web Mercator is reprojected as such.
+    let mercator = br#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[-8238310,4970072]}},
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[-8238320,4970080]}},
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[15000000,-2000000]}}]}"#;
+    let err = load_bytes(mercator, "nyc.geojson", &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("try --crs EPSG:3857: as EPSG:3857 this lies at 40.7°N 74.0°W"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_top_level_array_of_features_loads_like_a_feature_collection() {
+    let layer = load("real/array-of-features.geojson").unwrap();
+    assert_eq!((layer.len(), layer.skipped), (3, 0));
+    assert!(layer.warnings.is_empty(), "{:?}", layer.warnings);
+    assert_eq!(
+        layer.roles.name.map(|k| layer.fields[k].as_str()),
+        Some("name")
+    );
+    assert_eq!(layer.source_crs.label, "EPSG:4326");
+    // A large one is streamed in batches with progress, like a FeatureCollection,
+    // and gives the same layer.
+    use parcelview::generate::{ParcelOptions, write_parcels};
+    let mut bytes = Vec::new();
+    write_parcels(
+        &mut bytes,
+        &ParcelOptions {
+            count: 20_000,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // The same bytes with the FeatureCollection's wrapper cut off, so that the
+    // features and their member order are untouched.
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let start = text.find("\"features\":").unwrap() + "\"features\":".len();
+    let end = text.rfind('}').unwrap();
+    let array = bytes[start..end].to_vec();
+    assert!(array.starts_with(b"[") && array.trim_ascii_end().ends_with(b"]"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("array.geojson");
+    std::fs::write(&path, &array).unwrap();
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |_read: u64, total: Option<u64>, _features: usize| {
+        assert_eq!(total, Some(array.len() as u64));
+        calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    let from_array = load_path(
+        &path,
+        &LoadOptions::default(),
+        LoadControl {
+            progress: Some(&progress),
+            cancel: None,
+        },
+    )
+    .unwrap();
+    assert!(calls.load(std::sync::atomic::Ordering::Relaxed) >= 3);
+    let from_collection = load_bytes(&bytes, "fc.geojson", &LoadOptions::default()).unwrap();
+    assert_eq!(from_array.len(), 20_000);
+    assert_eq!(from_array.fields, from_collection.fields);
+    assert_eq!(from_array.area_m2, from_collection.area_m2);
+    assert_eq!(from_array.columns, from_collection.columns);
+    // A broken element is skipped as in a FeatureCollection; a truncated array and
+    // trailing text are errors.
+    let err = load_bytes(
+        br#"[{"type":"Feature","properties":{},"geometry":null},"#,
+        "cut.geojson",
+        &LoadOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("cut.geojson") && err.contains("top-level array") && err.contains("truncated"),
+        "{err}"
+    );
+    let err = load_bytes(
+        br#"[{"type":"Feature","properties":{},"geometry":null}] x"#,
+        "tail.geojson",
+        &LoadOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("column 54") && err.contains("after the end of the GeoJSON array"),
+        "{err}"
+    );
+    let layer = load_bytes(
+        br#"[{"type":"Feature","properties":{},"geometry":null}, 7]"#,
+        "mixed.geojson",
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!((layer.len(), layer.skipped), (1, 1));
+    // An empty array is an empty layer, as an empty FeatureCollection is.
+    let layer = load_bytes(b" [ ] ", "none.geojson", &LoadOptions::default()).unwrap();
+    assert_eq!(layer.len(), 0);
+}
+
+#[test]
+fn negative_zero_is_never_printed() {
+    use parcelview::model::{AttrValue, format_fixed, format_float};
+    assert_eq!(format_float(-0.0), "0");
+    assert_eq!(format_float(0.0), "0");
+    assert_eq!(format_float(-2.5), "-2.5");
+    assert_eq!(format_float(-3.0), "-3");
+    assert_eq!(format_fixed(-0.0, 2), "0.00");
+    assert_eq!(format_fixed(-0.004, 2), "0.00");
+    assert_eq!(format_fixed(-0.4, 0), "0");
+    assert_eq!(format_fixed(-0.006, 2), "-0.01");
+    assert_eq!(format_fixed(1.005, 1), "1.0");
+    assert_eq!(AttrValue::Float(-0.0).to_text().as_deref(), Some("0"));
+    let layer = load("real/negative-zero.geojson").unwrap();
+    let far = layer.roles.far.unwrap();
+    assert_eq!(layer.value(0, far).to_text().as_deref(), Some("0"));
+    // The GeoJSON id member -0.0 is read as the text "0".
+    assert_eq!(layer.feature_ids[0].as_deref(), Some("0"));
+    let all = warnings_text(&layer);
+    assert!(all.contains("coordinate (0, 95) is outside"), "{all}");
+    assert!(!all.contains("-0"), "{all}");
+    let e = parcelview::crs::CrsError::Point {
+        label: "EPSG:4549".into(),
+        x: -0.0,
+        y: -0.0,
+        reason: "r".into(),
+    };
+    assert!(e.to_string().contains("(0, 0)"), "{e}");
+    // The crossing warning's area, rounded, has no sign either.
+    let message = parcelview::validity::Problem::SelfIntersection.message(-0.0);
+    assert!(message.contains("(0.00 m²)"), "{message}");
+}

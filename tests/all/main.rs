@@ -1,6 +1,7 @@
 //! Integration tests, one binary: import, selection, statistics, CLI.
 
 mod app;
+mod balance;
 mod cli;
 mod district;
 mod expr;

@@ -465,8 +465,32 @@ fn the_handout_has_a_page_a_slide_with_titles_and_captions() {
     let bytes = std::fs::read(&out).unwrap();
     let pages = pdf_extract::extract_text_from_mem_by_pages(&bytes).unwrap();
     let project = bundled();
-    assert_eq!(pages.len(), project.file.bookmarks.len());
-    for (page, b) in pages.iter().zip(&project.file.bookmarks) {
+    // A slide that shows statistics is followed by a page with its balance table.
+    let with_stats = project
+        .file
+        .bookmarks
+        .iter()
+        .filter(|b| b.show_stats)
+        .count();
+    assert!(with_stats >= 1);
+    assert_eq!(pages.len(), project.file.bookmarks.len() + with_stats);
+    let mut k = 0;
+    for b in &project.file.bookmarks {
+        let page = &pages[k];
+        k += 1;
+        if b.show_stats {
+            let table: String = pages[k].chars().filter(|c| !c.is_whitespace()).collect();
+            assert!(table.contains("用地平衡表"), "{table}");
+            if b.selection.is_none() {
+                // The whole plan, with the present state beside it.
+                assert!(
+                    table.contains("现状面积") && table.contains("增减"),
+                    "{table}"
+                );
+                assert!(table.contains("陆地水域"), "{table}");
+            }
+            k += 1;
+        }
         let text: String = page.chars().filter(|c| !c.is_whitespace()).collect();
         let title: String = b.title.chars().filter(|c| !c.is_whitespace()).collect();
         assert!(text.contains(&title), "{title} not in {text}");
@@ -498,7 +522,8 @@ fn the_app_writes_the_handout_in_the_background() {
         h.state().messages()
     );
     let pages = pdf_extract::extract_text_from_mem_by_pages(&std::fs::read(&out).unwrap()).unwrap();
-    assert_eq!(pages.len(), h.state().bookmarks.len());
+    let with_stats = h.state().bookmarks.iter().filter(|b| b.show_stats).count();
+    assert_eq!(pages.len(), h.state().bookmarks.len() + with_stats);
 }
 
 #[test]

@@ -83,7 +83,9 @@ fn summary_xlsx_has_the_balance_indicators_and_parcels() {
     assert_eq!(wb.sheet_names(), vec!["用地平衡表", "规划指标", "地块清单"]);
     let balance = wb.worksheet_range("用地平衡表").unwrap();
     let rows: Vec<Vec<Data>> = balance.rows().map(|r| r.to_vec()).collect();
-    assert_eq!(rows[0][0], Data::String("代码".into()));
+    assert_eq!(rows[0][0], Data::String("用地平衡表".into()));
+    assert_eq!(rows[1][0], Data::String("单位：公顷".into()));
+    assert_eq!(rows[2][0], Data::String("代码".into()));
     let total = rows
         .iter()
         .find(|r| r[0] == Data::String("合计".into()))
@@ -94,10 +96,16 @@ fn summary_xlsx_has_the_balance_indicators_and_parcels() {
         panic!("area is a number: {:?}", total[3])
     };
     assert!((ha - want_ha).abs() < 0.006, "{ha} vs {want_ha}");
-    // The class rows add up to the total exactly (balanced rounding).
-    let sum: f64 = rows[1..]
-        .iter()
-        .take_while(|r| r[0] != Data::String("合计".into()))
+    // The level-1 rows (two-digit codes) add up to the total exactly (balanced
+    // rounding).
+    let class_rows = || {
+        rows[3..]
+            .iter()
+            .take_while(|r| r[0] != Data::String("合计".into()))
+    };
+    let level = |r: &&Vec<Data>, n: usize| matches!(&r[0], Data::String(c) if c.len() == n);
+    let sum: f64 = class_rows()
+        .filter(|r| level(r, 2))
         .map(|r| match r[3] {
             Data::Float(v) => v,
             _ => 0.0,
@@ -112,10 +120,7 @@ fn summary_xlsx_has_the_balance_indicators_and_parcels() {
     assert_eq!(list.get((1, 0)), Some(&Data::String(ids[0].clone())));
     assert!(matches!(list.get((1, 3)), Some(Data::Float(_))));
     let ind = wb.worksheet_range("规划指标").unwrap();
-    assert!(
-        ind.rows()
-            .any(|r| r[0] == Data::String("平均容积率".into()))
-    );
+    assert!(ind.rows().any(|r| r[0] == Data::String("净容积率".into())));
 }
 
 #[test]
@@ -534,6 +539,8 @@ fn a_cancelled_report_leaves_no_file() {
             method: parcelview::stats::AreaMethod::Ellipsoidal,
             page: Default::default(),
             map: Default::default(),
+            options: Default::default(),
+            balance: None,
         },
         &out,
         &[],
@@ -554,6 +561,8 @@ fn a_cancelled_report_leaves_no_file() {
             method: parcelview::stats::AreaMethod::Ellipsoidal,
             page: Default::default(),
             map: Default::default(),
+            options: Default::default(),
+            balance: None,
         },
         &out,
         &[],

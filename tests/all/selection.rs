@@ -232,7 +232,13 @@ fn class_statistics_add_up_and_do_not_depend_on_order() {
 fn indicators_and_gauss_kruger_areas() {
     let layer = generated(600, 2);
     let all: Vec<usize> = (0..layer.len()).collect();
-    let ind = stats::indicators(&layer, &all, &layer.area_m2);
+    let total: f64 = layer.area_m2.iter().sum();
+    let part = stats::Part {
+        layer: &layer,
+        features: Some(&all),
+        areas_m2: &layer.area_m2,
+    };
+    let ind = stats::indicators_of(&[part], total);
     let far = layer.roles.far.unwrap();
     let gfa: f64 = all
         .iter()

@@ -7,6 +7,10 @@
 
 use std::collections::HashMap;
 
+pub mod mixed;
+
+pub use mixed::{LanduseValue, MixedCode, normalise_width, parse_shares};
+
 /// Index of a class in [`LanduseTable::classes`].
 pub type ClassId = u16;
 
@@ -99,11 +103,11 @@ pub struct TableError {
     pub reason: String,
 }
 
-const BUNDLED_TSV: &str = include_str!("../assets/landuse-classes.tsv");
+const BUNDLED_TSV: &str = include_str!("../../assets/landuse-classes.tsv");
 /// The project's correspondence from the 2023 classes to GB 50137-2011, used to show
 /// 2023-coded plans in the older palette. It is a display aid, not a legal
 /// conversion: classes with no counterpart (留白用地, sea use) keep their own colour.
-const CROSSWALK_TSV: &str = include_str!("../assets/landuse-crosswalk.tsv");
+const CROSSWALK_TSV: &str = include_str!("../../assets/landuse-crosswalk.tsv");
 
 impl LanduseTable {
     /// The bundled table, parsed once. The bundled file is checked by a test, so a
