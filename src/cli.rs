@@ -441,7 +441,7 @@ fn info(a: &InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "bbox": bbox.map(|r| vec![r.min().x, r.min().y, r.max().x, r.max().y]),
             "fields": layer.fields.iter().enumerate().map(|(i, f)| json!({"name": f, "role": field_role(i)})).collect::<Vec<_>>(),
             "roles": roles.iter().map(|(k, f)| (k.to_string(), json!(f))).collect::<serde_json::Map<_, _>>(),
-            "total_area_m2": layer.area_m2.iter().sum::<f64>(),
+            "total_area_m2": layer.area_m2.iter().sum::<f64>() + 0.0,
             "warnings": layer.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
@@ -477,7 +477,8 @@ fn info(a: &InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         )?,
         None => writeln!(out, "bbox:      (no geometry)")?,
     }
-    let total: f64 = layer.area_m2.iter().sum();
+    // + 0.0: an empty sum is -0.0, which would print as "-0.00".
+    let total: f64 = layer.area_m2.iter().sum::<f64>() + 0.0;
     writeln!(
         out,
         "area:      {:.2} m² = {:.2} 公顷 = {:.2} 亩 (ellipsoidal)",

@@ -165,6 +165,9 @@ struct Table {
     swatches: Vec<Option<[u8; 3]>>,
     total: Option<Vec<String>>,
     size: f32,
+    /// What the table is, repeated as "…（续）" above the header when the table
+    /// continues on a new page.
+    continues: Option<String>,
 }
 
 /// Pages being laid out.
@@ -372,6 +375,10 @@ impl Layout {
         for (r, cells) in t.rows.iter().chain(t.total.iter()).enumerate() {
             if self.y + row_h > self.bottom() {
                 self.new_page();
+                if let Some(what) = &t.continues {
+                    let line = format!("{what}（续）");
+                    self.line(&line, t.size + 1.5, GREY);
+                }
                 header(self);
             }
             let is_total = r >= n;
@@ -547,7 +554,25 @@ fn cents(v: f64) -> i64 {
 /// Lays out a balance table: its title, unit line, rows with finer levels
 /// indented, the total and the notes.
 fn balance_table(l: &mut Layout, bt: &crate::stats::BalanceTable, zh: bool) {
-    l.heading(if zh { &bt.title } else { &bt.title_en });
+    // The whole table on one page when a page can hold it: a balance table split
+    // across pages is hard to read and to paste into a plan text.
+    let size = 8.5;
+    let notes = if zh {
+        bt.notes.len()
+    } else {
+        bt.notes_en.len()
+    };
+    let needed = 13.0 * 1.6
+        + 4.0
+        + 8.0 * 1.45
+        + (bt.rows.len() as f32 + 2.0) * size * 1.7
+        + notes as f32 * 8.0 * 1.45
+        + 8.0;
+    if needed < l.bottom() - l.margin {
+        l.ensure(needed);
+    }
+    let title = if zh { &bt.title } else { &bt.title_en };
+    l.heading(title);
     l.line(if zh { &bt.unit } else { &bt.unit_en }, 8.0, GREY);
     let heads = bt.headings(zh);
     let balance = Table {
@@ -577,6 +602,7 @@ fn balance_table(l: &mut Layout, bt: &crate::stats::BalanceTable, zh: bool) {
             })
             .collect(),
         swatches: bt.rows.iter().map(|r| r.rgb).collect(),
+        continues: Some(title.clone()),
         total: Some({
             // 合计 stands in the name column, which is wide enough for it.
             let mut cells = bt.cells(&bt.total);
@@ -727,6 +753,8 @@ pub fn summary_layout(
     // The indicators, each with how it is obtained.
     let rows = crate::stats::indicator_rows(&bt.indicators, zh);
     if !rows.is_empty() {
+        // On one page, like the balance table.
+        l.ensure(13.0 * 1.6 + 4.0 + (rows.len() as f32 + 1.0) * 8.5 * 1.7 + 8.0);
         l.heading(if zh { "规划指标" } else { "Indicators" });
         let (a, b, c, d) = if zh {
             ("指标", "数值", "单位", "口径")
@@ -752,6 +780,7 @@ pub fn summary_layout(
                 })
                 .collect(),
             swatches: Vec::new(),
+            continues: None,
             total: None,
             size: 8.5,
         });
@@ -799,6 +828,11 @@ pub fn summary_layout(
             })
             .collect(),
         swatches: Vec::new(),
+        continues: Some(if zh {
+            "地块清单".into()
+        } else {
+            "Parcels".into()
+        }),
         total: None,
         size: if setup.landscape || setup.paper == Paper::A3 {
             8.0
@@ -1051,6 +1085,7 @@ fn card_page(
             })
             .collect(),
         swatches: Vec::new(),
+        continues: None,
         total: None,
         size: 9.0,
     });
@@ -1090,6 +1125,7 @@ fn card_page(
         columns,
         rows,
         swatches: Vec::new(),
+        continues: None,
         total: None,
         size: 7.5,
     });
@@ -1140,6 +1176,7 @@ fn card_page(
                 })
                 .collect(),
             swatches: Vec::new(),
+            continues: None,
             total: None,
             size: 8.5,
         });

@@ -237,7 +237,9 @@ pub fn stats_of(
         options.mixed,
         options.shares_field.as_deref(),
     );
-    let total: f64 = tree.iter().map(|n| n.area_m2).sum();
+    // An empty sum of floats is -0.0, which would print as "-0.00"; adding 0.0
+    // makes it 0.0 and leaves every other value as it is.
+    let total: f64 = tree.iter().map(|n| n.area_m2).sum::<f64>() + 0.0;
     let groups = tree::nodes_at_level(&tree, level.clamp(1, 3))
         .into_iter()
         .map(|n| GroupRow {

@@ -300,7 +300,7 @@ pub fn build_tree(
         }
         nodes.push(n);
     }
-    let total: f64 = nodes.iter().map(|n| n.area_m2).sum();
+    let total: f64 = nodes.iter().map(|n| n.area_m2).sum::<f64>() + 0.0;
     round_tree(&mut nodes, total);
     (nodes, tally)
 }

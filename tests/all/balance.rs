@@ -522,3 +522,53 @@ fn a_report_of_the_whole_plan_prints_the_plan_balance_with_the_present_state() {
     );
     assert!(rows.iter().any(|r| r[0] == Data::String("17".into())));
 }
+
+#[test]
+fn the_plan_pdf_keeps_the_balance_on_one_page_and_marks_continued_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan.pdf");
+    let o = Command::new(env!("CARGO_BIN_EXE_parcelview"))
+        .args([
+            "report",
+            bundled_project_path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pages: Vec<String> =
+        pdf_extract::extract_text_from_mem_by_pages(&std::fs::read(&out).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|t| t.chars().filter(|c| !c.is_whitespace()).collect())
+            .collect();
+    let first = pages
+        .iter()
+        .position(|p| p.contains("规划用地平衡表"))
+        .unwrap();
+    let page = &pages[first];
+    // The first and last rows, the total and the notes on the same page.
+    for word in [
+        "耕地",
+        "陆地水域",
+        "合计",
+        "规划范围面积",
+        "现状面积",
+        "增减",
+    ] {
+        assert!(page.contains(word), "{word} not on page {first}: {page}");
+    }
+    assert!(page.contains("规划总用地") || pages[0].contains("规划总用地"));
+    // The indicators on one page too.
+    let ind = pages.iter().position(|p| p.contains("规划指标")).unwrap();
+    assert!(pages[ind].contains("毛容积率") && pages[ind].contains("最高限高"));
+    // The parcel list runs over many pages, each continuation named.
+    assert!(
+        pages
+            .iter()
+            .filter(|p| p.contains("地块清单（续）"))
+            .count()
+            > 10
+    );
+}

@@ -503,7 +503,8 @@ fn english_pdf_and_paper_errors() {
         out.to_str().unwrap(),
     ]));
     let (pages, sizes) = pdf_pages(&out);
-    assert!(pages[0].contains("Land-usebalance"), "{}", pages[0]);
+    let all: String = pages.concat();
+    assert!(all.contains("Land-usebalance"), "{all}");
     assert!(pages[0].contains("Legend"));
     assert!(sizes.iter().all(|(w, h)| w > h));
     let o = run(&[
