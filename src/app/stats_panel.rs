@@ -260,9 +260,14 @@ impl ParcelApp {
             .map(|d| d.fields.clone())
             .unwrap_or_default();
         let has_landuse = layer.data.as_ref().is_ok_and(|d| d.roles.landuse.is_some());
-        ui.label(
-            RichText::new(format!("{} · {}", self.tr("active_layer"), layer.spec.name)).strong(),
-        );
+        // The whole plan spans several layers: the heading names the scope, not
+        // the active layer alone.
+        let heading = if self.stats.scope == StatsScope::Plan {
+            self.tr("scope_plan").to_string()
+        } else {
+            format!("{} · {}", self.tr("active_layer"), layer.spec.name)
+        };
+        ui.label(RichText::new(heading).strong());
         ui.horizontal(|ui| {
             for (scope, key) in [
                 (StatsScope::Selection, "scope_selection"),
@@ -341,7 +346,9 @@ impl ParcelApp {
             }
             ui.checkbox(&mut self.stats.pie, super::tr(lang, "pie_chart"));
         });
-        egui::ScrollArea::vertical()
+        // Both ways: a wide table (GB 50137, 现状 and 规划) scrolls inside the panel
+        // instead of widening it and squeezing the map.
+        egui::ScrollArea::both()
             .id_salt("stats_scroll")
             .show(ui, |ui| {
                 if matches!(self.stats.group, StatsGroup::Class(_)) {
@@ -391,11 +398,7 @@ fn row_name(r: &stats::GroupRow, lang: Lang) -> String {
 fn balance_table_ui(ui: &mut egui::Ui, b: &BalanceTable, lang: Lang) {
     let zh = lang == Lang::Zh;
     ui.label(RichText::new(if zh { &b.title } else { &b.title_en }).strong());
-    ui.label(
-        RichText::new(if zh { &b.unit } else { &b.unit_en })
-            .small()
-            .weak(),
-    );
+    ui.label(RichText::new(if zh { &b.unit } else { &b.unit_en }).weak());
     let heads = b.headings(zh);
     egui::Grid::new("balance_table")
         .striped(true)
@@ -403,7 +406,7 @@ fn balance_table_ui(ui: &mut egui::Ui, b: &BalanceTable, lang: Lang) {
         .min_col_width(24.0)
         .show(ui, |ui| {
             for h in &heads {
-                ui.label(RichText::new(h).strong().small());
+                ui.label(RichText::new(h).strong());
             }
             ui.end_row();
             for r in b.all_rows() {
@@ -434,14 +437,17 @@ fn balance_table_ui(ui: &mut egui::Ui, b: &BalanceTable, lang: Lang) {
                         ui.label(text(if zh { &r.name } else { &r.name_en }));
                     }
                 });
+                // Figures right-aligned, so magnitudes compare down a column.
                 for c in cells.iter().skip(2) {
-                    ui.label(text(c));
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        ui.label(text(c));
+                    });
                 }
                 ui.end_row();
             }
         });
     for n in if zh { &b.notes } else { &b.notes_en } {
-        ui.label(RichText::new(n).small().weak());
+        ui.label(RichText::new(format!("{}{n}", if zh { "注：" } else { "Note: " })).weak());
     }
 }
 
@@ -492,7 +498,7 @@ fn indicators_ui(ui: &mut egui::Ui, ind: &stats::Indicators, lang: Lang) {
             ui.label(row.label).on_hover_text(&row.basis);
             let value = format!("{:.*} {}", row.decimals, row.value, row.unit);
             ui.label(RichText::new(value.trim_end()).strong());
-            ui.label(RichText::new(&row.basis).small().weak());
+            ui.label(RichText::new(&row.basis).weak());
             ui.end_row();
         }
     });

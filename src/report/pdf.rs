@@ -553,10 +553,9 @@ fn cents(v: f64) -> i64 {
 
 /// Lays out a balance table: its title, unit line, rows with finer levels
 /// indented, the total and the notes.
-fn balance_table(l: &mut Layout, bt: &crate::stats::BalanceTable, zh: bool) {
+fn balance_table(l: &mut Layout, bt: &crate::stats::BalanceTable, zh: bool, size: f32) {
     // The whole table on one page when a page can hold it: a balance table split
     // across pages is hard to read and to paste into a plan text.
-    let size = 8.5;
     let notes = if zh {
         bt.notes.len()
     } else {
@@ -580,9 +579,9 @@ fn balance_table(l: &mut Layout, bt: &crate::stats::BalanceTable, zh: bool) {
             .iter()
             .enumerate()
             .map(|(k, h)| match k {
-                0 => col(h, Align::Left, 70.0),
-                1 => col(h, Align::Left, 190.0),
-                _ => col(h, Align::Right, 80.0),
+                0 => col(h, Align::Left, 70.0 * size / 8.5),
+                1 => col(h, Align::Left, 190.0 * size / 8.5),
+                _ => col(h, Align::Right, 80.0 * size / 8.5),
             })
             .collect(),
         rows: bt
@@ -614,7 +613,7 @@ fn balance_table(l: &mut Layout, bt: &crate::stats::BalanceTable, zh: bool) {
             }
             cells
         }),
-        size: 8.5,
+        size,
     };
     l.table(&balance);
     for note in if zh { &bt.notes } else { &bt.notes_en } {
@@ -748,7 +747,7 @@ pub fn summary_layout(
     progress.step()?;
     // The balance table: the plan's (over the whole planning area when the
     // report covers a project's plan), with its levels, subtotals and notes.
-    balance_table(&mut l, &s.balance, zh);
+    balance_table(&mut l, &s.balance, zh, 8.5);
     let bt = &s.balance;
     // The indicators, each with how it is obtained.
     let rows = crate::stats::indicator_rows(&bt.indicators, zh);
@@ -1290,7 +1289,8 @@ pub fn handout_layout(
         if let Some(bt) = &s.balance {
             l.new_page();
             l.line(&s.title, 16.0, INK);
-            balance_table(&mut l, bt, lang == ReportLang::Zh);
+            // Handed out at a briefing: larger type than the report's.
+            balance_table(&mut l, bt, lang == ReportLang::Zh, 11.0);
         }
         progress.step()?;
     }

@@ -93,15 +93,22 @@ pub fn summary_bytes(s: &Summary) -> Result<Vec<u8>, XlsxError> {
             let strong = total || row.level == 1;
             let mut cells = bt.cells(row);
             if let Some(name) = cells.get_mut(1) {
-                *name = if zh {
+                // The total says 合计 once, in the code column.
+                *name = if total {
+                    String::new()
+                } else if zh {
                     row.name.clone()
                 } else {
                     row.name_en.clone()
                 };
             }
+            let change_col = bt.has_present.then(|| cells.len().saturating_sub(1));
             for (c, text) in cells.iter().enumerate() {
                 let mut f = if Some(c) == count_col {
                     fmt(0)
+                } else if Some(c) == change_col {
+                    // 增减 with its sign, as the other tables print it.
+                    Format::new().set_num_format("+0.00;-0.00;0.00")
                 } else if c >= 2 {
                     fmt(2)
                 } else {
@@ -126,14 +133,20 @@ pub fn summary_bytes(s: &Summary) -> Result<Vec<u8>, XlsxError> {
         }
         r += 1;
         for note in if zh { &bt.notes } else { &bt.notes_en } {
-            ws.write_string(r, 0, note)?;
+            let prefix = if zh { "注：" } else { "Note: " };
+            ws.write_string(r, 0, format!("{prefix}{note}"))?;
             r += 1;
         }
         ws.write_string(r, 0, format!("{} · {} · {}", s.title, s.source, s.date))?;
-        ws.set_autofit_max_width(360).autofit();
-        // The title and notes are long single cells; they must not set the widths.
+        // Widths set by hand: autofit counts a Chinese character as one column where
+        // Excel draws two, and the long title and notes would widen column A.
         ws.set_column_width(0, 12)?;
         ws.set_column_width(1, 36)?;
+        for (c, h) in heads.iter().enumerate().skip(2) {
+            let cjk = h.chars().filter(|ch| !ch.is_ascii()).count();
+            let width = (h.chars().count() + cjk + 2).max(10);
+            ws.set_column_width(c as u16, width as f64)?;
+        }
     }
     {
         let ws = wb.add_worksheet();
@@ -156,7 +169,10 @@ pub fn summary_bytes(s: &Summary) -> Result<Vec<u8>, XlsxError> {
             ws.write_string(r, 2, row.unit)?;
             ws.write_string(r, 3, &row.basis)?;
         }
-        ws.set_autofit_max_width(480).autofit();
+        ws.set_column_width(0, 18)?;
+        ws.set_column_width(1, 12)?;
+        ws.set_column_width(2, 8)?;
+        ws.set_column_width(3, 80)?;
     }
     {
         let ws = wb.add_worksheet();

@@ -234,6 +234,33 @@ fn change(plan: Option<&BalanceCell>, present: Option<&BalanceCell>) -> f64 {
     round2(plan.map_or(0.0, |c| c.area_ha_rounded) - present.map_or(0.0, |c| c.area_ha_rounded))
 }
 
+/// Lays the GB 50137 rows out as its tables do: R–G one level down under their
+/// 城市建设用地 (H11) subtotal, and the village land that the crosswalk files
+/// under H1 (only 0703 农村宅基地 and 0704 农村社区服务设施用地 map there) named
+/// as what it is, H14 村庄建设用地, since H11 is listed on its own.
+fn arrange_gb50137(rows: &mut [BalanceRow]) {
+    let mut under_urban = false;
+    for r in rows.iter_mut() {
+        if r.level == 1 {
+            under_urban = r.kind == RowKind::Subtotal
+                || (under_urban
+                    && r.kind == RowKind::Class
+                    && URBAN_CLASSES.contains(&r.key.as_str()));
+            if r.kind == RowKind::Subtotal {
+                continue;
+            }
+        }
+        if under_urban {
+            r.level += 1;
+        }
+        if r.key == "H1" && r.kind == RowKind::Class {
+            r.key = "H14".into();
+            r.name = "村庄建设用地".into();
+            r.name_en = "Village development land".into();
+        }
+    }
+}
+
 impl BalanceTable {
     /// Arranges the plan's table (and the present state's, when there is one) for
     /// printing down to `depth` (1–3). `planning_area_m2` is the area of the
@@ -293,6 +320,12 @@ impl BalanceTable {
                 node.name_en.clone().unwrap_or_default(),
             );
             match kind {
+                // In the GB 50137 view a rest is land whose 2023 class maps to the
+                // whole GB class (0702 城镇社区服务设施用地 to R), not unclassified land.
+                RowKind::Rest if gb => {
+                    name = format!("{name}（未对应小类）");
+                    name_en = format!("{name_en} (no finer counterpart)");
+                }
                 RowKind::Rest => {
                     name = format!("{name}（未细分）");
                     name_en = format!("{name_en} (not subdivided)");
@@ -354,6 +387,9 @@ impl BalanceTable {
                 },
             );
         }
+        if gb {
+            arrange_gb50137(&mut rows);
+        }
         let total_cell = |t: &StatsTable| BalanceCell {
             count: t.features,
             area_m2: t.total_area_m2,
@@ -401,6 +437,33 @@ impl BalanceTable {
             );
             notes_en.push(
                 "Shares of R–G are of urban development land (H11); classes converted from the 2023 classification, for reference.".into(),
+            );
+        }
+        if gb {
+            let own: Vec<String> = rows
+                .iter()
+                .filter(|r| {
+                    r.kind == RowKind::Class && r.key.starts_with(|c: char| c.is_ascii_digit())
+                })
+                .map(|r| format!("{} {}", r.key, r.name))
+                .collect();
+            if !own.is_empty() {
+                notes.push(format!(
+                    "GB 50137 无对应类别的用地按 2023 年分类单列：{}",
+                    own.join("、")
+                ));
+                notes_en.push(
+                    "Land without a GB 50137 counterpart is listed by its 2023 class.".into(),
+                );
+            }
+        }
+        if planning_area_m2.is_none() {
+            notes.push(
+                "比例及毛指标以表中合计用地面积为基数；未列入表中的用地（如道路、水域）不在其内"
+                    .into(),
+            );
+            notes_en.push(
+                "Shares and gross indicators are of the table's total; land not in the table (roads, water) is not included.".into(),
             );
         }
         if let Some(area) = planning_area_m2.filter(|a| *a > 0.0) {

@@ -2,12 +2,41 @@
 //! over the table's total area (毛), net figures over the parcels that carry the
 //! value (净), and how many parcels lack it.
 //!
+//! The indicators count development parcels only. Transport land (交通运输用地: the
+//! airport, roads), green and open space (绿地与开敞空间用地: parks keep most of their
+//! own area green) and water are left out whatever values they carry, so the
+//! floor area is that of buildings on plots, 地块内绿地 is green space inside plots
+//! and not the parks themselves, and the net denominators are a defined set of land
+//! rather than "whichever parcels happen to have a value".
+//!
 //! Units: areas in m²; ratios as fractions (0–1); GFA printed in 万m².
 
 use serde::Serialize;
 
 use super::tree::Part;
+use crate::landuse::{ClassId, LanduseTable};
 use crate::model::FieldRole;
+
+/// Level-1 classes whose parcels the indicators leave out: transport, green and
+/// open space, water (the 2023 codes and their GB 50137 counterparts).
+const EXCLUDED_LEVEL1: &[&str] = &["12", "14", "17", "S", "G", "E"];
+
+/// Whether each class (by id) is left out of the indicators.
+fn excluded_classes() -> &'static [bool] {
+    static CELL: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+    CELL.get_or_init(|| {
+        let t = LanduseTable::global();
+        (0..t.classes.len())
+            .map(|id| {
+                let top = t.at_level(id as ClassId, 1);
+                t.class(top)
+                    .is_some_and(|c| EXCLUDED_LEVEL1.contains(&c.code.as_str()))
+                    // GB 50137's H2 holds the airport and the expressway.
+                    || t.class(t.at_level(id as ClassId, 2)).is_some_and(|c| c.code == "H2")
+            })
+            .collect()
+    })
+}
 
 /// Ratios given as percentages (35) are read as fractions (0.35).
 fn as_fraction(v: f64) -> f64 {
@@ -64,6 +93,8 @@ pub struct Indicators {
     pub green: Weighted,
     pub height_limit_max_m: Option<f64>,
     pub parcels_with_height: usize,
+    /// Parcels left out because of their class (transport, green space, water).
+    pub parcels_excluded: usize,
     // The figures below are the ones above, named as earlier versions of the JSON
     // named them, so scripts reading `stats --format json` keep working.
     pub parcels_with_far: usize,
@@ -100,7 +131,18 @@ pub fn indicators_of(parts: &[Part<'_>], total_area_m2: f64) -> Indicators {
         if !(far || density || green || height) {
             continue;
         }
+        let excluded = excluded_classes();
         let mut visit = |i: usize| {
+            let left_out = layer
+                .class
+                .get(i)
+                .copied()
+                .flatten()
+                .is_some_and(|c| excluded.get(c as usize).copied().unwrap_or(false));
+            if left_out {
+                ind.parcels_excluded += 1;
+                return;
+            }
             let a = part.areas_m2.get(i).copied().unwrap_or(0.0);
             let value = |role| layer.role_f64(i, role).filter(|v: &f64| *v >= 0.0);
             if far {
@@ -152,17 +194,10 @@ pub struct IndicatorRow {
     pub basis: String,
 }
 
-/// Formats a whole number with thin groups of three (2 410 → "2 410").
+/// Formats a count as the tables print it: plain digits, like their areas
+/// (3647.43), so that a table does not mix two ways of writing numbers.
 pub fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
+    n.to_string()
 }
 
 /// The indicators the data has, in the order planners list them, each printed
@@ -173,16 +208,11 @@ pub fn indicator_rows(ind: &Indicators, chinese: bool) -> Vec<IndicatorRow> {
     let l = |zh: &'static str, en: &'static str| if chinese { zh } else { en };
     let coverage = |w: &Weighted| {
         if chinese {
-            format!(
-                "{} 个地块有值，{} 个缺值",
-                grouped(w.with_value),
-                grouped(w.missing)
-            )
+            format!("{} 个地块有值，{} 个缺值", w.with_value, w.missing)
         } else {
             format!(
                 "{} parcels with a value, {} without",
-                grouped(w.with_value),
-                grouped(w.missing)
+                w.with_value, w.missing
             )
         }
     };
@@ -221,7 +251,10 @@ pub fn indicator_rows(ind: &Indicators, chinese: bool) -> Vec<IndicatorRow> {
                 l("总建筑面积", "Gross floor area"),
                 l("毛容积率", "Gross FAR"),
                 l("净容积率", "Net FAR"),
-                l("Σ 地块面积 × 容积率", "Σ parcel area × FAR"),
+                l(
+                    "Σ 地块面积 × 容积率（不含交通运输、绿地与开敞空间、水域用地）",
+                    "Σ parcel area × FAR (without transport, green space and water)",
+                ),
             ],
             ["容积率", "FAR"],
             1.0,

@@ -57,11 +57,11 @@ impl AreaMethod {
     /// How the method is named under a table.
     pub fn describe_zh(&self) -> String {
         match self {
-            AreaMethod::Ellipsoidal => "面积算法:WGS84/CGCS2000 椭球面积".into(),
+            AreaMethod::Ellipsoidal => "面积算法：WGS84/CGCS2000 椭球面积".into(),
             AreaMethod::GaussKruger {
                 central_meridian_deg,
             } => format!(
-                "面积算法:CGCS2000 高斯-克吕格 3° 带平面面积(中央经线 {central_meridian_deg}°E)"
+                "面积算法：CGCS2000 高斯-克吕格 3° 带平面面积（中央经线 {central_meridian_deg}°E）"
             ),
         }
     }

@@ -343,7 +343,7 @@ fn the_gb50137_view_has_an_urban_subtotal_with_shares_of_it() {
     let urban: Vec<_> = t
         .rows
         .iter()
-        .filter(|r| r.level == 1 && stats::balance::URBAN_CLASSES.contains(&r.key.as_str()))
+        .filter(|r| r.level == 2 && stats::balance::URBAN_CLASSES.contains(&r.key.as_str()))
         .collect();
     assert!(urban.len() >= 6, "{urban:?}");
     let plan = sub.plan.unwrap();
@@ -360,6 +360,21 @@ fn the_gb50137_view_has_an_urban_subtotal_with_shares_of_it() {
             .map(|r| cents(r.plan.unwrap().share_of_urban_pct_rounded.unwrap()))
             .sum::<i64>(),
         10_000
+    );
+    // R–G stand one level under H11; the top rows (H11, other development land,
+    // non-development land, …) add up to the total.
+    assert_eq!(
+        t.rows
+            .iter()
+            .filter(|r| r.level == 1)
+            .map(|r| cents(r.plan.map_or(0.0, |c| c.area_ha_rounded)))
+            .sum::<i64>(),
+        cents(t.total.plan.unwrap().area_ha_rounded)
+    );
+    assert!(
+        t.rows
+            .iter()
+            .any(|r| r.key == "H14" && r.name == "村庄建设用地")
     );
     // Non-construction rows (water) stand apart and carry no share of H11.
     let water = t
