@@ -55,11 +55,18 @@ pub enum RenderError {
     Png(String),
 }
 
-/// The highlight fill of selected features: the class colour pulled towards yellow,
-/// as on screen.
+/// The window's highlight fill of selected features: the class colour pulled
+/// towards yellow. Printed maps keep the class colour and outline the selection.
 pub fn selected_rgb([r, g, b]: [u8; 3]) -> [u8; 3] {
     let mix = |a: u8, t: u8| (f32::from(a) * 0.4 + f32::from(t) * 0.6).round() as u8;
     [mix(r, 255), mix(g, 236), mix(b, 0)]
+}
+
+/// A class colour dimmed toward white, for the parcels around a selection: still
+/// recognisable, but quieter than the selected ones.
+pub fn dimmed_rgb([r, g, b]: [u8; 3]) -> [u8; 3] {
+    let mix = |a: u8| (f32::from(a) * 0.45 + 255.0 * 0.55).round() as u8;
+    [mix(r), mix(g), mix(b)]
 }
 
 /// `#rrggbb` as RGB.
@@ -209,11 +216,22 @@ pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
         let layer = l.layer;
         let mut candidates: Vec<usize> = layer.index.in_rect(view).map(|(i, _)| i).collect();
         candidates.sort_unstable();
+        // A selection keeps every parcel's class colour: the selected parcels stand
+        // out by a haloed outline drawn over the layer, and the rest of the layer is
+        // dimmed. When the whole layer is "selected" (a report of every parcel)
+        // nothing is singled out and the plan is drawn in its standard colours.
+        let highlight: &[usize] = if l.selected.len() >= layer.len() {
+            &[]
+        } else {
+            l.selected
+        };
+        let dim = !highlight.is_empty();
+        let mut outlines: Vec<tiny_skia::Path> = Vec::new();
         for i in candidates {
             let Some(Some(g)) = layer.geometries.get(i) else {
                 continue;
             };
-            let selected = l.selected.binary_search(&i).is_ok();
+            let selected = highlight.binary_search(&i).is_ok();
             match l.style {
                 ImageStyle::Landuse | ImageStyle::Fill(_) => {
                     let rgb = match (l.style, layer.class.get(i).copied().flatten()) {
@@ -227,7 +245,11 @@ pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
                     let Some(path) = geometry_path(g, &to_px) else {
                         continue;
                     };
-                    paint.set_color(color(if selected { selected_rgb(rgb) } else { rgb }));
+                    paint.set_color(color(if dim && !selected {
+                        dimmed_rgb(rgb)
+                    } else {
+                        rgb
+                    }));
                     pixmap.fill_path(
                         &path,
                         &paint,
@@ -242,12 +264,7 @@ pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
                     };
                     pixmap.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
                     if selected {
-                        paint.set_color(color(SELECTED_EDGE));
-                        let stroke = Stroke {
-                            width: 1.2 * pt,
-                            ..Stroke::default()
-                        };
-                        pixmap.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+                        outlines.push(path);
                     }
                 }
                 ImageStyle::Outline(rgb, width) => {
@@ -267,7 +284,13 @@ pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
                     };
                     let (x, y) = to_px(c);
                     if let Some(circle) = PathBuilder::from_circle(x, y, 3.5 * pt) {
-                        paint.set_color(color(if selected { SELECTED_EDGE } else { rgb }));
+                        paint.set_color(color(if selected {
+                            SELECTED_EDGE
+                        } else if dim {
+                            dimmed_rgb(rgb)
+                        } else {
+                            rgb
+                        }));
                         pixmap.fill_path(
                             &circle,
                             &paint,
@@ -283,6 +306,19 @@ pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
                         pixmap.stroke_path(&circle, &paint, &stroke, Transform::identity(), None);
                     }
                 }
+            }
+        }
+        // Over the whole layer, so neighbours drawn later do not cover them: a white
+        // halo, then the selection's edge.
+        for (rgb, width) in [([255, 255, 255], 3.0), (SELECTED_EDGE, 1.5)] {
+            paint.set_color(color(rgb));
+            let stroke = Stroke {
+                width: width * pt,
+                line_join: tiny_skia::LineJoin::Round,
+                ..Stroke::default()
+            };
+            for path in &outlines {
+                pixmap.stroke_path(path, &paint, &stroke, Transform::identity(), None);
             }
         }
     }
