@@ -1053,6 +1053,7 @@ fn report_input(
     path: &std::path::Path,
     area: AreaArg,
     options: &StatsOptions,
+    whole_plan: bool,
     err: &mut dyn Write,
 ) -> anyhow::Result<ReportInput> {
     use crate::render::map_image::{self, ImageStyle};
@@ -1063,7 +1064,11 @@ fn report_input(
             (AreaArg::GaussKruger, Some(first)) => AreaMethod::gauss_kruger_for(first, None),
             _ => AreaMethod::Ellipsoidal,
         };
-        let plan_balance = plan_balance_table(&project, 2, method, options)?;
+        let plan_balance = if whole_plan {
+            plan_balance_table(&project, 2, method, options)?
+        } else {
+            None
+        };
         let title = project.file.title.clone();
         let mut layers = Vec::new();
         let mut parcels = None;
@@ -1138,9 +1143,10 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         mixed: a.mixed.mode(),
         shares_field: None,
     };
-    let input = report_input(&a.input, a.area, &options, err)?;
-    // The whole plan is reported when nothing narrows the parcels.
+    // The whole plan is reported when nothing narrows the parcels; only then is
+    // its balance computed.
     let whole_plan = a.where_.is_none() && a.bbox.is_none() && a.ids.is_empty();
+    let input = report_input(&a.input, a.area, &options, whole_plan, err)?;
     let layer = &input
         .layers
         .get(input.parcels)
@@ -1191,7 +1197,7 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             basemap: input.basemap.as_ref(),
         },
         options,
-        balance: input.plan_balance.as_ref().filter(|_| whole_plan),
+        balance: input.plan_balance.as_ref(),
     };
     report::write_report(
         &request,

@@ -203,27 +203,20 @@ impl ParcelApp {
         Some((table, balance))
     }
 
-    /// Whether layer `li` is one of the project's plan layers.
+    /// Whether layer `li` is one of the project's plan layers, by the same rule as
+    /// the balance itself.
     pub fn is_plan_layer(&self, li: usize) -> bool {
-        let Some(layer) = self.layers.get(li) else {
+        let Some(Ok(data)) = self.layers.get(li).map(|l| l.data.as_ref()) else {
             return false;
         };
-        let spec = &self.project_base.balance;
-        if spec.is_empty() {
-            layer.spec.style.kind == "landuse" && !layer.spec.name.contains("现状")
-        } else {
-            spec.plan.contains(&layer.spec.name)
-        }
+        self.plan_layers()
+            .plan
+            .iter()
+            .any(|l| std::ptr::eq(*l, data.as_ref()))
     }
 
-    /// The project's whole-plan tables: the plan's statistics and the printed
-    /// balance with the present state beside it.
-    fn plan_tables(
-        &self,
-        grouping: &Grouping,
-        level: u8,
-        options: &StatsOptions,
-    ) -> Option<(Arc<StatsTable>, Arc<BalanceTable>)> {
+    /// The layers of the project's balance among the open layers.
+    fn plan_layers(&self) -> crate::project::BalanceLayers<'_> {
         let layers: Vec<(&str, &str, Option<&crate::model::Layer>)> = self
             .layers
             .iter()
@@ -235,7 +228,18 @@ impl ParcelApp {
                 )
             })
             .collect();
-        let sets = crate::project::balance_layers(&self.project_base.balance, &layers);
+        crate::project::balance_layers(&self.project_base.balance, &layers)
+    }
+
+    /// The project's whole-plan tables: the plan's statistics and the printed
+    /// balance with the present state beside it.
+    fn plan_tables(
+        &self,
+        grouping: &Grouping,
+        level: u8,
+        options: &StatsOptions,
+    ) -> Option<(Arc<StatsTable>, Arc<BalanceTable>)> {
+        let sets = self.plan_layers();
         let method = match sets.plan.first() {
             Some(first) if self.stats.gauss_kruger => AreaMethod::gauss_kruger_for(first, None),
             _ => AreaMethod::Ellipsoidal,
