@@ -77,9 +77,10 @@ fn main() {
             .layers
             .iter()
             .filter(|l| l.spec.visible && l.spec.role.as_deref() != Some("basemap"))
-            .filter_map(|l| Some((l.data.as_ref().ok()?, map_image::image_style(&l.spec.style))))
+            .filter_map(|l| Some((l.data.as_ref().ok()?, map_image::image_style(&l.spec.name, &l.spec.style))))
             .collect(),
         basemap: Some(&basemap),
+        sheet: project.file.sheet_info(true),
     };
     let dir = std::env::temp_dir().join(format!("parcelview-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -114,6 +115,7 @@ fn main() {
                     map: context.clone(),
                     options: Default::default(),
                     balance: None,
+                    zone_prefix: false,
                 },
                 &out,
                 &[],
@@ -139,7 +141,7 @@ fn main() {
         let image = MapImage {
             layers: vec![ImageLayer {
                 layer: parcels,
-                style: map_image::ImageStyle::Landuse,
+                style: map_image::ImageStyle::landuse(),
                 selected: &thousand,
             }],
             basemap: Some(&basemap),
@@ -150,6 +152,7 @@ fn main() {
             title: Some("嘉兴高新区空港新城".into()),
             chinese: true,
             legend: true,
+            sheet: Default::default(),
         };
         let t = Instant::now();
         let pixmap = map_image::render(&image).expect("render");
@@ -165,4 +168,72 @@ fn main() {
         ms(e),
         ms(d + e)
     );
+    map_sheet_bench(&project, &basemap);
+}
+
+/// The bundled project as a printed sheet: every visible layer in its project
+/// style over the offline basemap, A4 portrait at 200 dpi (1654 × 2339 px), with
+/// labels, symbols, legend, scale bar and north arrow, once for the whole plan and
+/// once with one park's parcels selected.
+fn map_sheet_bench(project: &Project, basemap: &parcelview::render::Basemap) {
+    let shown: Vec<(&parcelview::model::Layer, map_image::ImageStyle)> = project
+        .layers
+        .iter()
+        .filter(|l| l.spec.visible && l.spec.role.as_deref() != Some("basemap"))
+        .filter_map(|l| {
+            Some((
+                l.data.as_ref().ok()?,
+                map_image::image_style(&l.spec.name, &l.spec.style),
+            ))
+        })
+        .collect();
+    let Some(bbox) = project.bbox() else { return };
+    let parcels = shown
+        .iter()
+        .position(|(_, s)| s.paint == map_image::ImagePaint::Landuse);
+    let park: Vec<usize> = parcels
+        .and_then(|k| shown.get(k))
+        .and_then(|(l, _)| {
+            let f = l.field_index("所属园区")?;
+            Some(
+                (0..l.len())
+                    .filter(|&i| l.value(i, f).to_text().as_deref() == Some("光伏新能源产业园"))
+                    .collect(),
+            )
+        })
+        .unwrap_or_default();
+    let empty: Vec<usize> = Vec::new();
+    for (name, selected) in [("whole plan", &empty), ("one park selected", &park)] {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let image = MapImage {
+                layers: shown
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (layer, style))| ImageLayer {
+                        layer,
+                        style: style.clone(),
+                        selected: if Some(k) == parcels { selected } else { &empty },
+                    })
+                    .collect(),
+                basemap: Some(basemap),
+                bbox,
+                width_px: 1654,
+                height_px: 2339,
+                dpi: 200.0,
+                title: Some(project.file.title.clone()),
+                chinese: true,
+                legend: true,
+                sheet: Default::default(),
+            };
+            let t = Instant::now();
+            let pixmap = map_image::render(&image).expect("render");
+            times.push(t.elapsed());
+            std::hint::black_box(pixmap);
+        }
+        println!(
+            "report: bundled project as an A4 200-dpi sheet (1654×2339), {name}: draw {:.0} ms",
+            ms(median(times))
+        );
+    }
 }

@@ -168,6 +168,10 @@ pub struct ReportArgs {
     /// How mixed-use parcels are counted in the summary's balance table.
     #[arg(long, value_enum, default_value = "dominant")]
     pub mixed: MixedArg,
+    /// Cards print the boundary points' Y with the zone number in front
+    /// (40xxxxxx.xxx), as some cadastral submissions require.
+    #[arg(long)]
+    pub zone_prefix: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -882,18 +886,18 @@ pub fn write_stats_table(
             "用地代码",
             "用地名称",
             "地块数",
-            "面积(公顷)",
-            "面积(亩)",
-            "比例(%)",
+            "面积（公顷）",
+            "面积（亩）",
+            "比例（%）",
         ]
     } else {
         [
             "取值",
             "名称",
             "要素数",
-            "面积(公顷)",
-            "面积(亩)",
-            "比例(%)",
+            "面积（公顷）",
+            "面积（亩）",
+            "比例（%）",
         ]
     };
     let mut rows: Vec<[String; 6]> = t
@@ -902,13 +906,13 @@ pub fn write_stats_table(
         .map(|g| {
             [
                 if g.key.is_empty() {
-                    "(空)".into()
+                    "（空）".into()
                 } else {
                     g.key.clone()
                 },
                 g.name.clone().unwrap_or_else(|| {
                     if by_class && !g.key.is_empty() {
-                        "(未识别代码)".into()
+                        "（未识别代码）".into()
                     } else {
                         String::new()
                     }
@@ -1042,6 +1046,8 @@ struct ReportInput {
     facilities: Option<usize>,
     basemap: Option<crate::render::Basemap>,
     title: String,
+    /// The title block's lines from the project (编制单位, disclaimer).
+    sheet: crate::render::map_image::SheetInfo,
     /// A project's whole-plan balance (plan and present state over the planning
     /// area), printed when the report covers the whole plan.
     plan_balance: Option<BalanceTable>,
@@ -1054,6 +1060,7 @@ fn report_input(
     area: AreaArg,
     options: &StatsOptions,
     whole_plan: bool,
+    chinese: bool,
     err: &mut dyn Write,
 ) -> anyhow::Result<ReportInput> {
     use crate::render::map_image::{self, ImageStyle};
@@ -1069,7 +1076,8 @@ fn report_input(
         } else {
             None
         };
-        let title = project.file.title.clone();
+        let title = project.file.title_in(chinese).to_string();
+        let sheet = project.file.sheet_info(chinese);
         let mut layers = Vec::new();
         let mut parcels = None;
         let mut facilities = None;
@@ -1097,7 +1105,7 @@ fn report_input(
             } else if basemap_role || !l.spec.visible {
                 continue;
             }
-            layers.push((data, map_image::image_style(&l.spec.style)));
+            layers.push((data, map_image::image_style(&l.spec.name, &l.spec.style)));
         }
         let parcels = parcels.with_context(|| {
             format!(
@@ -1111,6 +1119,7 @@ fn report_input(
             facilities,
             basemap: Some(basemap),
             title,
+            sheet,
             plan_balance,
         })
     } else {
@@ -1125,11 +1134,12 @@ fn report_input(
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
         Ok(ReportInput {
-            layers: vec![(layer, ImageStyle::Landuse)],
+            layers: vec![(layer, ImageStyle::landuse())],
             parcels: 0,
             facilities: None,
             basemap: None,
             title,
+            sheet: Default::default(),
             plan_balance: None,
         })
     }
@@ -1146,7 +1156,18 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     // The whole plan is reported when nothing narrows the parcels; only then is
     // its balance computed.
     let whole_plan = a.where_.is_none() && a.bbox.is_none() && a.ids.is_empty();
-    let input = report_input(&a.input, a.area, &options, whole_plan, err)?;
+    let lang = match a.lang {
+        LangArg::Zh => ReportLang::Zh,
+        LangArg::En => ReportLang::En,
+    };
+    let input = report_input(
+        &a.input,
+        a.area,
+        &options,
+        whole_plan,
+        lang == ReportLang::Zh,
+        err,
+    )?;
     let layer = &input
         .layers
         .get(input.parcels)
@@ -1167,10 +1188,6 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             layer.source
         );
     }
-    let lang = match a.lang {
-        LangArg::Zh => ReportLang::Zh,
-        LangArg::En => ReportLang::En,
-    };
     let title = a.title.clone().unwrap_or(input.title.clone());
     let method = match a.area {
         AreaArg::Ellipsoidal => AreaMethod::Ellipsoidal,
@@ -1193,11 +1210,13 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         method,
         page: a.page,
         map: report::MapContext {
-            layers: input.layers.iter().map(|(l, s)| (l, *s)).collect(),
+            layers: input.layers.iter().map(|(l, s)| (l, s.clone())).collect(),
             basemap: input.basemap.as_ref(),
+            sheet: input.sheet.clone(),
         },
         options,
         balance: input.plan_balance.as_ref(),
+        zone_prefix: a.zone_prefix,
     };
     report::write_report(
         &request,
@@ -1266,7 +1285,7 @@ fn handout_cmd(a: &HandoutArgs, out: &mut dyn Write, err: &mut dyn Write) -> any
             Ok(d) if l.spec.role.as_deref() != Some("basemap") => layers.push(SlideLayer {
                 name: &l.spec.name,
                 layer: d,
-                style: map_image::image_style(&l.spec.style),
+                style: map_image::image_style(&l.spec.name, &l.spec.style),
                 visible: l.spec.visible,
             }),
             Ok(_) => {}
@@ -1335,7 +1354,7 @@ fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
                 continue;
             }
             match l.data {
-                Ok(d) => layers.push((d, map_image::image_style(&l.spec.style))),
+                Ok(d) => layers.push((d, map_image::image_style(&l.spec.name, &l.spec.style))),
                 Err(e) => writeln!(err, "warning: {}: {e}", l.spec.name)?,
             }
         }
@@ -1349,9 +1368,9 @@ fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         .load()?;
         print_warnings(&layer, err)?;
         let style = if layer.roles.landuse.is_some() {
-            ImageStyle::Landuse
+            ImageStyle::landuse()
         } else {
-            ImageStyle::Fill([200, 200, 200])
+            ImageStyle::plain(map_image::ImagePaint::Fill([200, 200, 200]))
         };
         let title = a
             .input
@@ -1363,7 +1382,7 @@ fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     // The highlight goes on the first land-use layer (the parcels).
     let target = layers
         .iter()
-        .position(|(l, style)| l.roles.landuse.is_some() && *style == ImageStyle::Landuse)
+        .position(|(l, style)| l.roles.landuse.is_some() && style.paint == map_image::ImagePaint::Landuse)
         .or_else(|| layers.iter().position(|(l, _)| l.roles.landuse.is_some()))
         .unwrap_or(0);
     let mut selected: Vec<usize> = Vec::new();
@@ -1393,7 +1412,7 @@ fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             .enumerate()
             .map(|(k, (layer, style))| ImageLayer {
                 layer,
-                style: *style,
+                style: style.clone(),
                 selected: if k == target { &selected } else { &empty },
             })
             .collect(),
@@ -1405,6 +1424,7 @@ fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         title: Some(a.title.clone().unwrap_or(project_title)),
         chinese: a.lang == LangArg::Zh,
         legend: !a.no_legend,
+        sheet: Default::default(),
     };
     let pixmap = map_image::render(&image)?;
     let png = map_image::encode_png(&pixmap, a.dpi)?;

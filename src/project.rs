@@ -208,6 +208,22 @@ pub struct ProjectFile {
     pub title_en: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Who prepared the plan (编制单位), for the reports' title blocks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation_en: Option<String>,
+    /// Where the plan's data come from (数据来源), for the title blocks; without
+    /// it they name the reported layer's file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_en: Option<String>,
+    /// A disclaimer the reports print in their title blocks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclaimer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclaimer_en: Option<String>,
     #[serde(default)]
     pub basemap: BasemapSpec,
     pub layers: Vec<LayerSpec>,
@@ -225,6 +241,29 @@ pub struct ProjectFile {
 }
 
 impl ProjectFile {
+    /// The title in a language, falling back to Chinese.
+    pub fn title_in(&self, chinese: bool) -> &str {
+        match (&self.title_en, chinese) {
+            (Some(t), false) if !t.is_empty() => t,
+            _ => &self.title,
+        }
+    }
+
+    /// What the project gives a report's title block: 编制单位 and the
+    /// disclaimer, in a language (falling back to Chinese).
+    pub fn sheet_info(&self, chinese: bool) -> crate::render::map_image::SheetInfo {
+        let pick = |zh: &Option<String>, en: &Option<String>| match (chinese, en) {
+            (false, Some(t)) if !t.is_empty() => Some(t.clone()),
+            _ => zh.clone().filter(|t| !t.is_empty()),
+        };
+        crate::render::map_image::SheetInfo {
+            organisation: pick(&self.organisation, &self.organisation_en).unwrap_or_default(),
+            disclaimer: pick(&self.disclaimer, &self.disclaimer_en),
+            source: pick(&self.source, &self.source_en).unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
     /// An empty project of the current version.
     pub fn new(title: &str) -> ProjectFile {
         ProjectFile {
@@ -233,6 +272,12 @@ impl ProjectFile {
             title: title.into(),
             title_en: None,
             description: None,
+            organisation: None,
+            organisation_en: None,
+            source: None,
+            source_en: None,
+            disclaimer: None,
+            disclaimer_en: None,
             basemap: BasemapSpec::default(),
             layers: Vec::new(),
             bookmarks: Vec::new(),

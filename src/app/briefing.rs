@@ -214,7 +214,7 @@ impl ParcelApp {
             Align2::RIGHT_CENTER,
             format!(
                 "{}   {} / {}",
-                self.title,
+                self.report_title(self.settings.lang),
                 self.briefing.slide + 1,
                 self.bookmarks.len()
             ),
@@ -416,7 +416,7 @@ impl ParcelApp {
         use crate::model::FieldRole;
         for (role, zh, en) in [
             (FieldRole::Far, "容积率", "FAR"),
-            (FieldRole::HeightLimit, "限高(m)", "Height limit (m)"),
+            (FieldRole::HeightLimit, "限高（m）", "Height limit (m)"),
         ] {
             if let Some(v) = data.role_f64(fi, role) {
                 lines.push(format!("{} {v}", if chinese { zh } else { en }));

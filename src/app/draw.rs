@@ -253,31 +253,11 @@ impl DrawLayer {
     }
 }
 
-/// The symbol glyph and colour of a facility type.
+/// The symbol glyph and colour of a facility type, from the core's table so the
+/// window, the PNG and the PDF draw the same symbol.
 pub fn facility_symbol(kind: &str) -> (&'static str, Color32) {
-    let edu = Color32::from_rgb(214, 74, 160);
-    let health = Color32::from_rgb(220, 60, 60);
-    let civic = Color32::from_rgb(60, 110, 200);
-    let green = Color32::from_rgb(40, 150, 70);
-    let utility = Color32::from_rgb(0, 99, 128);
-    match kind {
-        "中小学" => ("学", edu),
-        "幼儿园" => ("幼", edu),
-        "医院" => ("医", health),
-        "社区卫生服务站" => ("卫", health),
-        "一老一小服务中心" => ("老", Color32::from_rgb(230, 126, 34)),
-        "公园" => ("园", green),
-        "体育中心" => ("体", green),
-        "文化中心" => ("文", Color32::from_rgb(200, 110, 0)),
-        "消防站" => ("消", Color32::from_rgb(200, 30, 30)),
-        "派出所" => ("警", civic),
-        "变电站" => ("电", utility),
-        "公交枢纽" => ("交", Color32::from_rgb(90, 90, 90)),
-        "研究院" => ("研", Color32::from_rgb(150, 0, 60)),
-        "孵化器" => ("创", Color32::from_rgb(150, 0, 60)),
-        "人才社区" => ("才", Color32::from_rgb(180, 150, 0)),
-        _ => ("●", civic),
-    }
+    let (glyph, [r, g, b]) = crate::render::symbols::facility_symbol(kind);
+    (glyph, Color32::from_rgb(r, g, b))
 }
 
 #[cfg(test)]

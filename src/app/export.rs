@@ -173,11 +173,12 @@ impl ParcelApp {
             .iter()
             .filter_map(|l| l.data.as_ref().ok().map(|d| PathBuf::from(&d.source)))
             .collect();
-        let title = self.title.clone();
         let report_lang = match lang {
             Lang::Zh => ReportLang::Zh,
             Lang::En => ReportLang::En,
         };
+        let title = self.report_title(lang);
+        let sheet = self.project_base.sheet_info(lang == Lang::Zh);
         let progress = Arc::new(Progress::new());
         let watch = progress.clone();
         let out = path.clone();
@@ -191,7 +192,7 @@ impl ParcelApp {
             .filter(|(_, l)| l.spec.visible && l.spec.role.as_deref() != Some("basemap"))
             .filter_map(|(k, l)| {
                 let d = l.data.as_ref().ok()?.clone();
-                Some((d, map_image::image_style(&l.spec.style), k == li))
+                Some((d, map_image::image_style(&l.spec.name, &l.spec.style), k == li))
             })
             .collect();
         let basemap = self.basemap.clone();
@@ -206,7 +207,7 @@ impl ParcelApp {
                         .iter()
                         .map(|(l, style, active)| ImageLayer {
                             layer: l,
-                            style: *style,
+                            style: style.clone(),
                             selected: if *active { &features } else { &empty },
                         })
                         .collect(),
@@ -218,6 +219,7 @@ impl ParcelApp {
                     title: Some(title),
                     chinese: report_lang == ReportLang::Zh,
                     legend: true,
+                    sheet: Default::default(),
                 };
                 let pixmap = map_image::render(&image).map_err(|e| e.to_string())?;
                 let png = map_image::encode_png(&pixmap, dpi).map_err(|e| e.to_string())?;
@@ -247,12 +249,14 @@ impl ParcelApp {
                 map: report::MapContext {
                     layers: image_layers
                         .iter()
-                        .map(|(l, style, _)| (l.as_ref(), *style))
+                        .map(|(l, style, _)| (l.as_ref(), style.clone()))
                         .collect(),
                     basemap: Some(&basemap),
+                    sheet: sheet.clone(),
                 },
                 options,
                 balance: plan_balance.as_deref(),
+                zone_prefix: false,
             };
             report::write_report(&request, &out, &inputs, &watch).map_err(|e| match e {
                 report::ReportError::Cancelled => format!("{}: cancelled", out.display()),
@@ -286,7 +290,7 @@ impl ParcelApp {
                 Some((
                     l.spec.name.clone(),
                     l.data.as_ref().ok()?.clone(),
-                    map_image::image_style(&l.spec.style),
+                    map_image::image_style(&l.spec.name, &l.spec.style),
                     l.spec.visible,
                 ))
             })
@@ -303,7 +307,7 @@ impl ParcelApp {
             super::stats_panel::StatsScope::Plan,
             super::stats_panel::StatsGroup::Class(1),
         );
-        let title = self.title.clone();
+        let title = self.report_title(self.settings.lang);
         let lang = match self.settings.lang {
             Lang::Zh => ReportLang::Zh,
             Lang::En => ReportLang::En,
@@ -317,7 +321,7 @@ impl ParcelApp {
                 .map(|(name, layer, style, visible)| report::SlideLayer {
                     name,
                     layer,
-                    style: *style,
+                    style: style.clone(),
                     visible: *visible,
                 })
                 .collect();
@@ -405,5 +409,16 @@ impl ParcelApp {
     /// The messages shown under 警告 (warnings, errors, finished exports).
     pub fn messages(&self) -> &[String] {
         &self.messages
+    }
+}
+
+impl ParcelApp {
+    /// The project's title in a language: its English title in English when the
+    /// project has one, else the title as shown.
+    pub(super) fn report_title(&self, lang: Lang) -> String {
+        match (&self.project_base.title_en, lang) {
+            (Some(t), Lang::En) if !t.is_empty() => t.clone(),
+            _ => self.title.clone(),
+        }
     }
 }

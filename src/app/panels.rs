@@ -160,7 +160,7 @@ impl ParcelApp {
                 }
             });
             ui.separator();
-            ui.label(RichText::new(&self.title).strong());
+            ui.label(RichText::new(self.report_title(self.settings.lang)).strong());
             ui.label(RichText::new(self.tr("illustrative")).weak());
         });
     }

@@ -52,8 +52,8 @@ pub fn columns(layer: &Layer) -> Vec<TableColumn> {
 fn header(layer: &Layer, c: TableColumn, lang: Lang) -> String {
     match (c, lang) {
         (TableColumn::Field(k), _) => layer.fields.get(k).cloned().unwrap_or_default(),
-        (TableColumn::AreaHa, Lang::Zh) => "面积(公顷)".into(),
-        (TableColumn::AreaMu, Lang::Zh) => "面积(亩)".into(),
+        (TableColumn::AreaHa, Lang::Zh) => "面积（公顷）".into(),
+        (TableColumn::AreaMu, Lang::Zh) => "面积（亩）".into(),
         (TableColumn::ClassName, Lang::Zh) => "用地类别".into(),
         (TableColumn::AreaHa, Lang::En) => "Area (ha)".into(),
         (TableColumn::AreaMu, Lang::En) => "Area (mu)".into(),

@@ -40,7 +40,7 @@ pub const RUNWAY_BEARING: f64 = 20.0;
 /// visible gaps or overlaps between neighbouring parcels.
 const DECIMALS: usize = 9;
 
-const NOTE_ZH: &str = "示意性规划数据:由 parcelview 的生成器(parcelview generate district)生成,用于演示,不是官方规划,不代表任何法定规划成果。";
+const NOTE_ZH: &str = "示意性规划数据：由 parcelview 的生成器（parcelview generate district）生成，用于演示，不是官方规划，不代表任何法定规划成果。";
 const NOTE_EN: &str = "Illustrative planning data made by parcelview's generator (parcelview generate district) for demonstration; not an official plan.";
 
 /// The plan's zones.
@@ -898,7 +898,7 @@ fn enterprise_name(zone: Zone, rng: &mut Rng) -> String {
         _ => &["科技有限公司"],
     };
     format!(
-        "嘉兴{}{}(示意)",
+        "嘉兴{}{}（示意）",
         HEAD[rng.below(HEAD.len())],
         tail[rng.below(tail.len())]
     )
@@ -1306,7 +1306,7 @@ const SPECS: &[FacilitySpec] = &[
     FacilitySpec {
         kind: "研究院",
         kind_en: "research institute",
-        name: "北京理工大学长三角研究院(嘉兴)",
+        name: "北京理工大学长三角研究院（嘉兴）",
         code: "0802",
         area_ha: (3.0, 10.0),
         near: (-400.0, 1350.0),
@@ -1374,10 +1374,10 @@ const ANCHORS: &[(&str, Zone, (f64, f64))] = &[
         Zone::Pv,
         (-2000.0, 2500.0),
     ),
-    ("欧菲新能源(一期项目)", Zone::Pv, (-1650.0, 2050.0)),
+    ("欧菲新能源（一期项目）", Zone::Pv, (-1650.0, 2050.0)),
     ("嘉兴沃尔德金刚石工具有限公司", Zone::Auto, (1900.0, 1150.0)),
     (
-        "毕威泰克(浙江)医疗器械有限公司",
+        "毕威泰克（浙江）医疗器械有限公司",
         Zone::Auto,
         (3100.0, 1600.0),
     ),
@@ -1565,7 +1565,7 @@ fn make_plan(seed: u64) -> Plan {
 fn airport_parcels(block: &Polygon<f64>) -> Vec<(Polygon<f64>, &'static str)> {
     let block_mp = mp(block);
     let pieces = [
-        (rect(-2100.0, -175.0, 2100.0, 175.0), "飞行区(跑道及升降带)"),
+        (rect(-2100.0, -175.0, 2100.0, 175.0), "飞行区（跑道及升降带）"),
         (rect(-700.0, 175.0, 700.0, 900.0), "航站区"),
         (rect(900.0, 175.0, 2000.0, 900.0), "货运区"),
     ];
@@ -1594,13 +1594,13 @@ fn airport_features() -> Vec<(String, &'static str, Geometry<f64>)> {
             Geometry::Polygon(rect(-1700.0, 160.0, 1700.0, 183.0)),
         ),
         (
-            "站坪(28 个机位)".into(),
+            "站坪（28 个机位）".into(),
             "站坪",
             Geometry::Polygon(rect(-500.0, 230.0, 500.0, 420.0)),
         ),
         // 230 m × 112.6 m ≈ 25 900 m², the civil terminal's floor area.
         (
-            "航站楼(约 25 900 m²)".into(),
+            "航站楼（约 25 900 m²）".into(),
             "航站楼",
             Geometry::Polygon(rect(-115.0, 440.0, 115.0, 552.6)),
         ),
@@ -1981,7 +1981,7 @@ pub fn district_files(seed: u64) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
             "空港新城范围",
             vec![(
                 vec![
-                    ("名称", json!("嘉兴高新区空港新城(示意范围)")),
+                    ("名称", json!("嘉兴高新区空港新城（示意范围）")),
                     ("面积_公顷", json!(round_to(b_area / 10_000.0, 2))),
                 ],
                 b,
@@ -2002,7 +2002,7 @@ pub fn district_files(seed: u64) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         .collect();
     files.push((
         "airport.geojson".into(),
-        write("嘉兴南湖机场(示意)", feats)?,
+        write("嘉兴南湖机场（示意）", feats)?,
     ));
 
     // Roads.
@@ -2129,18 +2129,18 @@ pub fn district_files(seed: u64) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
             let g = Geometry::MultiPolygon(shape.clone());
             let (industry, anchors) = match zone {
                 Zone::Pv => (
-                    "光伏新能源(电池片、光伏玻璃、配套产品、组件全产业链)",
-                    Some("隆基绿能嘉兴基地、嘉兴阿特斯阳光能源科技有限公司、欧菲新能源(一期项目)"),
+                    "光伏新能源（电池片、光伏玻璃、配套产品、组件全产业链）",
+                    Some("隆基绿能嘉兴基地、嘉兴阿特斯阳光能源科技有限公司、欧菲新能源（一期项目）"),
                 ),
                 Zone::Auto => (
                     "高端汽车零部件、高端装备制造",
-                    Some("嘉兴沃尔德金刚石工具有限公司、毕威泰克(浙江)医疗器械有限公司"),
+                    Some("嘉兴沃尔德金刚石工具有限公司、毕威泰克（浙江）医疗器械有限公司"),
                 ),
                 Zone::Opto => ("光电信息", None),
-                Zone::Logistics => ("临空经济:航空货运、物流仓储、供应链服务", None),
+                Zone::Logistics => ("临空经济：航空货运、物流仓储、供应链服务", None),
                 _ => (
-                    "高端科技服务、研发孵化(X 赛道);总投资 150 亿元以上",
-                    Some("北京理工大学长三角研究院(嘉兴)、浙江大学嘉兴研究院"),
+                    "高端科技服务、研发孵化（X 赛道）；总投资 150 亿元以上",
+                    Some("北京理工大学长三角研究院（嘉兴）、浙江大学嘉兴研究院"),
                 ),
             };
             (
@@ -2259,9 +2259,15 @@ fn project_file(frame: &Frame, plan: &Plan, seed: u64) -> anyhow::Result<Vec<u8>
     let project = json!({
         "format": "parcelview-project",
         "version": 2,
-        "title": "嘉兴高新区空港新城规划(示意)",
+        "title": "嘉兴高新区空港新城规划（示意）",
         "title_en": "Jiaxing High-tech Zone airport new town plan (illustrative)",
         "description": NOTE_ZH,
+        "organisation": "parcelview 示例项目（非规划编制单位）",
+        "organisation_en": "parcelview example project (not a planning institute)",
+        "source": "parcelview 生成器（parcelview generate district）生成的示意数据",
+        "source_en": "illustrative data from the parcelview generator (parcelview generate district)",
+        "disclaimer": "本图数据为示意性规划数据，由 parcelview 生成器生成，仅用于演示，不是官方规划，不得作为规划管理依据。",
+        "disclaimer_en": "Illustrative data made by the parcelview generator for demonstration; not an official plan and not a basis for planning decisions.",
         "generator": format!("parcelview generate district --seed {seed}"),
         "basemap": {"kind": "offline", "variant": "light", "sources": ["water", "roads", "boundary"]},
         "layers": [
@@ -2276,37 +2282,37 @@ fn project_file(frame: &Frame, plan: &Plan, seed: u64) -> anyhow::Result<Vec<u8>
         ],
         "bookmarks": [
             slide(whole.clone(),
-                "空港新城位于嘉兴高新区西部、秀洲区,围绕军民合用的嘉兴南湖机场生长。机场新建 3400 m × 50 m 跑道和约 2.59 万 m² 航站楼,定位为长三角首个专业国际航空货运枢纽。",
+                "空港新城位于嘉兴高新区西部、秀洲区，围绕军民合用的嘉兴南湖机场生长。机场新建 3400 m × 50 m 跑道和约 2.59 万 m² 航站楼，定位为长三角首个专业国际航空货运枢纽。",
                 "The new town grows around Jiaxing Nanhu Airport, a military-civil airport in Xiuzhou: a new 3,400 m runway and a 25,900 m² terminal make it the Yangtze Delta's first dedicated air-cargo hub.",
                 json!({})),
             slide(view("光伏新能源产业园", "Photovoltaic new energy park", &park(Zone::Pv)),
-                "主赛道光伏新能源:电池片、光伏玻璃、配套产品到组件的全产业链,集聚光伏企业 200 余家,隆基绿能嘉兴基地建成行业首家“灯塔工厂”。",
+                "主赛道光伏新能源：电池片、光伏玻璃、配套产品到组件的全产业链，集聚光伏企业 200 余家，隆基绿能嘉兴基地建成行业首家“灯塔工厂”。",
                 "The main track, photovoltaics: a full chain from cells and PV glass to modules, 200+ firms, and LONGi's Jiaxing base, the sector's first lighthouse factory.",
                 json!({"selection": parcels_where("\"所属园区\" = '光伏新能源产业园'"), "show_stats": true})),
             slide(view("高端汽车零部件与光电信息", "Auto parts and optoelectronics", &Geometry::Polygon(rect(-1500.0, 800.0, 3700.0, 1900.0))),
-                "“1+2+X”中的两条特色赛道:高端汽车零部件和光电信息,紧邻机场北侧布局。",
+                "“1+2+X”中的两条特色赛道：高端汽车零部件和光电信息，紧邻机场北侧布局。",
                 "The two specialist tracks of \"1+2+X\": high-end auto parts and optoelectronic information, north of the airport.",
                 json!({"selection": parcels_where("\"所属园区\" IN ('高端汽车零部件产业园', '光电信息产业园')"), "show_stats": true})),
             slide(view("空港物流园", "Airport logistics zone", &park(Zone::Logistics)),
-                "临空经济:航空货运、物流仓储与供应链服务贴近跑道和货运区,机场周边建筑限高随净空要求收紧。",
+                "临空经济：航空货运、物流仓储与供应链服务贴近跑道和货运区，机场周边建筑限高随净空要求收紧。",
                 "Air-linked economy: cargo, warehousing and supply-chain services beside the runway, with height limits tightening near the airport.",
                 json!({"selection": parcels_where("\"所属园区\" = '空港物流园'"), "show_stats": true})),
             slide(view("空港秀水创新绿谷", "Xiushui innovation valley", &park(Zone::Valley)),
-                "总投资 150 亿元以上的创新绿谷:北京理工大学长三角研究院(嘉兴)、浙江大学嘉兴研究院,以及孵化器、加速器和博士后工作站。",
+                "总投资 150 亿元以上的创新绿谷：北京理工大学长三角研究院（嘉兴）、浙江大学嘉兴研究院，以及孵化器、加速器和博士后工作站。",
                 "An innovation valley of 15+ billion yuan: the BIT Yangtze Delta institute, Zhejiang University's Jiaxing institute, incubators and accelerators.",
                 json!({"selection": parcels_where("\"所属园区\" = '空港秀水创新绿谷'"), "spotlight": true})),
-            slide(view("公共服务:学校、医院、一老一小", "Public services: schools, hospital, elderly and children", &Geometry::MultiPolygon(MultiPolygon(schools))),
-                "“七优”民生服务:上外秀洲外国语学校高新区实验学区等中小学、秀洲区人民医院高照院区,以及老人日托与儿童游乐结合的“一老一小”服务中心。",
+            slide(view("公共服务：学校、医院、一老一小", "Public services: schools, hospital, elderly and children", &Geometry::MultiPolygon(MultiPolygon(schools))),
+                "“七优”民生服务：上外秀洲外国语学校高新区实验学区等中小学、秀洲区人民医院高照院区，以及老人日托与儿童游乐结合的“一老一小”服务中心。",
                 "Public services: schools, the Xiuzhou People's Hospital Gaozhao campus, and centres combining elderly day care with children's play.",
                 json!({"selection": {"layer": "公共服务设施", "where": "\"类型\" IN ('中小学', '幼儿园', '医院', '一老一小服务中心')"}})),
             slide(whole.clone(),
-                "现状与规划对比:拖动分隔线,左侧为现状用地(以水田和农村宅基地为主),右侧为规划用地。",
+                "现状与规划对比：拖动分隔线，左侧为现状用地（以水田和农村宅基地为主），右侧为规划用地。",
                 "Today and the plan: drag the line; left is present land use (mostly paddy fields and villages), right is the plan.",
                 json!({"title": "现状与规划", "title_en": "Today and the plan", "compare": {"left": "现状用地", "right": "地块"}})),
             // No selection: a slide that shows statistics without one shows the
             // balance of the whole plan (the layers named under `balance`).
             slide(whole,
-                "全区用地平衡:整个规划范围(地块、道路和水域)各类用地的面积和占比,现状与规划对照,即规划文本中的用地平衡表。",
+                "全区用地平衡：整个规划范围（地块、道路和水域）各类用地的面积和占比，现状与规划对照，即规划文本中的用地平衡表。",
                 "The land-use balance of the whole planning area (parcels, roads and water): area and share of each class, today and in the plan, as the plan's balance table gives them.",
                 json!({"title": "全区用地平衡", "title_en": "Land-use balance of the district", "show_stats": true})),
         ],

@@ -1,19 +1,27 @@
-//! Map images without a window: the offline basemap, layers in their styles, the
-//! selection highlighted, a legend, a scale bar and a north arrow, drawn with
-//! tiny-skia in the same colours as the screen, and written as PNG with the DPI
-//! recorded.
+//! Map images without a window: the offline basemap, layers in their styles and
+//! the selection highlighted, drawn with tiny-skia in the same colours as the
+//! screen, then the overlay: facility symbols by type, labels placed without
+//! overlaps, the legend of what is drawn, a scale bar with its 1:N figure, a north
+//! arrow and the title block. The overlay is laid out once as vector shapes
+//! ([`overlay`]) and either painted into the image or left to a PDF to draw as
+//! real text and paths, so the PNG and the PDF are one layout. Images are written
+//! as PNG with the DPI recorded.
 
 use geo::{Geometry, LineString, Rect};
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
-use super::text::{draw_text, font, text_width};
+use super::canvas::{self, Bounds, Line, Shape};
+use super::labels::{self, Label};
+use super::legend::{self, LegendEntry};
+use super::scale::{self, ScaleBar};
 use super::{Basemap, BasemapVariant, lon_lat_from_world, metres_per_pixel, world_from_lon_lat};
-use crate::landuse::{ClassId, LanduseTable};
+use super::{symbols, title_block};
+use crate::landuse::LanduseTable;
 use crate::model::Layer;
 
-/// How a layer is drawn in an image.
+/// How a layer's features are painted.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum ImageStyle {
+pub enum ImagePaint {
     /// Filled by land-use class.
     Landuse,
     /// Filled in one colour.
@@ -22,6 +30,35 @@ pub enum ImageStyle {
     Outline([u8; 3], f32),
     /// Points as dots.
     Points([u8; 3]),
+}
+
+/// How a layer is drawn in an image, and how the legend names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageStyle {
+    pub paint: ImagePaint,
+    /// The layer's name, as the legend lists it (规划范围, 产业园区 …).
+    pub name: String,
+    /// Lines drawn dashed (a planning boundary, say).
+    pub dash: bool,
+    /// The fields whose values label the features (地块编号, 容积率 …).
+    pub labels: Vec<String>,
+}
+
+impl ImageStyle {
+    /// A style that paints only, with no name, labels or dashes.
+    pub fn plain(paint: ImagePaint) -> ImageStyle {
+        ImageStyle {
+            paint,
+            name: String::new(),
+            dash: false,
+            labels: Vec::new(),
+        }
+    }
+
+    /// Filled by land-use class, unnamed.
+    pub fn landuse() -> ImageStyle {
+        ImageStyle::plain(ImagePaint::Landuse)
+    }
 }
 
 /// One layer of an image, with its selected features (ascending).
@@ -45,6 +82,32 @@ pub struct MapImage<'a> {
     pub title: Option<String>,
     pub chinese: bool,
     pub legend: bool,
+    /// The title block's other lines, and whether the furniture is left to the
+    /// caller to draw as vectors.
+    pub sheet: SheetInfo,
+}
+
+/// What a map sheet says around the map besides its title (图名): the lines of the
+/// title block, and whether labels and furniture are drawn into the raster (PNG)
+/// or left out for the caller to draw as vectors (PDF).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SheetInfo {
+    /// 编制单位.
+    pub organisation: String,
+    /// 日期, YYYY-MM-DD.
+    pub date: String,
+    /// 图号.
+    pub number: String,
+    /// 数据来源.
+    pub source: String,
+    /// How areas are measured (面积口径).
+    pub method: String,
+    /// The project's disclaimer, printed in the title block when it has one.
+    pub disclaimer: Option<String>,
+    /// Leave the overlay (facility symbols, labels, legend, scale bar, north arrow,
+    /// title and title block) out of the raster, for the caller to draw as vector
+    /// shapes from [`overlay`].
+    pub vector_overlay: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,17 +142,27 @@ pub fn parse_rgb(text: &str) -> Option<[u8; 3]> {
     Some([(v >> 16) as u8, (v >> 8) as u8, v as u8])
 }
 
-/// The image style of a project layer's style.
-pub fn image_style(style: &crate::project::StyleSpec) -> ImageStyle {
+/// The image style of a project layer named `name`.
+pub fn image_style(name: &str, style: &crate::project::StyleSpec) -> ImageStyle {
+    ImageStyle {
+        paint: image_paint(style),
+        name: name.to_string(),
+        dash: style.dash,
+        labels: style.labels.clone(),
+    }
+}
+
+/// How a project layer's style paints its features.
+pub fn image_paint(style: &crate::project::StyleSpec) -> ImagePaint {
     let fill = style.fill.as_deref().and_then(parse_rgb);
     let stroke = style.stroke.as_deref().and_then(parse_rgb);
     match style.kind.as_str() {
-        "landuse" => ImageStyle::Landuse,
+        "landuse" => ImagePaint::Landuse,
         "outline" => {
-            ImageStyle::Outline(stroke.unwrap_or([108, 52, 131]), style.width.unwrap_or(2.5))
+            ImagePaint::Outline(stroke.unwrap_or([108, 52, 131]), style.width.unwrap_or(2.5))
         }
-        "symbols" => ImageStyle::Points(fill.unwrap_or([200, 60, 60])),
-        _ => ImageStyle::Fill(fill.unwrap_or([200, 200, 200])),
+        "symbols" => ImagePaint::Points(fill.unwrap_or([200, 60, 60])),
+        _ => ImagePaint::Fill(fill.unwrap_or([200, 200, 200])),
     }
 }
 
@@ -183,67 +256,136 @@ impl Fit {
     }
 }
 
-/// Draws the image.
-pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
+/// Where an image's map lies: its fit, the lon/lat box it shows, its size and
+/// how many pixels a point is.
+struct Frame {
+    fit: Fit,
+    view: Rect<f64>,
+    width_px: f32,
+    height_px: f32,
+    /// Pixels per point.
+    pt: f32,
+    /// Ground metres per pixel at the view's centre.
+    metres_per_px: f64,
+}
+
+fn frame(img: &MapImage) -> Result<Frame, RenderError> {
     let (w, h) = (img.width_px, img.height_px);
     if w == 0 || h == 0 || w > 20_000 || h > 20_000 {
         return Err(RenderError::Size(w, h));
     }
-    let mut pixmap = Pixmap::new(w, h).ok_or(RenderError::Size(w, h))?;
-    // Points to pixels.
-    let pt = img.dpi.max(10.0) / 72.0;
     let fit = Fit::new(img.bbox, w, h);
     let (origin, scale) = (fit.origin, fit.scale);
+    let tl = lon_lat_from_world(geo::coord! { x: origin[0], y: origin[1] + f64::from(h) / scale });
+    let br = lon_lat_from_world(geo::coord! { x: origin[0] + f64::from(w) / scale, y: origin[1] });
+    let view = Rect::new(tl, br);
+    Ok(Frame {
+        fit,
+        view,
+        width_px: w as f32,
+        height_px: h as f32,
+        pt: img.dpi.max(10.0) / 72.0,
+        metres_per_px: metres_per_pixel(view.center().y, scale),
+    })
+}
+
+/// What is drawn over the map: facility symbols, labels, the legend, the scale
+/// bar, the north arrow, the title and the title block, as vector shapes in the
+/// image's pixels (y down), with the boxes each part occupies.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overlay {
+    /// Everything, in painting order.
+    pub shapes: Vec<Shape>,
+    /// The legend of what is drawn, in drawing order, for a legend laid out
+    /// elsewhere (a PDF's flow legend); the same entries as the legend box.
+    pub legend: Vec<LegendEntry>,
+    /// The placed labels, pairwise disjoint.
+    pub labels: Vec<Label>,
+    /// The facility symbols' boxes.
+    pub symbols: Vec<Bounds>,
+    pub legend_box: Option<Bounds>,
+    pub north_arrow: Option<Bounds>,
+    pub scale_bar: Option<ScaleBar>,
+    pub title: Option<Bounds>,
+    pub title_block: Option<Bounds>,
+    /// Ground metres per pixel at the view's centre.
+    pub metres_per_px: f64,
+}
+
+/// Draws the image. With [`SheetInfo::vector_overlay`] the overlay (symbols,
+/// labels and furniture) is left out, for the caller to draw from [`overlay`].
+pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
+    render_with_overlay(img).map(|(pixmap, _)| pixmap)
+}
+
+/// What is drawn over the map, as vectors in the image's pixels: what [`render`]
+/// paints into the raster unless [`SheetInfo::vector_overlay`] is set. An image of
+/// impossible size has an empty overlay.
+pub fn overlay(img: &MapImage) -> Overlay {
+    frame(img).map(|f| furniture(img, &f)).unwrap_or_default()
+}
+
+/// [`render`] and [`overlay`] at once, laying the overlay out only once.
+pub fn render_with_overlay(img: &MapImage) -> Result<(Pixmap, Overlay), RenderError> {
+    let f = frame(img)?;
+    let (w, h) = (img.width_px, img.height_px);
+    let mut pixmap = Pixmap::new(w, h).ok_or(RenderError::Size(w, h))?;
+    draw_map(&mut pixmap, img, &f);
+    let ov = furniture(img, &f);
+    if !img.sheet.vector_overlay {
+        canvas::paint(&mut pixmap, (0.0, 0.0, 1.0), &ov.shapes);
+    }
+    Ok((pixmap, ov))
+}
+
+/// The basemap and the layers' fills and lines, with the selection highlighted.
+fn draw_map(pixmap: &mut Pixmap, img: &MapImage, f: &Frame) {
+    let pt = f.pt;
+    let fit = f.fit;
     match img.basemap {
-        Some(bm) => bm.render_view(&mut pixmap, origin, scale, BasemapVariant::Light),
+        Some(bm) => bm.render_view(pixmap, fit.origin, fit.scale, BasemapVariant::Light),
         None => pixmap.fill(tiny_skia::Color::WHITE),
     }
     let to_px = |c: geo::Coord<f64>| fit.to_px(c);
-    let view = {
-        let tl =
-            lon_lat_from_world(geo::coord! { x: origin[0], y: origin[1] + f64::from(h) / scale });
-        let br =
-            lon_lat_from_world(geo::coord! { x: origin[0] + f64::from(w) / scale, y: origin[1] });
-        Rect::new(tl, br)
-    };
     let table = LanduseTable::global();
     let mut paint = Paint {
         anti_alias: true,
         ..Paint::default()
     };
-    let mut legend_classes: Vec<ClassId> = Vec::new();
     for l in &img.layers {
         let layer = l.layer;
-        let mut candidates: Vec<usize> = layer.index.in_rect(view).map(|(i, _)| i).collect();
+        // Points are symbols, drawn with the overlay so that they stay above every
+        // layer and their names can keep clear of them.
+        if matches!(l.style.paint, ImagePaint::Points(_)) {
+            continue;
+        }
+        let mut candidates: Vec<usize> = layer.index.in_rect(f.view).map(|(i, _)| i).collect();
         candidates.sort_unstable();
-        // A selection keeps every parcel's class colour: the selected parcels stand
-        // out by a haloed outline drawn over the layer, and the rest of the layer is
-        // dimmed. When the whole layer is "selected" (a report of every parcel)
-        // nothing is singled out and the plan is drawn in its standard colours.
-        let highlight: &[usize] = if l.selected.len() >= layer.len() {
-            &[]
-        } else {
-            l.selected
-        };
+        let highlight = highlighted(l);
         let dim = !highlight.is_empty();
+        let dash = |width: f32| {
+            if l.style.dash {
+                let [on, off] = legend::dash_pattern(width);
+                tiny_skia::StrokeDash::new(vec![on, off], 0.0)
+            } else {
+                None
+            }
+        };
         let mut outlines: Vec<tiny_skia::Path> = Vec::new();
         for i in candidates {
             let Some(Some(g)) = layer.geometries.get(i) else {
                 continue;
             };
             let selected = highlight.binary_search(&i).is_ok();
-            match l.style {
-                ImageStyle::Landuse | ImageStyle::Fill(_) => {
-                    let rgb = match (l.style, layer.class.get(i).copied().flatten()) {
-                        (ImageStyle::Fill(c), _) => c,
-                        (_, Some(c)) => {
-                            legend_classes.push(c);
-                            table.rgb(c)
-                        }
-                        _ => [210, 210, 210],
-                    };
-                    let Some(path) = geometry_path(g, &to_px) else {
-                        continue;
+            let Some(path) = geometry_path(g, &to_px) else {
+                continue;
+            };
+            match l.style.paint {
+                ImagePaint::Landuse | ImagePaint::Fill(_) => {
+                    let rgb = match (l.style.paint, layer.class.get(i).copied().flatten()) {
+                        (ImagePaint::Fill(c), _) => c,
+                        (_, Some(c)) => table.rgb(c),
+                        _ => legend::UNCLASSIFIED,
                     };
                     paint.set_color(color(if dim && !selected {
                         dimmed_rgb(rgb)
@@ -258,8 +400,10 @@ pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
                         None,
                     );
                     paint.set_color(tiny_skia::Color::from_rgba8(60, 60, 60, 150));
+                    let width = 0.35 * pt;
                     let stroke = Stroke {
-                        width: 0.35 * pt,
+                        width,
+                        dash: dash(width),
                         ..Stroke::default()
                     };
                     pixmap.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
@@ -267,45 +411,18 @@ pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
                         outlines.push(path);
                     }
                 }
-                ImageStyle::Outline(rgb, width) => {
-                    if let Some(path) = geometry_path(g, &to_px) {
-                        paint.set_color(color(rgb));
-                        let stroke = Stroke {
-                            width: width * pt * 0.75,
-                            ..Stroke::default()
-                        };
-                        pixmap.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
-                    }
-                }
-                ImageStyle::Points(rgb) => {
-                    use geo::BoundingRect;
-                    let Some(c) = g.bounding_rect().map(|r| r.center()) else {
-                        continue;
+                ImagePaint::Outline(rgb, width) => {
+                    paint.set_color(color(rgb));
+                    let width = width * pt * 0.75;
+                    let stroke = Stroke {
+                        width,
+                        line_join: tiny_skia::LineJoin::Round,
+                        dash: dash(width),
+                        ..Stroke::default()
                     };
-                    let (x, y) = to_px(c);
-                    if let Some(circle) = PathBuilder::from_circle(x, y, 3.5 * pt) {
-                        paint.set_color(color(if selected {
-                            SELECTED_EDGE
-                        } else if dim {
-                            dimmed_rgb(rgb)
-                        } else {
-                            rgb
-                        }));
-                        pixmap.fill_path(
-                            &circle,
-                            &paint,
-                            FillRule::Winding,
-                            Transform::identity(),
-                            None,
-                        );
-                        paint.set_color(tiny_skia::Color::WHITE);
-                        let stroke = Stroke {
-                            width: 0.8 * pt,
-                            ..Stroke::default()
-                        };
-                        pixmap.stroke_path(&circle, &paint, &stroke, Transform::identity(), None);
-                    }
+                    pixmap.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
                 }
+                ImagePaint::Points(_) => {}
             }
         }
         // Over the whole layer, so neighbours drawn later do not cover them: a white
@@ -322,162 +439,256 @@ pub fn render(img: &MapImage) -> Result<Pixmap, RenderError> {
             }
         }
     }
-    furniture(&mut pixmap, img, view, scale, pt, legend_classes);
-    Ok(pixmap)
 }
 
-/// Title, legend, scale bar and north arrow.
-fn furniture(
-    pixmap: &mut Pixmap,
-    img: &MapImage,
-    view: Rect<f64>,
-    scale: f64,
-    pt: f32,
-    mut classes: Vec<ClassId>,
-) {
-    let Some(font) = font() else { return };
-    let table = LanduseTable::global();
-    let (w, h) = (pixmap.width() as f32, pixmap.height() as f32);
-    let mut paint = Paint {
-        anti_alias: true,
-        ..Paint::default()
-    };
-    let panel = |pixmap: &mut Pixmap, x: f32, y: f32, pw: f32, ph: f32| {
-        if let Some(r) = tiny_skia::Rect::from_xywh(x, y, pw, ph) {
-            let mut p = Paint::default();
-            p.set_color(tiny_skia::Color::from_rgba8(255, 255, 255, 225));
-            pixmap.fill_rect(r, &p, Transform::identity(), None);
-        }
-    };
-    let pad = 6.0 * pt;
-    if let Some(title) = &img.title {
-        let size = 14.0 * pt;
-        let tw = text_width(&font, title, size);
-        panel(pixmap, pad, pad, tw + 2.0 * pad, size * 1.5 + pad);
-        draw_text(
-            pixmap,
-            &font,
-            title,
-            2.0 * pad,
-            1.3 * pad,
-            size,
-            [20, 20, 20],
-        );
+/// The features of a layer singled out, ascending. A selection keeps every
+/// parcel's class colour: the selected parcels stand out by a haloed outline drawn
+/// over the layer, and the rest of the layer is dimmed. When the whole layer is
+/// "selected" (a report of every parcel) nothing is singled out and the plan is
+/// drawn in its standard colours.
+fn highlighted<'a>(l: &ImageLayer<'a>) -> &'a [usize] {
+    if l.selected.len() >= l.layer.len() {
+        &[]
+    } else {
+        l.selected
     }
-    // Scale bar: a round length near a fifth of the width.
-    let centre_lat = view.center().y;
-    let m_per_px = metres_per_pixel(centre_lat, scale);
-    let nice = super::mercator::scale_bar_length_m(m_per_px * f64::from(w) / 5.0);
-    let bar_w = (nice / m_per_px) as f32;
-    let label = super::mercator::scale_bar_label(nice);
-    let size = 10.0 * pt;
-    let (bx, by) = (pad * 2.0, h - pad * 2.0 - 4.0 * pt);
-    panel(
-        pixmap,
-        bx - pad,
-        by - size - pad,
-        bar_w + text_width(&font, &label, size) + 3.0 * pad,
-        size + 4.0 * pt + 2.0 * pad,
-    );
-    for (k, fill) in [(0.0, true), (0.5, false)] {
-        if let Some(r) = tiny_skia::Rect::from_xywh(bx + bar_w * k, by, bar_w / 2.0, 4.0 * pt) {
-            paint.set_color(if fill {
-                tiny_skia::Color::BLACK
-            } else {
-                tiny_skia::Color::WHITE
-            });
-            pixmap.fill_rect(r, &paint, Transform::identity(), None);
-        }
-    }
-    if let Some(r) = tiny_skia::Rect::from_xywh(bx, by, bar_w, 4.0 * pt) {
-        let path = PathBuilder::from_rect(r);
-        paint.set_color(tiny_skia::Color::BLACK);
-        let stroke = Stroke {
-            width: 0.6 * pt,
-            ..Stroke::default()
+}
+
+/// The radius of a facility symbol, in points.
+const SYMBOL_R_PT: f32 = 5.5;
+
+/// The facility symbols of the point layers in view, in layer order.
+fn symbol_shapes(img: &MapImage, f: &Frame, shapes: &mut Vec<Shape>, boxes: &mut Vec<Bounds>) {
+    let r = SYMBOL_R_PT * f.pt;
+    let image = Bounds::new(0.0, 0.0, f.width_px, f.height_px).grown(r);
+    for l in &img.layers {
+        let ImagePaint::Points(layer_rgb) = l.style.paint else {
+            continue;
         };
-        pixmap.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+        let layer = l.layer;
+        let type_field = symbols::type_field(layer);
+        let highlight = highlighted(l);
+        let dim = !highlight.is_empty();
+        let mut in_view: Vec<usize> = layer.index.in_rect(f.view).map(|(i, _)| i).collect();
+        in_view.sort_unstable();
+        for i in in_view {
+            use geo::BoundingRect;
+            let Some(Some(g)) = layer.geometries.get(i) else {
+                continue;
+            };
+            let Some(c) = g.bounding_rect().map(|b| b.center()) else {
+                continue;
+            };
+            let (x, y) = f.fit.to_px(c);
+            let b = Bounds::new(x - r, y - r, 2.0 * r, 2.0 * r);
+            if !image.contains(&b) {
+                continue;
+            }
+            let (glyph, rgb) = match type_field {
+                Some(k) => {
+                    let kind = layer.value(i, k).to_text().unwrap_or_default();
+                    symbols::facility_symbol(&kind)
+                }
+                None => ("", layer_rgb),
+            };
+            let selected = highlight.binary_search(&i).is_ok();
+            let rgb = if dim && !selected {
+                dimmed_rgb(rgb)
+            } else {
+                rgb
+            };
+            if selected {
+                shapes.push(Shape::Path {
+                    points: canvas::circle(x, y, r + 1.5 * f.pt),
+                    close: true,
+                    fill: None,
+                    stroke: Some(Line::solid(SELECTED_EDGE, 1.5 * f.pt)),
+                });
+            }
+            shapes.extend(symbols::symbol_shapes((x, y), r, rgb, glyph, f.pt));
+            boxes.push(b);
+        }
     }
-    draw_text(
-        pixmap,
-        &font,
-        &label,
-        bx + bar_w + pad,
-        by - size * 0.55,
-        size,
-        [0, 0, 0],
-    );
-    // North arrow, top right.
-    let (nx, ny) = (w - 16.0 * pt, 14.0 * pt);
-    let mut pb = PathBuilder::new();
-    pb.move_to(nx, ny);
-    pb.line_to(nx + 5.0 * pt, ny + 16.0 * pt);
-    pb.line_to(nx, ny + 12.0 * pt);
-    pb.line_to(nx - 5.0 * pt, ny + 16.0 * pt);
-    pb.close();
-    if let Some(p) = pb.finish() {
-        paint.set_color(tiny_skia::Color::BLACK);
-        pixmap.fill_path(&p, &paint, FillRule::Winding, Transform::identity(), None);
-    }
-    draw_text(
-        pixmap,
-        &font,
-        "N",
-        nx - 3.5 * pt,
-        ny + 17.0 * pt,
-        10.0 * pt,
-        [0, 0, 0],
-    );
-    // Legend of the classes drawn, bottom right.
-    if !img.legend || classes.is_empty() {
-        return;
-    }
-    classes.sort_unstable_by(|a, b| {
-        let code = |c: &ClassId| table.class(*c).map(|k| k.code.clone());
-        code(a).cmp(&code(b))
-    });
-    classes.dedup();
+}
+
+/// The north arrow at the top-right corner: its box and shapes.
+fn north_arrow(f: &Frame, pad: f32) -> (Bounds, Vec<Shape>) {
+    let pt = f.pt;
+    let (bw, bh) = (18.0 * pt, 27.0 * pt);
+    let b = Bounds::new(f.width_px - pad - bw, pad, bw, bh);
+    let (nx, ny) = (b.x + bw / 2.0, b.y + 3.0 * pt);
     let size = 9.0 * pt;
-    let row = size * 1.45;
-    let lines: Vec<(ClassId, String)> = classes
-        .iter()
-        .filter_map(|&c| {
-            let k = table.class(c)?;
-            let name = if img.chinese { &k.name_zh } else { &k.name_en };
-            Some((c, format!("{} {name}", k.code)))
-        })
-        .collect();
-    let heading = if img.chinese { "图例" } else { "Legend" };
-    let text_w = lines
-        .iter()
-        .map(|(_, t)| text_width(&font, t, size))
-        .fold(text_width(&font, heading, size), f32::max);
-    let lw = text_w + size * 1.6 + 3.0 * pad;
-    let lh = row * (lines.len() as f32 + 1.0) + 2.0 * pad;
-    let (lx, ly) = (w - lw - pad, (h - lh - pad).max(pad));
-    panel(pixmap, lx, ly, lw, lh);
-    draw_text(pixmap, &font, heading, lx + pad, ly + pad, size, [0, 0, 0]);
-    for (k, (c, text)) in lines.iter().enumerate() {
-        let y = ly + pad + row * (k as f32 + 1.0);
-        if y + row > h {
-            break;
-        }
-        if let Some(r) =
-            tiny_skia::Rect::from_xywh(lx + pad, y + size * 0.15, size * 1.2, size * 0.9)
-        {
-            paint.set_color(color(table.rgb(*c)));
-            pixmap.fill_rect(r, &paint, Transform::identity(), None);
-        }
-        draw_text(
-            pixmap,
-            &font,
-            text,
-            lx + pad + size * 1.6,
-            y,
+    let n_w = canvas::text_advance("N", size);
+    let shapes = vec![
+        Shape::Rect {
+            x: b.x,
+            y: b.y,
+            w: b.w,
+            h: b.h,
+            fill: Some([255, 255, 255]),
+            stroke: None,
+        },
+        // The left half filled and the right half open, as a north arrow is drawn.
+        Shape::Path {
+            points: vec![
+                (nx, ny),
+                (nx - 5.0 * pt, ny + 15.0 * pt),
+                (nx, ny + 11.5 * pt),
+            ],
+            close: true,
+            fill: Some([0, 0, 0]),
+            stroke: Some(Line::solid([0, 0, 0], 0.5 * pt)),
+        },
+        Shape::Path {
+            points: vec![
+                (nx, ny),
+                (nx + 5.0 * pt, ny + 15.0 * pt),
+                (nx, ny + 11.5 * pt),
+            ],
+            close: true,
+            fill: Some([255, 255, 255]),
+            stroke: Some(Line::solid([0, 0, 0], 0.5 * pt)),
+        },
+        Shape::Text {
+            x: nx - n_w / 2.0,
+            y: ny + 15.0 * pt + size * 0.95,
             size,
-            [20, 20, 20],
-        );
+            rgb: [0, 0, 0],
+            text: "N".to_string(),
+            halo: None,
+        },
+    ];
+    (b, shapes)
+}
+
+/// Lays out everything drawn over the map. The furniture is placed first, in
+/// fixed corners (north arrow top right, scale bar bottom left, title block
+/// bottom right, the legend in the room between them, which never reaches the
+/// north arrow or the scale bar); then the symbols, and the labels around all of
+/// them.
+fn furniture(img: &MapImage, f: &Frame) -> Overlay {
+    let pt = f.pt;
+    let (w, h) = (f.width_px, f.height_px);
+    let pad = 6.0 * pt;
+    let mut ov = Overlay {
+        legend: legend::legend_entries(&img.layers, f.view, img.chinese),
+        metres_per_px: f.metres_per_px,
+        ..Overlay::default()
+    };
+    let mut chrome: Vec<Shape> = Vec::new();
+    let mut placer = labels::Placer::new(
+        Bounds::new(0.0, 0.0, w, h).grown(-pt),
+        (24.0 * pt).max(16.0),
+    );
+    if let Some(title) = img.title.as_deref().filter(|t| !t.is_empty()) {
+        let size = 14.0 * pt;
+        let max_w = w * 0.6;
+        let lines = title_block::wrap(title, size, max_w);
+        let tw = lines
+            .iter()
+            .map(|l| canvas::text_advance(l, size))
+            .fold(0.0, f32::max);
+        let line_h = size * 1.3;
+        let b = Bounds::new(pad, pad, tw + 2.0 * pad, lines.len() as f32 * line_h + pad);
+        chrome.push(Shape::Rect {
+            x: b.x,
+            y: b.y,
+            w: b.w,
+            h: b.h,
+            fill: Some([255, 255, 255]),
+            stroke: None,
+        });
+        for (k, line) in lines.iter().enumerate() {
+            chrome.push(Shape::Text {
+                x: 2.0 * pad,
+                y: pad + pad / 2.0 + k as f32 * line_h + size * canvas::ASCENT_EM,
+                size,
+                rgb: [20, 20, 20],
+                text: line.clone(),
+                halo: None,
+            });
+        }
+        placer.block(b);
+        ov.title = Some(b);
     }
+    let (arrow, arrow_shapes) = north_arrow(f, pad);
+    chrome.extend(arrow_shapes);
+    placer.block(arrow);
+    ov.north_arrow = Some(arrow);
+    let bar = scale::scale_bar(
+        (pad, h - pad),
+        w / 5.0,
+        f.metres_per_px,
+        img.dpi,
+        pt,
+        img.chinese,
+    );
+    chrome.extend(bar.shapes.iter().cloned());
+    placer.block(bar.bounds);
+    let bar_right = bar.bounds.right();
+    let bar_bounds = bar.bounds;
+    ov.scale_bar = Some(bar);
+    let mut bottom = h - pad;
+    if let Some(title) = img.title.as_deref().filter(|t| !t.is_empty()) {
+        let block_w = (w * 0.42)
+            .min(220.0 * pt)
+            .max((w - bar_right - 2.0 * pad).min(120.0 * pt));
+        let (b, shapes) = title_block::title_block(
+            title,
+            &img.sheet,
+            img.chinese,
+            (w - pad, h - pad),
+            block_w,
+            pt,
+        );
+        // A title block that would say no more than the title above, or that is
+        // taller than the room under the north arrow or reaches the scale bar, is
+        // left out rather than drawn over them.
+        let informative = title_block::rows(title, &img.sheet, img.chinese).len() > 1
+            || img
+                .sheet
+                .disclaimer
+                .as_deref()
+                .is_some_and(|d| !d.trim().is_empty());
+        if informative && b.y > arrow.bottom() + pad && !b.intersects(&bar_bounds) {
+            chrome.extend(shapes);
+            placer.block(b);
+            bottom = b.y - pad;
+            ov.title_block = Some(b);
+        }
+    }
+    if img.legend {
+        let left = (w * 0.35).max(bar_right + pad);
+        let room = Bounds::new(
+            left,
+            arrow.bottom() + pad,
+            w - pad - left,
+            bottom - arrow.bottom() - pad,
+        );
+        if let Some(lb) = legend::legend_box(&ov.legend, room, pt, img.chinese) {
+            chrome.extend(lb.shapes);
+            placer.block(lb.bounds);
+            ov.legend_box = Some(lb.bounds);
+        }
+    }
+    let mut shapes = Vec::new();
+    symbol_shapes(img, f, &mut shapes, &mut ov.symbols);
+    for b in &ov.symbols {
+        placer.block(*b);
+    }
+    let ctx = labels::LabelContext {
+        layers: &img.layers,
+        view: f.view,
+        fit: f.fit,
+        pt,
+        chinese: img.chinese,
+        symbol_r: SYMBOL_R_PT * pt,
+    };
+    ov.labels = labels::place_labels(&ctx, &mut placer);
+    shapes.extend(ov.labels.iter().flat_map(|l| l.shapes.iter().cloned()));
+    shapes.extend(chrome);
+    ov.shapes = shapes;
+    ov
 }
 
 /// A pixmap's pixels as straight (not premultiplied) RGBA bytes, as PNG and PDF

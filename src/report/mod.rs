@@ -6,18 +6,21 @@
 //! facilities within 500 m and 1,000 m. The writers ([`csv`], [`xlsx`], [`pdf`]) only
 //! lay out what the model holds, so every format says the same numbers.
 
+mod card;
 pub mod csv;
 pub mod pdf;
 pub mod xlsx;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use geo::{BoundingRect, Geometry, Rect};
+pub use card::{
+    BoundaryPoint, CARD_CM_DEG, Card, Condition, NearbyFacility, boundary_points, cards,
+    facilities_near,
+};
+use geo::Rect;
 
-use crate::crs::GaussKruger;
 use crate::landuse::LanduseTable;
 use crate::model::{FieldRole, Layer};
-use crate::selection::{LocalPlane, distance_m};
 use crate::stats::{
     self, AreaMethod, BalanceTable, Grouping, M2_PER_HA, M2_PER_MU, StatsOptions, StatsTable,
 };
@@ -82,41 +85,6 @@ pub struct Summary {
     /// Parcels in id order.
     pub parcels: Vec<ParcelRow>,
 }
-
-/// A boundary point (界址点): its number and Gauss-Krüger coordinates, X north and Y
-/// east in metres, as Chinese cadastral tables write them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BoundaryPoint {
-    pub label: String,
-    pub x_north_m: f64,
-    pub y_east_m: f64,
-}
-
-/// A public facility near a parcel.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NearbyFacility {
-    pub name: String,
-    pub kind: String,
-    /// Distance from the facility to the parcel (0 inside), metres.
-    pub distance_m: f64,
-}
-
-/// One parcel's report card.
-#[derive(Debug, Clone)]
-pub struct Card {
-    pub parcel: ParcelRow,
-    /// Every attribute of the parcel as (field, value) in file order.
-    pub attributes: Vec<(String, String)>,
-    pub boundary: Vec<BoundaryPoint>,
-    /// Facilities within 1,000 m, nearest first.
-    pub facilities: Vec<NearbyFacility>,
-    /// The parcel's lon/lat box.
-    pub bbox: Option<Rect<f64>>,
-}
-
-/// The central meridian of the Gauss-Krüger zone the cards use (CGCS2000 3° zone 40,
-/// EPSG:4549, which holds Jiaxing).
-pub const CARD_CM_DEG: f64 = 120.0;
 
 /// Today's date (UTC) as YYYY-MM-DD, from the system clock (civil-from-days, so no
 /// date crate is needed for one line).
@@ -252,117 +220,6 @@ pub fn summary_with(
     })
 }
 
-/// The boundary points of a parcel: the vertices of each ring in order (the closing
-/// vertex not repeated), numbered J1, J2, … across rings, in Gauss-Krüger metres.
-pub fn boundary_points(g: &Geometry<f64>, gk: &GaussKruger) -> Vec<BoundaryPoint> {
-    let mut rings: Vec<&geo::LineString<f64>> = Vec::new();
-    match g {
-        Geometry::Polygon(p) => {
-            rings.push(p.exterior());
-            rings.extend(p.interiors());
-        }
-        Geometry::MultiPolygon(mp) => {
-            for p in &mp.0 {
-                rings.push(p.exterior());
-                rings.extend(p.interiors());
-            }
-        }
-        _ => {}
-    }
-    let mut out = Vec::new();
-    for ring in rings {
-        let n = ring.0.len().saturating_sub(usize::from(ring.is_closed()));
-        for c in ring.0.iter().take(n) {
-            if let Some(p) = gk.forward(*c) {
-                out.push(BoundaryPoint {
-                    label: format!("J{}", out.len() + 1),
-                    x_north_m: p.y,
-                    y_east_m: p.x,
-                });
-            }
-        }
-    }
-    out
-}
-
-/// The facilities within `radius_m` of a parcel, nearest first (ties by name).
-pub fn facilities_near(
-    parcel: &Geometry<f64>,
-    facilities: &Layer,
-    radius_m: f64,
-) -> Vec<NearbyFacility> {
-    let Some(bbox) = parcel.bounding_rect() else {
-        return Vec::new();
-    };
-    let plane = LocalPlane::new(bbox.center());
-    let (dx, dy) = plane.degrees_for(radius_m * 1.01);
-    let search = crate::model::rect_grown(bbox, dx, dy);
-    let kind_field = ["类型", "type", "kind", "category"]
-        .iter()
-        .find_map(|n| facilities.field_index(n));
-    let mut out: Vec<NearbyFacility> = facilities
-        .index
-        .in_rect(search)
-        .filter_map(|(f, _)| {
-            let g = facilities.geometries.get(f)?.as_ref()?;
-            // The distance is measured on a plane centred on the facility, where it is
-            // accurate to about 1e-4 of the distance.
-            let at = g.bounding_rect()?.center();
-            let d = distance_m(&LocalPlane::new(at), parcel);
-            (d <= radius_m).then(|| NearbyFacility {
-                name: facilities
-                    .roles
-                    .name
-                    .and_then(|k| facilities.value(f, k).to_text())
-                    .unwrap_or_else(|| facilities.feature_id(f)),
-                kind: kind_field
-                    .and_then(|k| facilities.value(f, k).to_text())
-                    .unwrap_or_default(),
-                distance_m: d,
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        a.distance_m
-            .total_cmp(&b.distance_m)
-            .then(a.name.cmp(&b.name))
-    });
-    out
-}
-
-/// Report cards for `features`, in id order.
-pub fn cards(
-    layer: &Layer,
-    features: &[usize],
-    facilities: Option<&Layer>,
-    lang: ReportLang,
-) -> Result<Vec<Card>, crate::crs::CrsError> {
-    let gk = GaussKruger::new(CARD_CM_DEG)?;
-    let mut out: Vec<Card> = features
-        .iter()
-        .map(|&i| {
-            let g = layer.geometries.get(i).and_then(|g| g.as_ref());
-            Card {
-                parcel: parcel_row(layer, i, &layer.area_m2, lang),
-                attributes: layer
-                    .fields
-                    .iter()
-                    .enumerate()
-                    .map(|(k, f)| (f.clone(), layer.value(i, k).to_text().unwrap_or_default()))
-                    .collect(),
-                boundary: g.map(|g| boundary_points(g, &gk)).unwrap_or_default(),
-                facilities: match (g, facilities) {
-                    (Some(g), Some(f)) => facilities_near(g, f, 1000.0),
-                    _ => Vec::new(),
-                },
-                bbox: g.and_then(|g| g.bounding_rect()),
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| a.parcel.id.cmp(&b.parcel.id));
-    Ok(out)
-}
-
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -448,6 +305,9 @@ impl Progress {
 pub struct MapContext<'a> {
     pub layers: Vec<(&'a Layer, crate::render::map_image::ImageStyle)>,
     pub basemap: Option<&'a crate::render::Basemap>,
+    /// The title block's lines the project gives: 编制单位, 数据来源, the
+    /// disclaimer. The report adds the date, the number and the area method.
+    pub sheet: crate::render::map_image::SheetInfo,
 }
 
 /// Everything a report needs.
@@ -470,6 +330,8 @@ pub struct ReportRequest<'a> {
     /// The project's whole-plan balance, printed instead of the parcels' own
     /// table when the report covers the whole plan.
     pub balance: Option<&'a BalanceTable>,
+    /// Cards print Y with the Gauss-Krüger zone number in front (40xxxxxx.xxx).
+    pub zone_prefix: bool,
 }
 
 /// The report formats, by file extension.
@@ -546,25 +408,29 @@ pub fn write_report(
         }
         (ReportKind::Cards, "csv") => {
             let c = cards(layer, features, req.facilities, lang)?;
-            atomic_write(path, |w| csv::write_cards(&c, lang, w))?;
+            atomic_write(path, |w| {
+                csv::write_cards_with(&c, lang, req.zone_prefix, w)
+            })?;
         }
         (ReportKind::Cards, "pdf") => {
             let c = cards(layer, features, req.facilities, lang)?;
-            let layout = pdf::cards_layout(
-                &c,
-                layer,
-                &req.map,
-                req.page,
-                req.title,
-                &today(),
-                lang,
-                progress,
-            )?;
+            let options = xlsx::CardsOptions {
+                title: req.title.to_string(),
+                date: today(),
+                y_with_zone: req.zone_prefix,
+            };
+            let layout =
+                pdf::cards_layout(&c, layer, &req.map, req.page, lang, &options, progress)?;
             write_pdf_file(&layout, req.title, lang, path, progress)?;
         }
         (ReportKind::Cards, _) => {
             let c = cards(layer, features, req.facilities, lang)?;
-            let bytes = xlsx::cards_bytes(&c, lang).map_err(xlsx_err)?;
+            let options = xlsx::CardsOptions {
+                title: req.title.to_string(),
+                date: today(),
+                y_with_zone: req.zone_prefix,
+            };
+            let bytes = xlsx::cards_bytes_with(&c, lang, &options).map_err(xlsx_err)?;
             atomic_write(path, |w| w.write_all(&bytes))?;
         }
     }
@@ -676,19 +542,39 @@ pub fn write_handout(
                     geo::coord! { x: b.bbox[0], y: b.bbox[1] },
                     geo::coord! { x: b.bbox[2], y: b.bbox[3] },
                 ),
-                layers: layers
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, l)| shown(l))
-                    .map(|(k, l)| ImageLayer {
-                        layer: l.layer,
-                        style: l.style,
-                        selected: match sel {
-                            Some((li, f)) if *li == k => f,
-                            _ => &empty,
-                        },
-                    })
-                    .collect(),
+                panels: {
+                    let panel = |show: &dyn Fn(&SlideLayer) -> bool| -> Vec<ImageLayer> {
+                        layers
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, l)| show(l))
+                            .map(|(k, l)| ImageLayer {
+                                layer: l.layer,
+                                style: l.style.clone(),
+                                selected: match sel {
+                                    Some((li, f)) if *li == k => f,
+                                    _ => &empty,
+                                },
+                            })
+                            .collect()
+                    };
+                    match &b.compare {
+                        // 现状 and 规划 side by side: each side shows its own layer in
+                        // place of the other, over the slide's other layers.
+                        Some(c) => [(&c.left, &c.right), (&c.right, &c.left)]
+                            .into_iter()
+                            .map(|(this, other)| {
+                                let side = panel(&|l: &SlideLayer| {
+                                    l.name == this.as_str()
+                                        || (l.name != other.as_str() && shown(l))
+                                });
+                                (Some(this.clone()), side)
+                            })
+                            .collect(),
+                        None => vec![(None, panel(&|l: &SlideLayer| shown(l)))],
+                    }
+                },
+                spotlight: b.spotlight,
             }
         })
         .collect();
@@ -720,13 +606,13 @@ pub fn parcel_headings(lang: ReportLang) -> [&'static str; 13] {
             "地块编号",
             "用地代码",
             "用地性质",
-            "用地面积(m²)",
-            "用地面积(公顷)",
-            "用地面积(亩)",
+            "用地面积（m²）",
+            "用地面积（公顷）",
+            "用地面积（亩）",
             "容积率",
             "建筑密度",
             "绿地率",
-            "限高(m)",
+            "限高（m）",
             "状态",
             "所属园区",
             "企业名称",

@@ -524,12 +524,12 @@ impl BalanceTable {
         let group = |prefix_zh: &str, prefix_en: &str, h: &mut Vec<String>| {
             h.push(l(&format!("{prefix_zh}面积"), &format!("{prefix_en}area")));
             h.push(l(
-                &format!("{prefix_zh}比例(%)"),
+                &format!("{prefix_zh}比例（%）"),
                 &format!("{prefix_en}share (%)"),
             ));
             if urban {
                 h.push(l(
-                    &format!("{prefix_zh}占城市建设用地(%)"),
+                    &format!("{prefix_zh}占城市建设用地（%）"),
                     &format!("{prefix_en}of H11 (%)"),
                 ));
             }

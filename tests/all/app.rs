@@ -222,7 +222,7 @@ fn opening_files_adds_layers_in_the_background() {
         data.join("small.geojson").display(),
         data.join("truncated.geojson").display()
     );
-    type_into(&mut h, "打开 GeoJSON 文件(多个用分号分隔)", &paths);
+    type_into(&mut h, "打开 GeoJSON 文件（多个用分号分隔）", &paths);
     h.get_by_role_and_label(egui::accesskit::Role::Button, "打开")
         .click();
     h.run_steps(1);
@@ -392,9 +392,9 @@ fn the_attribute_table_sorts_and_selects_rows() {
         .max_by(|&a, &b| layer.area_m2[a].total_cmp(&layer.area_m2[b]))
         .unwrap();
     let id = layer.feature_id(biggest);
-    h.get_by_label("面积(公顷)").click();
+    h.get_by_label("面积（公顷）").click();
     h.run_steps(2);
-    h.get_by_label("面积(公顷) ↑").click();
+    h.get_by_label("面积（公顷） ↑").click();
     h.run_steps(3);
     let cell = h.get_by_label(&id).rect().center();
     click_at(&mut h, cell);

@@ -345,7 +345,7 @@ fn facilities_sit_on_parcels_of_matching_class() {
     for must in [
         "上海外国语大学秀洲外国语学校高新区实验学区",
         "秀洲区人民医院高照院区",
-        "北京理工大学长三角研究院(嘉兴)",
+        "北京理工大学长三角研究院（嘉兴）",
         "浙江大学嘉兴研究院",
     ] {
         assert!(names.iter().any(|n| n == must), "missing {must}");

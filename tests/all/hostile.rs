@@ -235,7 +235,7 @@ fn exercise(layer: &Layer) {
     let image = parcelview::render::map_image::MapImage {
         layers: vec![parcelview::render::map_image::ImageLayer {
             layer,
-            style: parcelview::render::map_image::ImageStyle::Landuse,
+            style: parcelview::render::map_image::ImageStyle::landuse(),
             selected: &all,
         }],
         basemap: None,
@@ -246,6 +246,7 @@ fn exercise(layer: &Layer) {
         title: None,
         chinese: true,
         legend: true,
+        sheet: Default::default(),
     };
     parcelview::render::map_image::render(&image).unwrap();
     let _ = parcelview::report::cards(layer, &all, None, parcelview::report::ReportLang::Zh);

@@ -13,3 +13,7 @@ mod props;
 mod report;
 mod selection;
 mod tiles;
+mod cards;
+mod workbook;
+mod sheet;
+mod documents;

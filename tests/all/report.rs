@@ -131,7 +131,7 @@ fn csv_is_utf8_with_bom_and_one_line_a_parcel() {
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
-    assert!(lines[0].starts_with("地块编号,用地代码,用地性质,用地面积(m²)"));
+    assert!(lines[0].starts_with("地块编号,用地代码,用地性质,用地面积（m²）"));
     assert_eq!(lines.len(), selected(&parcels()).len() + 1);
     assert!(lines.iter().skip(1).all(|l| l.contains("光电信息产业园")));
 }
@@ -541,6 +541,7 @@ fn a_cancelled_report_leaves_no_file() {
             map: Default::default(),
             options: Default::default(),
             balance: None,
+            zone_prefix: false,
         },
         &out,
         &[],
@@ -563,6 +564,7 @@ fn a_cancelled_report_leaves_no_file() {
             map: Default::default(),
             options: Default::default(),
             balance: None,
+            zone_prefix: false,
         },
         &out,
         &[],

@@ -1,0 +1,127 @@
+//! The briefing handout: one page a slide with its title, map and caption, and
+//! the balance of a slide that shows statistics.
+
+use geo::Rect;
+use krilla::image::Image;
+use rayon::prelude::*;
+
+use super::layout::Layout;
+use super::summary::balance_table;
+use super::{GREY, INK, MAP_DPI, PageSetup, pdf_image, px};
+use crate::render::map_image::{self, ImageLayer, MapImage};
+use crate::report::{Progress, ReportError, ReportLang};
+
+/// One slide of a handout: a title, a caption and the map as the slide shows it.
+pub struct HandoutSlide<'a> {
+    pub title: String,
+    pub caption: String,
+    pub bbox: Rect<f64>,
+    /// The maps of the slide, left to right: one, or two side by side when the
+    /// slide compares two layers (现状 | 规划), each with its caption and its layers
+    /// bottom to top with their highlighted features.
+    pub panels: Vec<(Option<String>, Vec<ImageLayer<'a>>)>,
+    /// Everything but the selection is dimmed, as the briefing's spotlight does.
+    pub spotlight: bool,
+    /// The balance a slide that shows statistics prints on a page after it.
+    pub balance: Option<crate::stats::BalanceTable>,
+}
+
+/// Lays out a handout: one page a slide, with its title, its map (legend, scale bar
+/// and north arrow drawn on it) and its caption. The maps are drawn in parallel.
+pub fn handout_layout(
+    slides: &[HandoutSlide],
+    basemap: Option<&crate::render::Basemap>,
+    setup: PageSetup,
+    title: &str,
+    lang: ReportLang,
+    progress: &Progress,
+) -> Result<Layout, ReportError> {
+    let mut l = Layout::new(setup);
+    progress.set_total(slides.len() + 1);
+    let full_w = l.content_w();
+    let gap = 6.0 * super::MM;
+    // Room for the title above and three lines of caption below.
+    let h =
+        (l.bottom() - l.margin - 20.0 * 1.45 - 9.0 * 1.45 - 11.0 * 1.45 * 3.0 - 16.0).max(100.0);
+    let panel_w = |n: usize| (full_w - gap * n.saturating_sub(1) as f32) / n.max(1) as f32;
+    // Every panel of every slide, drawn in parallel.
+    let jobs: Vec<(usize, usize)> = slides
+        .iter()
+        .enumerate()
+        .flat_map(|(k, s)| (0..s.panels.len()).map(move |p| (k, p)))
+        .collect();
+    let images: Vec<Image> = jobs
+        .par_iter()
+        .map(|&(k, p)| {
+            let (s, layers) = match slides.get(k).and_then(|s| Some((s, &s.panels.get(p)?.1))) {
+                Some(x) => x,
+                None => return Err(ReportError::Render("slide out of range".to_string())),
+            };
+            let (w, h) = (panel_w(s.panels.len()), if s.panels.len() > 1 { h - 14.0 } else { h });
+            let image = MapImage {
+                layers: layers
+                    .iter()
+                    .map(|il| ImageLayer {
+                        layer: il.layer,
+                        style: il.style.clone(),
+                        selected: il.selected,
+                    })
+                    .collect(),
+                basemap,
+                bbox: s.bbox,
+                width_px: px(w),
+                height_px: px(h),
+                dpi: MAP_DPI,
+                title: None,
+                chinese: lang == ReportLang::Zh,
+                legend: true,
+                sheet: Default::default(),
+            };
+            map_image::render(&image)
+                .map(|pm| pdf_image(&pm))
+                .map_err(|e| ReportError::Render(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut images = images.into_iter();
+    for (k, s) in slides.iter().enumerate() {
+        if k > 0 {
+            l.new_page();
+        }
+        l.bookmark(&s.title);
+        l.paragraph(&s.title, 20.0, INK);
+        l.line(
+            &match lang {
+                ReportLang::Zh => format!("{title} · 第 {} 张，共 {} 张", k + 1, slides.len()),
+                ReportLang::En => format!("{title} · slide {} of {}", k + 1, slides.len()),
+            },
+            9.0,
+            GREY,
+        );
+        l.gap(4.0);
+        let n = s.panels.len();
+        let w = panel_w(n);
+        let y = l.y;
+        for (p, (caption, _)) in s.panels.iter().enumerate() {
+            let x = l.margin + p as f32 * (w + gap);
+            let mut top = y;
+            if n > 1 {
+                l.text_at(x, y, 11.0, INK, caption.as_deref().unwrap_or(""));
+                top += 14.0;
+            }
+            if let Some(image) = images.next() {
+                l.image(x, top, w, y + h - top, image);
+            }
+        }
+        l.y = y + h + 8.0;
+        l.paragraph(&s.caption, 11.0, INK);
+        if let Some(bt) = &s.balance {
+            l.new_page();
+            l.line(&s.title, 16.0, INK);
+            // Handed out at a briefing: larger type than the report's.
+            balance_table(&mut l, bt, lang == ReportLang::Zh, 11.0);
+        }
+        progress.step()?;
+    }
+    l.footers(title, lang);
+    Ok(l)
+}

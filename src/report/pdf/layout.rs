@@ -1,0 +1,548 @@
+//! Pages laid out as drawing operations: text lines, wrapped paragraphs, headings
+//! kept with what follows, and tables that continue on the next page with their
+//! header repeated.
+
+use ab_glyph::{Font as _, FontRef};
+use krilla::image::Image;
+
+use super::{GREY, HEAD_FILL, INK, MM, Op, PageSetup, RULE, STRIPE_FILL};
+use crate::report::ReportLang;
+
+/// How a table column's text is aligned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Align {
+    Left,
+    Right,
+}
+
+pub(crate) struct Column {
+    pub(crate) heading: String,
+    pub(crate) align: Align,
+    /// The widest the column may grow, in points.
+    pub(crate) max_w: f32,
+}
+
+pub(crate) fn col(heading: &str, align: Align, max_w: f32) -> Column {
+    Column {
+        heading: heading.to_string(),
+        align,
+        max_w,
+    }
+}
+
+/// A table: rows of cells, an optional colour swatch before the first cell of each
+/// row, and an optional emphasised total row.
+pub(crate) struct Table {
+    pub(crate) columns: Vec<Column>,
+    pub(crate) rows: Vec<Vec<String>>,
+    pub(crate) swatches: Vec<Option<[u8; 3]>>,
+    pub(crate) total: Option<Vec<String>>,
+    pub(crate) size: f32,
+    /// What the table is, repeated as "…（续）" above the header when the table
+    /// continues on a new page.
+    pub(crate) continues: Option<String>,
+}
+
+/// Pages being laid out.
+pub struct Layout {
+    pub(crate) page_w: f32,
+    pub(crate) page_h: f32,
+    pub(crate) margin: f32,
+    pub pages: Vec<Vec<Op>>,
+    pub(crate) y: f32,
+    pub(crate) metrics: Option<FontRef<'static>>,
+    /// The document outline: (page index, y in points, title), in page order.
+    pub bookmarks: Vec<(usize, f32, String)>,
+    /// The column the flow fills: its left edge and width in points. A new page
+    /// starts with the full width between the margins.
+    pub(crate) col_x: f32,
+    pub(crate) col_w: f32,
+    /// The padding above and below a table cell's text, in ems of the table's
+    /// type: 0.45 by default, less where a table must keep to one page.
+    pub(crate) cell_pad_em: f32,
+}
+
+impl Layout {
+    pub fn new(setup: PageSetup) -> Layout {
+        let (page_w, page_h) = setup.size_pt();
+        Layout {
+            page_w,
+            page_h,
+            margin: 15.0 * MM,
+            pages: vec![Vec::new()],
+            y: 15.0 * MM,
+            metrics: crate::render::text::font(),
+            bookmarks: Vec::new(),
+            col_x: 15.0 * MM,
+            col_w: page_w - 30.0 * MM,
+            cell_pad_em: 0.45,
+        }
+    }
+
+    /// The width of the column the flow fills.
+    pub(crate) fn content_w(&self) -> f32 {
+        self.col_w
+    }
+
+    /// The full width between the margins.
+    pub(crate) fn page_content_w(&self) -> f32 {
+        self.page_w - 2.0 * self.margin
+    }
+
+    /// Makes the flow fill a column from `x` (points from the page's left edge),
+    /// `w` wide, from height `y`.
+    pub(crate) fn set_column(&mut self, x: f32, w: f32, y: f32) {
+        self.col_x = x;
+        self.col_w = w;
+        self.y = y;
+    }
+
+    /// The lowest y content may reach; the footer sits below it.
+    pub(crate) fn bottom(&self) -> f32 {
+        self.page_h - self.margin - 6.0 * MM
+    }
+
+    /// A bookmark in the PDF's outline pointing at the current position.
+    pub(crate) fn bookmark(&mut self, title: &str) {
+        let page = self.pages.len().saturating_sub(1);
+        self.bookmarks.push((page, self.y, title.to_string()));
+    }
+
+    pub(crate) fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = self.margin;
+        self.col_x = self.margin;
+        self.col_w = self.page_content_w();
+    }
+
+    /// Starts a new page unless `h` points still fit on this one.
+    pub(crate) fn ensure(&mut self, h: f32) {
+        if self.y + h > self.bottom() && self.y > self.margin + 1.0 {
+            self.new_page();
+        }
+    }
+
+    pub(crate) fn push(&mut self, op: Op) {
+        if let Some(page) = self.pages.last_mut() {
+            page.push(op);
+        }
+    }
+
+    /// The advance width of `text` at `size` points: the font's advances in em
+    /// units, which is what the PDF viewer uses to place the glyphs.
+    pub(crate) fn text_w(&self, text: &str, size: f32) -> f32 {
+        let Some(f) = &self.metrics else {
+            return text.chars().count() as f32 * size;
+        };
+        let upem = f.units_per_em().unwrap_or(1000.0);
+        text.chars()
+            .map(|c| f.h_advance_unscaled(f.glyph_id(c)))
+            .sum::<f32>()
+            * size
+            / upem
+    }
+
+    /// Text with its top at `y_top`.
+    pub(crate) fn text_at(&mut self, x: f32, y_top: f32, size: f32, rgb: [u8; 3], text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        self.push(Op::Text {
+            x,
+            y: y_top + size * 0.88,
+            size,
+            rgb,
+            text: text.to_string(),
+        });
+    }
+
+    /// A line of text in the flow, wrapped onto more lines when it is wider than
+    /// the column.
+    pub(crate) fn line(&mut self, text: &str, size: f32, rgb: [u8; 3]) {
+        let h = size * 1.45;
+        for part in self.wrap(text, size, self.content_w()) {
+            self.ensure(h);
+            let (x, y) = (self.col_x, self.y);
+            self.text_at(x, y, size, rgb, &part);
+            self.y += h;
+        }
+    }
+
+    /// A section heading, kept with at least a few lines of what follows.
+    pub(crate) fn heading(&mut self, text: &str) {
+        self.ensure(13.0 * 1.6 + 60.0);
+        self.y += 4.0;
+        let (x, y) = (self.col_x, self.y);
+        self.text_at(x, y, 12.0, INK, text);
+        self.y += 12.0 * 1.6;
+    }
+
+    pub(crate) fn gap(&mut self, h: f32) {
+        self.y += h;
+    }
+
+    /// Each column's natural width (its longest cell on one line, capped at the
+    /// column's most) and the least it can take without breaking a word or a
+    /// figure, in points, padding and swatch included.
+    fn column_widths(&self, t: &Table) -> (Vec<f32>, Vec<f32>) {
+        let pad = t.size * 0.5;
+        let swatch_w = if t.swatches.is_empty() {
+            0.0
+        } else {
+            t.size * 1.6
+        };
+        let mut widths = Vec::with_capacity(t.columns.len());
+        let mut least = Vec::with_capacity(t.columns.len());
+        for (k, c) in t.columns.iter().enumerate() {
+            let cells = || t.rows.iter().chain(t.total.iter()).filter_map(|r| r.get(k));
+            let longest = |texts: &mut dyn Iterator<Item = &String>| {
+                texts.map(|s| self.text_w(s, t.size)).fold(0.0, f32::max)
+            };
+            let word_of = |texts: &mut dyn Iterator<Item = &String>| {
+                texts
+                    .flat_map(|s| words(s))
+                    .map(|w| self.text_w(&w, t.size))
+                    .fold(0.0, f32::max)
+            };
+            let natural = longest(&mut cells().chain([&c.heading]));
+            let heading_word = word_of(&mut [&c.heading].into_iter());
+            let word = match c.align {
+                Align::Left => word_of(&mut cells()).max(heading_word),
+                Align::Right => longest(&mut cells()).max(heading_word),
+            };
+            let extra = 2.0 * pad + if k == 0 { swatch_w } else { 0.0 };
+            widths.push(natural.min(c.max_w.max(word)) + extra);
+            least.push(word + extra);
+        }
+        (widths, least)
+    }
+
+    /// Whether a table fits the column without breaking a word or a figure.
+    pub(crate) fn table_fits(&self, t: &Table) -> bool {
+        self.column_widths(t).1.iter().sum::<f32>() <= self.content_w() + 0.01
+    }
+
+    /// Lays out a table in the flow; it continues on following pages with its header
+    /// row repeated under a 「…（续）」 line. Text that does not fit its column wraps
+    /// onto more lines: a code, a status or a heading is never cut short.
+    pub(crate) fn table(&mut self, t: &Table) {
+        let pad = t.size * 0.5;
+        let swatch_w = if t.swatches.is_empty() {
+            0.0
+        } else {
+            t.size * 1.6
+        };
+        let all_rows = || t.rows.iter().chain(t.total.iter());
+        let (widths, least) = self.column_widths(t);
+        let mut widths = widths;
+        // Too wide for the column: the wrapping text columns give up room first,
+        // down to their longest word, since numbers must stay on one line; only if
+        // that is not enough does every column shrink, and then words break.
+        let avail = self.content_w();
+        let total_w: f32 = widths.iter().sum();
+        if total_w > avail {
+            let give: Vec<f32> = widths.iter().zip(&least).map(|(w, l)| w - l).collect();
+            let givable: f32 = give.iter().sum();
+            let excess = total_w - avail;
+            if givable >= excess {
+                let k = excess / givable.max(1e-3);
+                for (w, g) in widths.iter_mut().zip(&give) {
+                    *w -= g * k;
+                }
+            } else {
+                let k = avail / total_w;
+                widths.iter_mut().for_each(|w| *w *= k);
+            }
+        }
+        let table_w: f32 = widths.iter().sum();
+        let line_h = t.size * 1.25;
+        let cell_pad = t.size * self.cell_pad_em;
+        let x0 = self.col_x;
+        // Every cell's lines, and each row's height.
+        let lines_of = |me: &Layout, cells: &[String], heading: bool| -> Vec<Vec<String>> {
+            t.columns
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(k, (c, w))| {
+                    let text = cells.get(k).map(String::as_str).unwrap_or("");
+                    let inner = w - 2.0 * pad - if k == 0 { swatch_w } else { 0.0 };
+                    // Figures stay on one line; text and headings wrap.
+                    if heading || c.align == Align::Left {
+                        me.wrap(text, t.size, inner)
+                    } else {
+                        vec![text.to_string()]
+                    }
+                })
+                .collect()
+        };
+        let height = |lines: &[Vec<String>]| {
+            let n = lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            n as f32 * line_h + 2.0 * cell_pad
+        };
+        let headings: Vec<String> = t.columns.iter().map(|c| c.heading.clone()).collect();
+        let head_lines = lines_of(self, &headings, true);
+        let head_h = height(&head_lines);
+        let draw_row = |me: &mut Layout,
+                        lines: &[Vec<String>],
+                        h: f32,
+                        fill: Option<[u8; 3]>,
+                        swatch: Option<[u8; 3]>| {
+            let y = me.y;
+            if let Some(fill) = fill {
+                me.push(Op::Rect {
+                    x: x0,
+                    y,
+                    w: table_w,
+                    h,
+                    fill: Some(fill),
+                    stroke: None,
+                });
+            }
+            let mut x = x0;
+            for (k, ((c, w), cell)) in t.columns.iter().zip(&widths).zip(lines).enumerate() {
+                let (mut cx, mut cw) = (x, *w);
+                if k == 0 && swatch_w > 0.0 {
+                    if let Some(rgb) = swatch {
+                        me.push(Op::Rect {
+                            x: x + pad,
+                            y: y + cell_pad + (line_h - t.size * 0.95) / 2.0,
+                            w: t.size * 1.1,
+                            h: t.size * 0.95,
+                            fill: Some(rgb),
+                            stroke: Some((GREY, 0.3)),
+                        });
+                    }
+                    cx += swatch_w;
+                    cw -= swatch_w;
+                }
+                for (n, text) in cell.iter().enumerate() {
+                    let tx = match c.align {
+                        Align::Left => cx + pad,
+                        Align::Right => cx + cw - pad - me.text_w(text, t.size),
+                    };
+                    let ty = y + cell_pad + n as f32 * line_h + (line_h - t.size) / 2.0;
+                    me.text_at(tx, ty, t.size, INK, text);
+                }
+                x += w;
+            }
+            me.y += h;
+        };
+        let first_h = all_rows()
+            .next()
+            .map(|r| height(&lines_of(self, r, false)))
+            .unwrap_or(0.0);
+        self.ensure(head_h + first_h * 2.0);
+        draw_row(self, &head_lines, head_h, Some(HEAD_FILL), None);
+        let n = t.rows.len();
+        for (r, cells) in all_rows().enumerate() {
+            let lines = lines_of(self, cells, false);
+            let h = height(&lines);
+            if self.y + h > self.bottom() {
+                self.new_page();
+                if let Some(what) = &t.continues {
+                    let line = format!("{what}（续）");
+                    self.line(&line, t.size + 1.5, GREY);
+                }
+                draw_row(self, &head_lines, head_h, Some(HEAD_FILL), None);
+            }
+            let is_total = r >= n;
+            let fill = if is_total {
+                Some(HEAD_FILL)
+            } else if r % 2 == 1 {
+                Some(STRIPE_FILL)
+            } else {
+                None
+            };
+            let swatch = t.swatches.get(r).copied().flatten();
+            draw_row(self, &lines, h, fill, swatch);
+        }
+        self.push(Op::Rect {
+            x: x0,
+            y: self.y,
+            w: table_w,
+            h: 0.0,
+            fill: None,
+            stroke: Some((RULE, 0.6)),
+        });
+        self.y += t.size * 1.7 * 0.6;
+    }
+
+    /// The height a table will take on one page, in points: what a caller needs to
+    /// keep a table whole on a page.
+    pub(crate) fn table_height(&self, t: &Table) -> f32 {
+        let mut probe = Layout {
+            page_w: self.page_w,
+            page_h: f32::MAX / 4.0,
+            margin: self.margin,
+            pages: vec![Vec::new()],
+            y: 0.0,
+            metrics: self.metrics.clone(),
+            bookmarks: Vec::new(),
+            col_x: self.col_x,
+            col_w: self.col_w,
+            cell_pad_em: self.cell_pad_em,
+        };
+        probe.table(t);
+        probe.y
+    }
+
+    /// `text` broken into lines no wider than `max_w` points: at spaces in Latin
+    /// text and between any two characters in Chinese, which has no spaces, but
+    /// never before closing punctuation (，。、）：；) — 避头 as Chinese
+    /// typesetting has it. A word wider than the line is broken where it must be.
+    pub(crate) fn wrap(&self, text: &str, size: f32, max_w: f32) -> Vec<String> {
+        let mut lines: Vec<String> = Vec::new();
+        for para in text.split('\n') {
+            let mut line = String::new();
+            for word in words_with_spaces(para) {
+                let candidate = format!("{line}{word}");
+                if self.text_w(candidate.trim_end(), size) <= max_w || line.is_empty() {
+                    line = candidate;
+                } else {
+                    lines.push(line.trim_end().to_string());
+                    line = word.trim_start().to_string();
+                }
+                // A single word wider than the line is broken by characters.
+                while self.text_w(line.trim_end(), size) > max_w && line.chars().count() > 1 {
+                    let mut head = String::new();
+                    for c in line.chars() {
+                        let next = format!("{head}{c}");
+                        if self.text_w(&next, size) > max_w && !head.is_empty() {
+                            break;
+                        }
+                        head = next;
+                    }
+                    let rest = line[head.len()..].to_string();
+                    lines.push(head);
+                    line = rest;
+                }
+            }
+            lines.push(line.trim_end().to_string());
+        }
+        lines
+    }
+
+    /// An image in a box, framed, at (x, y) with size (w, h) in points.
+    pub(crate) fn image(&mut self, x: f32, y: f32, w: f32, h: f32, image: Image) {
+        self.push(Op::Image { x, y, w, h, image });
+        self.push(Op::Rect {
+            x,
+            y,
+            w,
+            h,
+            fill: None,
+            stroke: Some((GREY, 0.6)),
+        });
+    }
+
+    /// Adds "title · page k / n" footers once the page count is known.
+    pub(crate) fn footers(&mut self, title: &str, lang: ReportLang) {
+        let n = self.pages.len();
+        let size = 8.0;
+        let y = self.page_h - self.margin + 2.0;
+        for k in 0..n {
+            let label = match lang {
+                ReportLang::Zh => format!("{title} · 第 {} / {n} 页", k + 1),
+                ReportLang::En => format!("{title} · page {} of {n}", k + 1),
+            };
+            let w = self.text_w(&label, size);
+            let x = (self.page_w - w) / 2.0;
+            if let Some(page) = self.pages.get_mut(k) {
+                page.push(Op::Text {
+                    x,
+                    y,
+                    size,
+                    rgb: GREY,
+                    text: label,
+                });
+            }
+        }
+    }
+}
+
+impl Layout {
+    /// A paragraph wrapped to the column: the same as [`Layout::line`], named for
+    /// what callers mean.
+    pub(crate) fn paragraph(&mut self, text: &str, size: f32, rgb: [u8; 3]) {
+        self.line(text, size, rgb);
+    }
+}
+
+/// Closing punctuation a line must not start with.
+const NO_LINE_START: &str = "，。、）：；！？」』》%％,.;:)!?";
+
+/// The pieces a line may break between, each with its trailing spaces: a Latin
+/// word, or one CJK character with any closing punctuation after it.
+fn words_with_spaces(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for c in text.chars() {
+        let cjk = !c.is_ascii();
+        if NO_LINE_START.contains(c) {
+            cur.push(c);
+            continue;
+        }
+        if c == ' ' {
+            cur.push(c);
+            continue;
+        }
+        // A new piece starts after a space, at a CJK character, or after one.
+        let ends = cur.ends_with(' ')
+            || cjk
+            || cur.chars().last().is_some_and(|p| !p.is_ascii() && !NO_LINE_START.contains(p));
+        if ends && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The unbreakable words of `text`, without their spaces.
+fn words(text: &str) -> Vec<String> {
+    words_with_spaces(text)
+        .into_iter()
+        .map(|w| w.trim().to_string())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_setups_parse_and_measure() {
+        let a4 = PageSetup::parse("A4").unwrap();
+        let (w, h) = a4.size_pt();
+        assert!((w - 595.28).abs() < 0.01 && (h - 841.89).abs() < 0.01);
+        let a3l = PageSetup::parse("a3-landscape").unwrap();
+        let (w, h) = a3l.size_pt();
+        assert!((w - 1190.55).abs() < 0.01 && (h - 841.89).abs() < 0.01);
+        assert_eq!(PageSetup::parse("letter"), None);
+        assert_eq!(PageSetup::parse("a4-sideways"), None);
+    }
+
+    #[test]
+    fn wrapping_keeps_every_character_and_never_starts_a_line_with_closing_punctuation() {
+        let l = Layout::new(PageSetup::default());
+        let text = "嘉兴高新区空港新城光伏新能源产业园，高端汽车零部件与光电信息产业园（示意），用地平衡表";
+        for max_w in [40.0, 61.0, 97.0, 150.0] {
+            let lines = l.wrap(text, 10.0, max_w);
+            assert!(lines.len() > 1, "{max_w}: {lines:?}");
+            assert_eq!(lines.concat(), text, "{max_w}");
+            for line in &lines {
+                assert!(l.text_w(line, 10.0) <= max_w + 10.0, "{line}");
+                let first = line.chars().next().unwrap();
+                assert!(!NO_LINE_START.contains(first), "{max_w}: {lines:?}");
+            }
+        }
+        let latin = l.wrap("Land-use balance of the photovoltaic park", 10.0, 80.0);
+        assert!(latin.iter().all(|w| !w.starts_with(' ') && !w.ends_with(' ')));
+        assert_eq!(latin.join(" "), "Land-use balance of the photovoltaic park");
+    }
+}

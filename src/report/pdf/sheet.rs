@@ -1,0 +1,269 @@
+//! The map sheet of a report page: the map itself, its legend and its title block
+//! (图名, 编制单位, 日期, 图号, 数据来源, 面积口径 and the disclaimer).
+
+use geo::Rect;
+
+use super::layout::Layout;
+use super::{GREY, INK, MAP_DPI, Op, RULE, map_layers, pdf_image, px};
+use crate::model::Layer;
+use crate::render::legend::{LegendEntry, Swatch, swatch_shapes};
+use crate::render::map_image::{self, MapImage, SheetInfo};
+use crate::report::{MapContext, ReportError, ReportLang};
+
+/// One legend line: a swatch (a fill, a dashed or solid line, or a facility
+/// symbol) and its label.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Entry {
+    pub swatch: Swatch,
+    pub label: String,
+}
+
+impl From<LegendEntry> for Entry {
+    fn from(e: LegendEntry) -> Entry {
+        Entry {
+            swatch: e.swatch,
+            label: e.label,
+        }
+    }
+}
+
+/// Draws a report map into (`x`, `y`, `w`, `h`) points, framed, and returns the
+/// legend of what it shows: every drawn layer, the land-use classes and facility
+/// types in view, in drawing order. The map is a raster; its symbols, labels,
+/// scale bar and north arrow are drawn over it as vectors (real text and paths),
+/// laid out by the same code that paints them into a PNG.
+pub(crate) fn map_figure(
+    l: &mut Layout,
+    ctx: &MapContext,
+    layer: &Layer,
+    selected: &[usize],
+    bbox: Rect<f64>,
+    (x, y, w, h): (f32, f32, f32, f32),
+    lang: ReportLang,
+) -> Result<Vec<Entry>, ReportError> {
+    let width_px = px(w);
+    let image = MapImage {
+        layers: map_layers(ctx, layer, selected),
+        basemap: ctx.basemap,
+        bbox,
+        width_px,
+        height_px: px(h),
+        dpi: MAP_DPI,
+        title: None,
+        chinese: lang == ReportLang::Zh,
+        // The legend is laid out in the page's flow, beside or under the map.
+        legend: false,
+        sheet: SheetInfo {
+            vector_overlay: true,
+            ..Default::default()
+        },
+    };
+    let (pixmap, overlay) =
+        map_image::render_with_overlay(&image).map_err(|e| ReportError::Render(e.to_string()))?;
+    place_map(
+        l,
+        pdf_image(&pixmap),
+        overlay.shapes,
+        width_px,
+        (x, y, w, h),
+    );
+    Ok(overlay.legend.into_iter().map(Entry::from).collect())
+}
+
+/// Places a map rendered with [`SheetInfo::vector_overlay`] at (`x`, `y`, `w`,
+/// `h`) points: the raster, its overlay (symbols, labels, legend, scale bar,
+/// north arrow) over it as vectors, `width_px` being the raster's width, and a
+/// thin frame.
+pub(crate) fn place_map(
+    l: &mut Layout,
+    image: krilla::image::Image,
+    shapes: Vec<crate::render::canvas::Shape>,
+    width_px: u32,
+    (x, y, w, h): (f32, f32, f32, f32),
+) {
+    l.image(x, y, w, h, image);
+    l.push(Op::Shapes {
+        x,
+        y,
+        k: w / width_px.max(1) as f32,
+        shapes,
+    });
+    l.push(Op::Rect {
+        x,
+        y,
+        w,
+        h,
+        fill: None,
+        stroke: Some((GREY, 0.5)),
+    });
+}
+
+/// Lays out a legend in the flow: swatches with their labels, as many to a row
+/// as fit the column.
+pub(crate) fn legend(l: &mut Layout, entries: &[Entry], zh: bool) {
+    if entries.is_empty() {
+        return;
+    }
+    let size = 8.0;
+    let (sw_w, sw_h) = (size * 1.4, size * 0.9);
+    let cell_w = entries
+        .iter()
+        .map(|e| l.text_w(&e.label, size) + size * 2.4)
+        .fold(0.0, f32::max)
+        .min(l.content_w());
+    let per_row = ((l.content_w() / cell_w).floor() as usize).max(1);
+    let row_h = size * 1.6;
+    l.ensure(row_h * 2.0);
+    let (x, y) = (l.col_x, l.y);
+    l.text_at(x, y, size + 1.0, INK, if zh { "图例" } else { "Legend" });
+    l.y += row_h;
+    for chunk in entries.chunks(per_row) {
+        l.ensure(row_h);
+        for (k, e) in chunk.iter().enumerate() {
+            let x = l.col_x + k as f32 * cell_w;
+            let y = l.y;
+            l.push(Op::Shapes {
+                x,
+                y: y + 1.0,
+                k: 1.0,
+                shapes: swatch_shapes(&e.swatch, (0.0, 0.0, sw_w, sw_h), 1.0),
+            });
+            l.text_at(x + size * 1.8, y, size, INK, &e.label);
+        }
+        l.y += row_h;
+    }
+    l.gap(4.0);
+}
+
+/// The title block's cells: (label, value) pairs, two to a row, the empty ones
+/// left out, and the disclaimer apart.
+fn block_rows<'a>(title: &'a str, sheet: &'a SheetInfo, zh: bool) -> Vec<(&'static str, &'a str)> {
+    let labels = if zh {
+        ["图名", "编制单位", "日期", "图号", "数据来源", "面积口径"]
+    } else {
+        ["Title", "Prepared by", "Date", "Sheet", "Data", "Areas"]
+    };
+    let method = sheet
+        .method
+        .split_once(['：', ':'])
+        .map(|(_, m)| m.trim())
+        .unwrap_or(&sheet.method);
+    let values = [
+        title,
+        sheet.organisation.as_str(),
+        sheet.date.as_str(),
+        sheet.number.as_str(),
+        sheet.source.as_str(),
+        method,
+    ];
+    labels
+        .into_iter()
+        .zip(values)
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+const BLOCK_SIZE: f32 = 8.0;
+const LABEL_W: f32 = 48.0;
+
+/// The lines of each title-block row's value, at the column's width.
+fn block_lines(
+    l: &Layout,
+    title: &str,
+    sheet: &SheetInfo,
+    zh: bool,
+) -> Vec<(&'static str, Vec<String>)> {
+    let value_w = l.content_w() - LABEL_W - 2.0 * BLOCK_SIZE * 0.5;
+    block_rows(title, sheet, zh)
+        .into_iter()
+        .map(|(k, v)| (k, l.wrap(v, BLOCK_SIZE, value_w)))
+        .collect()
+}
+
+fn disclaimer_lines(l: &Layout, sheet: &SheetInfo) -> Vec<String> {
+    sheet
+        .disclaimer
+        .as_deref()
+        .map(|d| l.wrap(d, BLOCK_SIZE - 0.5, l.content_w() - BLOCK_SIZE))
+        .unwrap_or_default()
+}
+
+/// The height of the title block at the column's width, in points.
+pub(crate) fn title_block_height(l: &Layout, title: &str, sheet: &SheetInfo, zh: bool) -> f32 {
+    let line_h = BLOCK_SIZE * 1.35;
+    let rows: f32 = block_lines(l, title, sheet, zh)
+        .iter()
+        .map(|(_, v)| v.len().max(1) as f32 * line_h + BLOCK_SIZE * 0.6)
+        .sum();
+    let disclaimer = disclaimer_lines(l, sheet);
+    let d = if disclaimer.is_empty() {
+        0.0
+    } else {
+        disclaimer.len() as f32 * line_h + BLOCK_SIZE * 0.6
+    };
+    rows + d + 6.0
+}
+
+/// Lays out the title block in the flow: a ruled grid of label and value, the
+/// disclaimer in small type under it.
+pub(crate) fn title_block(l: &mut Layout, title: &str, sheet: &SheetInfo, zh: bool) {
+    let line_h = BLOCK_SIZE * 1.35;
+    let pad = BLOCK_SIZE * 0.5;
+    let (x0, w) = (l.col_x, l.content_w());
+    let top = l.y;
+    for (label, lines) in block_lines(l, title, sheet, zh) {
+        let h = lines.len().max(1) as f32 * line_h + BLOCK_SIZE * 0.6;
+        let y = l.y;
+        l.push(Op::Rect {
+            x: x0,
+            y,
+            w: LABEL_W,
+            h,
+            fill: Some([236, 239, 243]),
+            stroke: None,
+        });
+        l.text_at(
+            x0 + pad,
+            y + BLOCK_SIZE * 0.3 + (line_h - BLOCK_SIZE) / 2.0,
+            BLOCK_SIZE,
+            GREY,
+            label,
+        );
+        for (n, line) in lines.iter().enumerate() {
+            let ty = y + BLOCK_SIZE * 0.3 + n as f32 * line_h + (line_h - BLOCK_SIZE) / 2.0;
+            l.text_at(x0 + LABEL_W + pad, ty, BLOCK_SIZE, INK, line);
+        }
+        l.push(Op::Rect {
+            x: x0,
+            y: y + h,
+            w,
+            h: 0.0,
+            fill: None,
+            stroke: Some((RULE, 0.5)),
+        });
+        l.y += h;
+    }
+    let disclaimer = disclaimer_lines(l, sheet);
+    if !disclaimer.is_empty() {
+        let y = l.y + BLOCK_SIZE * 0.3;
+        for (n, line) in disclaimer.iter().enumerate() {
+            l.text_at(
+                x0 + pad,
+                y + n as f32 * line_h,
+                BLOCK_SIZE - 0.5,
+                GREY,
+                line,
+            );
+        }
+        l.y += disclaimer.len() as f32 * line_h + BLOCK_SIZE * 0.6;
+    }
+    l.push(Op::Rect {
+        x: x0,
+        y: top,
+        w,
+        h: l.y - top,
+        fill: None,
+        stroke: Some((GREY, 0.8)),
+    });
+    l.gap(6.0);
+}

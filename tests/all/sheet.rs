@@ -1,0 +1,633 @@
+//! Map sheets read back: labels without overlaps, the 1:N figure and the scale
+//! bar's ticks, dashed lines, the legend against what is drawn, facility symbols,
+//! the selection's colours in the PNG, the furniture kept apart, and the vector
+//! overlay left out of the raster.
+
+use std::path::Path;
+
+use geo::{Coord, InteriorPoint, Rect};
+use parcelview::io::{LoadOptions, load_bytes};
+use parcelview::landuse::LanduseTable;
+use parcelview::model::Layer;
+use parcelview::project::Project;
+use parcelview::render::canvas::{Bounds, Shape};
+use parcelview::render::legend::Swatch;
+use parcelview::render::map_image::{
+    self, Fit, ImageLayer, ImagePaint, ImageStyle, MapImage, Overlay, SheetInfo,
+};
+use parcelview::render::symbols;
+
+fn project() -> Project {
+    Project::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/airport-city.json"))
+        .expect("the bundled project opens")
+}
+
+/// The project's visible layers with their image styles, the basemap's own layers
+/// (water, roads) included so that they are drawn and listed.
+fn styled(p: &Project) -> Vec<(&Layer, ImageStyle)> {
+    p.layers
+        .iter()
+        .filter(|l| l.spec.visible)
+        .filter_map(|l| {
+            let data = l.data.as_ref().ok()?;
+            Some((data, map_image::image_style(&l.spec.name, &l.spec.style)))
+        })
+        .collect()
+}
+
+fn image<'a>(
+    layers: &[(&'a Layer, ImageStyle)],
+    selected: &'a [usize],
+    target: Option<&str>,
+    bbox: Rect<f64>,
+    (width_px, height_px, dpi): (u32, u32, f32),
+) -> MapImage<'a> {
+    MapImage {
+        layers: layers
+            .iter()
+            .map(|(layer, style)| ImageLayer {
+                layer,
+                style: style.clone(),
+                selected: if Some(style.name.as_str()) == target {
+                    selected
+                } else {
+                    &[]
+                },
+            })
+            .collect(),
+        basemap: None,
+        bbox,
+        width_px,
+        height_px,
+        dpi,
+        title: None,
+        chinese: true,
+        legend: true,
+        sheet: SheetInfo::default(),
+    }
+}
+
+fn parcels(p: &Project) -> &Layer {
+    p.layers
+        .iter()
+        .find(|l| l.spec.name == "地块")
+        .and_then(|l| l.data.as_ref().ok())
+        .expect("the parcels")
+}
+
+const PARK: &str = "\"所属园区\" = '光电信息产业园'";
+
+/// Writes a rendered image to `$SHEET_DUMP/<name>.png` when that variable is set,
+/// for a look at the sheets by eye.
+fn dump(pixmap: &tiny_skia::Pixmap, name: &str) {
+    if let Some(dir) = std::env::var_os("SHEET_DUMP") {
+        let png = map_image::encode_png(pixmap, 96.0).unwrap();
+        std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+fn texts(ov: &Overlay) -> Vec<String> {
+    ov.shapes
+        .iter()
+        .filter_map(|s| match s {
+            Shape::Text { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn labels_do_not_overlap_and_keep_clear_of_the_furniture() {
+    let p = project();
+    let layers = styled(&p);
+    let parcels = parcels(&p);
+    let sel = parcelview::expr::select_where(parcels, PARK).unwrap();
+    let bbox = parcels.bbox_of(&sel).unwrap();
+    let (pixmap, ov) = map_image::render_with_overlay(&image(
+        &layers,
+        &sel,
+        Some("地块"),
+        bbox,
+        (1800, 1200, 150.0),
+    ))
+    .unwrap();
+    dump(&pixmap, "park");
+    assert!(ov.labels.len() > 20, "{} labels", ov.labels.len());
+    for (a, la) in ov.labels.iter().enumerate() {
+        for lb in &ov.labels[a + 1..] {
+            assert!(
+                !la.bounds.intersects(&lb.bounds),
+                "{:?} overlaps {:?}",
+                la.lines,
+                lb.lines
+            );
+        }
+        let furniture = [
+            ov.legend_box,
+            ov.north_arrow,
+            ov.scale_bar.as_ref().map(|s| s.bounds),
+        ];
+        for f in furniture.iter().flatten() {
+            assert!(
+                !la.bounds.intersects(f),
+                "{:?} under the furniture",
+                la.lines
+            );
+        }
+        for s in &ov.symbols {
+            assert!(!la.bounds.intersects(s), "{:?} over a symbol", la.lines);
+        }
+        assert!(Bounds::new(0.0, 0.0, 1800.0, 1200.0).contains(&la.bounds));
+    }
+    // Parcels show their id, and the larger ones their FAR and height limit too.
+    let ids: Vec<String> = (0..parcels.len()).map(|i| parcels.feature_id(i)).collect();
+    assert!(ov.labels.iter().any(|l| ids.contains(&l.lines[0])));
+    assert!(
+        ov.labels
+            .iter()
+            .any(|l| l.lines.iter().any(|t| t.starts_with("容积率 ")))
+    );
+    assert!(ov.labels.iter().any(|l| {
+        l.lines
+            .iter()
+            .any(|t| t.starts_with("限高 ") && t.ends_with(" m"))
+    }));
+    // The park's name, placed first.
+    assert!(ov.labels.iter().any(|l| l.lines[0] == "光电信息产业园"));
+    // Zoomed out, fewer labels fit: placement follows the scale.
+    let all = p.bbox().unwrap();
+    let far = map_image::overlay(&image(&layers, &[], None, all, (1800, 1200, 150.0)));
+    let parcel_labels = |ov: &Overlay| {
+        ov.labels
+            .iter()
+            .filter(|l| ids.contains(&l.lines[0]))
+            .count()
+    };
+    assert!(parcel_labels(&far) < parcel_labels(&ov));
+}
+
+#[test]
+fn the_scale_figure_follows_the_box_width_and_dpi() {
+    let p = project();
+    let layers = styled(&p);
+    // A box wider than the image's shape, so its width sets the scale.
+    let bbox = Rect::new(
+        Coord {
+            x: 120.60,
+            y: 30.68,
+        },
+        Coord {
+            x: 120.70,
+            y: 30.70,
+        },
+    );
+    for (w, dpi) in [(1000, 96.0), (2400, 300.0), (600, 72.0)] {
+        let ov = map_image::overlay(&image(&layers, &[], None, bbox, (w, w / 2, dpi)));
+        // The box spans 92 % of the width (the fit's margin); a degree of longitude
+        // on Web Mercator's sphere is 2πR/360 · cos φ.
+        let lat = 30.69f64.to_radians();
+        let ground_m = 0.1 * 6_378_137.0 * std::f64::consts::PI / 180.0 * lat.cos();
+        let metres_per_px = ground_m / (0.92 * f64::from(w));
+        let want = metres_per_px * f64::from(dpi) / 0.0254;
+        let bar = ov.scale_bar.as_ref().unwrap();
+        let n = bar.denominator as f64;
+        assert!((n - want).abs() / want < 0.01, "1:{n} vs 1:{want}");
+        assert!((ov.metres_per_px - metres_per_px).abs() / metres_per_px < 0.01);
+        assert!(texts(&ov).contains(&format!("比例尺 1:{}", bar.denominator)));
+    }
+}
+
+#[test]
+fn the_scale_bar_has_labelled_ticks_from_zero() {
+    let p = project();
+    let layers = styled(&p);
+    let all = p.bbox().unwrap();
+    let ov = map_image::overlay(&image(&layers, &[], None, all, (1600, 1000, 150.0)));
+    let bar = ov.scale_bar.clone().unwrap();
+    assert!(bar.ticks_m.len() >= 3, "{:?}", bar.ticks_m);
+    assert_eq!(bar.ticks_m[0], 0.0);
+    assert_eq!(bar.labels[0], "0");
+    let total = *bar.ticks_m.last().unwrap();
+    let unit = if bar.unit == "km" { 1000.0 } else { 1.0 };
+    assert_eq!(
+        bar.labels.last().unwrap().parse::<f64>().unwrap() * unit,
+        total
+    );
+    // Equal parts, each on the image at its ground length.
+    let part = bar.ticks_m[1];
+    let shown = texts(&ov);
+    for (k, (m, x)) in bar.ticks_m.iter().zip(&bar.ticks_px).enumerate() {
+        assert!((m - part * k as f64).abs() < 1e-9);
+        let px = f64::from(x - bar.ticks_px[0]);
+        assert!(
+            (px * ov.metres_per_px - m).abs() < 0.01 * total,
+            "{m} m at {px} px"
+        );
+        if !bar.labels[k].is_empty() {
+            assert!(shown.contains(&bar.labels[k]));
+        }
+    }
+    assert!(bar.labels.iter().filter(|l| !l.is_empty()).count() >= 3);
+    assert!(shown.contains(&bar.unit));
+}
+
+fn square_layer() -> Layer {
+    let text = r#"{"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"名称":"范围"},"geometry":{"type":"Polygon","coordinates":[[[120.0,30.0],[120.02,30.0],[120.02,30.02],[120.0,30.02],[120.0,30.0]]]}}
+    ]}"#;
+    load_bytes(text.as_bytes(), "square.geojson", &LoadOptions::default()).unwrap()
+}
+
+#[test]
+fn a_dashed_style_draws_dashes() {
+    let layer = square_layer();
+    let bbox = layer.bbox().unwrap();
+    let transitions = |dash: bool| {
+        let style = ImageStyle {
+            dash,
+            ..ImageStyle::plain(ImagePaint::Outline([200, 0, 0], 2.5))
+        };
+        let layers = [(&layer, style)];
+        let mut img = image(&layers, &[], None, bbox, (400, 400, 96.0));
+        img.legend = false;
+        img.sheet.vector_overlay = true;
+        let pixmap = map_image::render(&img).unwrap();
+        // Along the square's left edge, the middle half of it.
+        let fit = Fit::new(bbox, 400, 400);
+        let (x, y0) = fit.to_px(Coord {
+            x: 120.0,
+            y: 30.015,
+        });
+        let (_, y1) = fit.to_px(Coord {
+            x: 120.0,
+            y: 30.005,
+        });
+        let red: Vec<bool> = (y0 as u32..y1 as u32)
+            .map(|y| {
+                pixmap
+                    .pixel(x.round() as u32, y)
+                    .is_some_and(|p| p.red() > 150 && p.green() < 100)
+            })
+            .collect();
+        assert!(red.iter().filter(|r| **r).count() > 10);
+        red.windows(2).filter(|w| w[0] != w[1]).count()
+    };
+    assert_eq!(transitions(false), 0);
+    assert!(transitions(true) >= 6, "{}", transitions(true));
+}
+
+#[test]
+fn the_legend_lists_what_is_drawn_and_nothing_else() {
+    let p = project();
+    let layers = styled(&p);
+    let all = p.bbox().unwrap();
+    let ov = map_image::overlay(&image(&layers, &[], None, all, (1600, 1100, 150.0)));
+    let labels: Vec<&str> = ov.legend.iter().map(|e| e.label.as_str()).collect();
+    let table = LanduseTable::global();
+    let mut want: Vec<String> = Vec::new();
+    for (layer, style) in &layers {
+        match style.paint {
+            ImagePaint::Landuse => {
+                let mut classes: Vec<_> = layer.class.iter().flatten().copied().collect();
+                classes.sort_unstable();
+                classes.dedup();
+                let mut rows: Vec<String> = classes
+                    .iter()
+                    .map(|c| {
+                        let k = table.class(*c).unwrap();
+                        format!("{} {}", k.code, k.name_zh)
+                    })
+                    .collect();
+                rows.sort();
+                want.extend(rows);
+            }
+            ImagePaint::Points(_) => {
+                let f = layer.field_index("类型").unwrap();
+                let mut kinds: Vec<(usize, String)> = (0..layer.len())
+                    .map(|i| {
+                        let t = layer.value(i, f).to_text().unwrap();
+                        let k = symbols::FACILITY_SYMBOLS
+                            .iter()
+                            .position(|s| s.kind_zh == t)
+                            .unwrap();
+                        (k, t)
+                    })
+                    .collect();
+                kinds.sort();
+                kinds.dedup();
+                want.extend(kinds.into_iter().map(|(_, t)| t));
+            }
+            _ => want.push(style.name.clone()),
+        }
+    }
+    assert_eq!(labels, want);
+    for name in ["范围", "水系", "道路", "机场", "产业园区"] {
+        assert!(labels.contains(&name), "{name} missing from {labels:?}");
+    }
+    // The boundary is drawn dashed, and its swatch says so.
+    let boundary = ov.legend.iter().find(|e| e.label == "范围").unwrap();
+    assert!(matches!(boundary.swatch, Swatch::Line { dash: true, .. }));
+    // Zoomed in on one park, classes out of view are left out.
+    let parcels = parcels(&p);
+    let sel = parcelview::expr::select_where(parcels, PARK).unwrap();
+    let bbox = parcels.bbox_of(&sel).unwrap();
+    let near = map_image::overlay(&image(&layers, &[], None, bbox, (1600, 1100, 150.0)));
+    assert!(near.legend.len() < ov.legend.len());
+    // Exactly the classes of the parcels in the image's view.
+    let fit = Fit::new(bbox, 1600, 1100);
+    let corner = |x: f64, y: f64| {
+        parcelview::render::lon_lat_from_world(Coord {
+            x: fit.origin[0] + x / fit.scale,
+            y: fit.origin[1] + y / fit.scale,
+        })
+    };
+    let view = Rect::new(corner(0.0, 1100.0), corner(1600.0, 0.0));
+    let mut in_view: Vec<_> = parcels
+        .index
+        .in_rect(view)
+        .filter_map(|(i, _)| parcels.class[i])
+        .collect();
+    in_view.sort_unstable();
+    in_view.dedup();
+    let codes: Vec<String> = in_view
+        .iter()
+        .map(|c| table.class(*c).unwrap().code.clone())
+        .collect();
+    let near_codes: Vec<String> = near
+        .legend
+        .iter()
+        .filter(|e| matches!(e.swatch, Swatch::Fill { .. }))
+        .filter_map(|e| e.label.split(' ').next().map(str::to_string))
+        .filter(|c| c.chars().all(|ch| ch.is_ascii_digit()))
+        .collect();
+    let mut sorted = codes.clone();
+    sorted.sort();
+    assert_eq!(near_codes, sorted);
+    assert!(
+        in_view.len()
+            < want
+                .iter()
+                .filter(|w| w.as_bytes()[0].is_ascii_digit())
+                .count()
+    );
+    // The legend box says how many entries it could not show, or shows them all.
+    let shown = texts(&ov);
+    // Labels are shown whole, or cut with an ellipsis in a small legend box.
+    let shown_label = |label: &str| {
+        shown.iter().any(|t| {
+            t == label
+                || t.strip_suffix('…')
+                    .is_some_and(|cut| label.starts_with(cut))
+        })
+    };
+    assert!(
+        ov.legend.iter().all(|e| shown_label(&e.label))
+            || shown
+                .iter()
+                .any(|t| t.starts_with("另 ") && t.ends_with(" 项"))
+    );
+}
+
+#[test]
+fn facilities_are_symbols_by_type() {
+    assert_eq!(symbols::facility_symbol("中小学").0, "学");
+    assert_eq!(symbols::facility_symbol("幼儿园").0, "幼");
+    assert_eq!(symbols::facility_symbol("医院").0, "医");
+    let p = project();
+    let layers = styled(&p);
+    let all = p.bbox().unwrap();
+    let ov = map_image::overlay(&image(&layers, &[], None, all, (1600, 1100, 150.0)));
+    let facilities = p
+        .layers
+        .iter()
+        .find(|l| l.spec.name == "公共服务设施")
+        .and_then(|l| l.data.as_ref().ok())
+        .unwrap();
+    assert_eq!(ov.symbols.len(), facilities.len());
+    let shown = texts(&ov);
+    for glyph in ["学", "幼", "医", "卫", "老"] {
+        assert!(shown.iter().any(|t| t == glyph), "{glyph}");
+    }
+    let school = ov.legend.iter().find(|e| e.label == "中小学").unwrap();
+    assert!(matches!(&school.swatch, Swatch::Symbol { glyph, .. } if glyph == "学"));
+}
+
+/// The colour of the pixel at a lon/lat point.
+fn pixel_at(pixmap: &tiny_skia::Pixmap, fit: &Fit, c: Coord<f64>) -> Option<[u8; 3]> {
+    let (x, y) = fit.to_px(c);
+    // `Pixmap::pixel` checks only the pixel's offset, so a point right of the
+    // image would wrap onto the next row.
+    if x < 0.0 || y < 0.0 || x >= pixmap.width() as f32 || y >= pixmap.height() as f32 {
+        return None;
+    }
+    let p = pixmap.pixel(x as u32, y as u32)?.demultiply();
+    Some([p.red(), p.green(), p.blue()])
+}
+
+#[test]
+fn selected_parcels_keep_their_class_colour() {
+    let p = project();
+    let parcels = parcels(&p);
+    let layers = vec![(parcels, ImageStyle::landuse())];
+    let sel = parcelview::expr::select_where(parcels, PARK).unwrap();
+    let bbox = parcels.bbox_of(&sel).unwrap();
+    let table = LanduseTable::global();
+    let (w, h) = (1400, 1000);
+    let fit = Fit::new(bbox, w, h);
+    let draw = |selected: &[usize]| {
+        let mut img = image(&layers, selected, Some(""), bbox, (w, h, 96.0));
+        img.sheet.vector_overlay = true;
+        img.legend = false;
+        map_image::render(&img).unwrap()
+    };
+    let selected = draw(&sel);
+    let plain = draw(&[]);
+    dump(&selected, "selected-raster");
+    let mut checked = (0, 0);
+    for i in 0..parcels.len() {
+        let (Some(Some(g)), Some(Some(c))) = (parcels.geometries.get(i), parcels.class.get(i))
+        else {
+            continue;
+        };
+        // Large parcels only, so the sampled pixel is well inside.
+        if parcels.area_m2[i] < 8_000.0 {
+            continue;
+        }
+        let Some(pt) = g.interior_point() else {
+            continue;
+        };
+        let Some(px) = pixel_at(&selected, &fit, pt.0) else {
+            continue;
+        };
+        let rgb = table.rgb(*c);
+        let near = |a: [u8; 3], b: [u8; 3]| a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 2);
+        if sel.binary_search(&i).is_ok() {
+            assert!(near(px, rgb), "selected {i}: {px:?} vs {rgb:?}");
+            checked.0 += 1;
+        } else {
+            assert!(near(px, map_image::dimmed_rgb(rgb)), "other {i}: {px:?}");
+            checked.1 += 1;
+        }
+        // Nothing selected: the standard colours.
+        if let Some(px) = pixel_at(&plain, &fit, pt.0) {
+            assert!(near(px, rgb), "unselected map {i}: {px:?} vs {rgb:?}");
+        }
+    }
+    assert!(checked.0 > 5 && checked.1 > 5, "{checked:?}");
+    // Colour fractions: no pixel is the window's yellow highlight, and the
+    // selection's class colours cover a good share of the image.
+    let highlight: Vec<[u8; 3]> = sel
+        .iter()
+        .filter_map(|&i| parcels.class[i])
+        .map(|c| map_image::selected_rgb(table.rgb(c)))
+        .collect();
+    let class_rgb: Vec<[u8; 3]> = sel
+        .iter()
+        .filter_map(|&i| parcels.class[i])
+        .map(|c| table.rgb(c))
+        .collect();
+    let (mut yellow, mut classed) = (0usize, 0usize);
+    for px in selected.pixels() {
+        let c = px.demultiply();
+        let rgb = [c.red(), c.green(), c.blue()];
+        yellow += usize::from(highlight.contains(&rgb));
+        classed += usize::from(class_rgb.contains(&rgb));
+    }
+    let total = (w * h) as usize;
+    assert!(yellow * 1000 < total, "{yellow} highlight-yellow pixels");
+    assert!(
+        classed * 10 > total,
+        "{classed} of {total} in class colours"
+    );
+}
+
+#[test]
+fn the_legend_never_covers_the_north_arrow_or_the_scale_bar() {
+    let p = project();
+    let layers = styled(&p);
+    let all = p.bbox().unwrap();
+    for (w, h, dpi) in [
+        (1600, 1100, 150.0),
+        (500, 400, 96.0),
+        (800, 300, 96.0),
+        (300, 900, 72.0),
+    ] {
+        let mut img = image(&layers, &[], None, all, (w, h, dpi));
+        img.title = Some("空港新城土地利用规划图".to_string());
+        img.sheet = SheetInfo {
+            organisation: "嘉兴市规划设计研究院".to_string(),
+            date: "2026-12-02".to_string(),
+            number: "03".to_string(),
+            source: "示意数据".to_string(),
+            method: "面积口径：椭球面积".to_string(),
+            disclaimer: Some("示意性规划数据，不代表法定规划成果。".to_string()),
+            vector_overlay: false,
+        };
+        let ov = map_image::overlay(&img);
+        let arrow = ov.north_arrow.unwrap();
+        let bar = ov.scale_bar.as_ref().unwrap().bounds;
+        if let Some(lb) = ov.legend_box {
+            assert!(
+                !lb.intersects(&arrow),
+                "{w}×{h}: legend {lb:?} over arrow {arrow:?}"
+            );
+            assert!(
+                !lb.intersects(&bar),
+                "{w}×{h}: legend {lb:?} over scale bar {bar:?}"
+            );
+            if let Some(tb) = ov.title_block {
+                assert!(!lb.intersects(&tb), "{w}×{h}: legend over the title block");
+            }
+        }
+        if let Some(tb) = ov.title_block {
+            assert!(!tb.intersects(&arrow) && !tb.intersects(&bar), "{w}×{h}");
+        }
+        assert!(!arrow.intersects(&bar));
+    }
+}
+
+#[test]
+fn the_png_title_block_names_the_sheet() {
+    let p = project();
+    let layers = styled(&p);
+    let all = p.bbox().unwrap();
+    let mut img = image(&layers, &[], None, all, (2000, 1400, 150.0));
+    img.title = Some("空港新城土地利用规划图".to_string());
+    img.sheet = SheetInfo {
+        organisation: "嘉兴市规划设计研究院".to_string(),
+        date: "2026-12-02".to_string(),
+        number: "03".to_string(),
+        source: "示意数据".to_string(),
+        method: "面积口径：椭球面积".to_string(),
+        disclaimer: Some("示意性规划数据，不代表法定规划成果。".to_string()),
+        vector_overlay: false,
+    };
+    let (pixmap, ov) = map_image::render_with_overlay(&img).unwrap();
+    dump(&pixmap, "title-block");
+    assert!(ov.title_block.is_some());
+    let shown = texts(&ov);
+    for t in [
+        "图名",
+        "编制单位",
+        "嘉兴市规划设计研究院",
+        "日期",
+        "2026-12-02",
+        "图号",
+        "03",
+        "数据来源",
+        "面积口径",
+        "椭球面积",
+    ] {
+        assert!(shown.iter().any(|s| s == t), "{t} missing");
+    }
+    assert!(shown.iter().any(|s| s.contains("不代表法定规划成果")));
+}
+
+#[test]
+fn a_vector_overlay_leaves_the_raster_without_text() {
+    let p = project();
+    let layers = styled(&p);
+    let all = p.bbox().unwrap();
+    let dark_in = |vector: bool| {
+        let mut img = image(&layers, &[], None, all, (1200, 900, 120.0));
+        img.sheet.vector_overlay = vector;
+        let (pixmap, ov) = map_image::render_with_overlay(&img).unwrap();
+        let lb = ov.legend_box.unwrap();
+        let mut dark = 0;
+        for y in lb.y as u32..lb.bottom() as u32 {
+            for x in lb.x as u32..lb.right() as u32 {
+                if let Some(c) = pixmap.pixel(x, y).map(|p| p.demultiply()) {
+                    dark += usize::from(c.red() < 50 && c.green() < 50 && c.blue() < 50);
+                }
+            }
+        }
+        dark
+    };
+    assert!(dark_in(false) > 100, "the painted legend has text");
+    assert_eq!(dark_in(true), 0);
+}
+
+#[test]
+fn a_summary_pdf_draws_the_map_furniture_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("summary.pdf");
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/airport-city.json");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_parcelview"))
+        .args([
+            "report",
+            project.to_str().unwrap(),
+            "--where",
+            PARK,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = pdf_extract::extract_text(&out).unwrap();
+    assert!(
+        text.contains("比例尺 1:"),
+        "no scale figure in the PDF text"
+    );
+    assert!(text.contains("光电信息产业园"));
+}
