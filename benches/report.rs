@@ -77,7 +77,12 @@ fn main() {
             .layers
             .iter()
             .filter(|l| l.spec.visible && l.spec.role.as_deref() != Some("basemap"))
-            .filter_map(|l| Some((l.data.as_ref().ok()?, map_image::image_style(&l.spec.name, &l.spec.style))))
+            .filter_map(|l| {
+                Some((
+                    l.data.as_ref().ok()?,
+                    map_image::image_style(&l.spec.name, &l.spec.style),
+                ))
+            })
             .collect(),
         basemap: Some(&basemap),
         sheet: project.file.sheet_info(true),
@@ -152,6 +157,7 @@ fn main() {
             title: Some("嘉兴高新区空港新城".into()),
             chinese: true,
             legend: true,
+            spotlight: false,
             sheet: Default::default(),
         };
         let t = Instant::now();
@@ -169,6 +175,79 @@ fn main() {
         ms(d + e)
     );
     map_sheet_bench(&project, &basemap);
+    documents_bench(&path);
+}
+
+/// The targets, timed as a planner runs them: `parcelview report` of the
+/// bundled project (the whole plan: map sheet, balance, indicators, 2,410-row
+/// list), 100 report cards, and `parcelview handout` of its briefing, each from
+/// opening the project to the written file.
+fn documents_bench(project: &std::path::Path) {
+    use clap::Parser;
+    let dir = std::env::temp_dir().join(format!("parcelview-docs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = project.to_string_lossy().to_string();
+    let out = |name: &str| dir.join(name).to_string_lossy().to_string();
+    let hundred: Vec<String> = (1..=100).map(|k| format!("KG-B-{k:04}")).collect();
+    let ids = hundred.join(",");
+    let runs: [(&str, Vec<String>); 4] = [
+        (
+            "the bundled project's summary, A4 PDF",
+            vec![
+                "report".into(),
+                p.clone(),
+                "--out".into(),
+                out("summary.pdf"),
+            ],
+        ),
+        (
+            "the bundled project's summary, A3 landscape PDF",
+            vec![
+                "report".into(),
+                p.clone(),
+                "--page".into(),
+                "a3-landscape".into(),
+                "--out".into(),
+                out("summary-a3.pdf"),
+            ],
+        ),
+        (
+            "100 report cards, A4 PDF",
+            vec![
+                "report".into(),
+                p.clone(),
+                "--kind".into(),
+                "cards".into(),
+                "--ids".into(),
+                ids,
+                "--out".into(),
+                out("cards.pdf"),
+            ],
+        ),
+        (
+            "the bundled project's handout, A4 landscape PDF",
+            vec![
+                "handout".into(),
+                p.clone(),
+                "--out".into(),
+                out("handout.pdf"),
+            ],
+        ),
+    ];
+    for (name, args) in runs {
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let cli = parcelview::cli::Cli::parse_from(
+                std::iter::once("parcelview".to_string()).chain(args.iter().cloned()),
+            );
+            let (mut o, mut e) = (Vec::new(), Vec::new());
+            let t = Instant::now();
+            parcelview::cli::run(cli, &mut o, &mut e).expect(name);
+            times.push(t.elapsed());
+        }
+        println!("documents: {name}: {:.0} ms", ms(median(times)));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The bundled project as a printed sheet: every visible layer in its project
@@ -224,6 +303,7 @@ fn map_sheet_bench(project: &Project, basemap: &parcelview::render::Basemap) {
                 title: Some(project.file.title.clone()),
                 chinese: true,
                 legend: true,
+                spotlight: false,
                 sheet: Default::default(),
             };
             let t = Instant::now();

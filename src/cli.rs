@@ -1382,7 +1382,9 @@ fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     // The highlight goes on the first land-use layer (the parcels).
     let target = layers
         .iter()
-        .position(|(l, style)| l.roles.landuse.is_some() && style.paint == map_image::ImagePaint::Landuse)
+        .position(|(l, style)| {
+            l.roles.landuse.is_some() && style.paint == map_image::ImagePaint::Landuse
+        })
         .or_else(|| layers.iter().position(|(l, _)| l.roles.landuse.is_some()))
         .unwrap_or(0);
     let mut selected: Vec<usize> = Vec::new();
@@ -1424,6 +1426,7 @@ fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         title: Some(a.title.clone().unwrap_or(project_title)),
         chinese: a.lang == LangArg::Zh,
         legend: !a.no_legend,
+        spotlight: false,
         sheet: Default::default(),
     };
     let pixmap = map_image::render(&image)?;

@@ -192,7 +192,11 @@ impl ParcelApp {
             .filter(|(_, l)| l.spec.visible && l.spec.role.as_deref() != Some("basemap"))
             .filter_map(|(k, l)| {
                 let d = l.data.as_ref().ok()?.clone();
-                Some((d, map_image::image_style(&l.spec.name, &l.spec.style), k == li))
+                Some((
+                    d,
+                    map_image::image_style(&l.spec.name, &l.spec.style),
+                    k == li,
+                ))
             })
             .collect();
         let basemap = self.basemap.clone();
@@ -219,6 +223,7 @@ impl ParcelApp {
                     title: Some(title),
                     chinese: report_lang == ReportLang::Zh,
                     legend: true,
+                    spotlight: false,
                     sheet: Default::default(),
                 };
                 let pixmap = map_image::render(&image).map_err(|e| e.to_string())?;

@@ -1565,7 +1565,10 @@ fn make_plan(seed: u64) -> Plan {
 fn airport_parcels(block: &Polygon<f64>) -> Vec<(Polygon<f64>, &'static str)> {
     let block_mp = mp(block);
     let pieces = [
-        (rect(-2100.0, -175.0, 2100.0, 175.0), "飞行区（跑道及升降带）"),
+        (
+            rect(-2100.0, -175.0, 2100.0, 175.0),
+            "飞行区（跑道及升降带）",
+        ),
         (rect(-700.0, 175.0, 700.0, 900.0), "航站区"),
         (rect(900.0, 175.0, 2000.0, 900.0), "货运区"),
     ];
@@ -2130,7 +2133,9 @@ pub fn district_files(seed: u64) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
             let (industry, anchors) = match zone {
                 Zone::Pv => (
                     "光伏新能源（电池片、光伏玻璃、配套产品、组件全产业链）",
-                    Some("隆基绿能嘉兴基地、嘉兴阿特斯阳光能源科技有限公司、欧菲新能源（一期项目）"),
+                    Some(
+                        "隆基绿能嘉兴基地、嘉兴阿特斯阳光能源科技有限公司、欧菲新能源（一期项目）",
+                    ),
                 ),
                 Zone::Auto => (
                     "高端汽车零部件、高端装备制造",

@@ -141,6 +141,8 @@ pub struct LabelContext<'a, 'b> {
     pub chinese: bool,
     /// The radius of a facility symbol in pixels, so names sit beside the disc.
     pub symbol_r: f32,
+    /// The image's width and height in pixels.
+    pub size_px: (f32, f32),
 }
 
 /// A colour darkened for text on a light map: a water fill's blue as the water's
@@ -256,6 +258,38 @@ fn anchor(g: &Geometry<f64>, fit: &Fit) -> Option<((f32, f32), f64)> {
     }
 }
 
+fn inside((x, y): (f32, f32), (w, h): (f32, f32)) -> bool {
+    x >= 0.0 && y >= 0.0 && x < w && y < h
+}
+
+/// For a feature whose own label point is off the image (a road crossing the
+/// view, say): the middle of the part of its extent in view, when the feature
+/// covers it.
+fn visible_centre(
+    layer: &Layer,
+    i: usize,
+    g: &Geometry<f64>,
+    ctx: &LabelContext,
+) -> Option<(f32, f32)> {
+    use geo::Intersects;
+    let r = layer.envelopes.get(i).copied().flatten()?;
+    let v = ctx.view;
+    let (x0, y0) = (r.min().x.max(v.min().x), r.min().y.max(v.min().y));
+    let (x1, y1) = (r.max().x.min(v.max().x), r.max().y.min(v.max().y));
+    if x0 > x1 || y0 > y1 {
+        return None;
+    }
+    let c = Coord {
+        x: (x0 + x1) / 2.0,
+        y: (y0 + y1) / 2.0,
+    };
+    let on = match g {
+        Geometry::LineString(_) | Geometry::MultiLineString(_) => false,
+        _ => g.intersects(&geo::Point(c)),
+    };
+    on.then(|| ctx.fit.to_px(c))
+}
+
 /// A feature's extent on the image, width and height in pixels.
 fn extent(layer: &Layer, i: usize, fit: &Fit) -> Option<(f32, f32)> {
     let r = layer.envelopes.get(i).copied().flatten()?;
@@ -354,6 +388,14 @@ fn candidates(ctx: &LabelContext, li: usize, out: &mut Vec<Candidate>) {
             paint => {
                 let Some((centre, measure)) = anchor(g, &ctx.fit) else {
                     continue;
+                };
+                let centre = if inside(centre, ctx.size_px) {
+                    centre
+                } else {
+                    match visible_centre(layer, i, g, ctx) {
+                        Some(c) => c,
+                        None => continue,
+                    }
                 };
                 let (rank, size, rgb) = match paint {
                     ImagePaint::Outline(rgb, _) => (0, 9.0 * pt, rgb),

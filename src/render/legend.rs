@@ -262,13 +262,15 @@ pub struct LegendBox {
     pub shapes: Vec<Shape>,
 }
 
-/// Lays out a legend box in `room` (pixels), against its bottom-right corner, in
+/// Lays out a legend box in `room` (pixels), against its bottom-right corner (or
+/// bottom-left, when `left`), in
 /// as many columns as its height needs; `None` when not even the heading and one
 /// line fit. Entries that do not fit are summed up in a last line ("另 N 项"), so a
 /// legend never claims to be complete when it is not.
 pub fn legend_box(
     entries: &[LegendEntry],
     room: Bounds,
+    left: bool,
     pt: f32,
     chinese: bool,
 ) -> Option<LegendBox> {
@@ -312,7 +314,8 @@ pub fn legend_box(
     let w = (cols as f32 * col_w + 2.0 * pad - size)
         .max(text_advance(heading, heading_size) + 2.0 * pad);
     let h = 2.0 * pad + heading_h + rows as f32 * row_h;
-    let (x, y) = (room.right() - w, room.bottom() - h);
+    let x = if left { room.x } else { room.right() - w };
+    let y = room.bottom() - h;
     let bounds = Bounds::new(x, y, w, h);
     let mut shapes = vec![Shape::Rect {
         x,

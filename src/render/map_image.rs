@@ -82,6 +82,9 @@ pub struct MapImage<'a> {
     pub title: Option<String>,
     pub chinese: bool,
     pub legend: bool,
+    /// Everything but the selection is veiled, as the briefing's spotlight does:
+    /// other layers and the basemap too, not only the selection's own layer.
+    pub spotlight: bool,
     /// The title block's other lines, and whether the furniture is left to the
     /// caller to draw as vectors.
     pub sheet: SheetInfo,
@@ -439,6 +442,49 @@ fn draw_map(pixmap: &mut Pixmap, img: &MapImage, f: &Frame) {
             }
         }
     }
+    if img.spotlight {
+        spotlight_veil(pixmap, img, f);
+    }
+}
+
+/// Veils the whole image but the selected features: one path of the image's
+/// rectangle and the selected geometries, filled even-odd, so the selection is a
+/// hole in the veil and shows in its own colours.
+fn spotlight_veil(pixmap: &mut Pixmap, img: &MapImage, f: &Frame) {
+    let mut pb = tiny_skia::PathBuilder::new();
+    let (w, h) = (f.width_px, f.height_px);
+    let mut any = false;
+    for l in &img.layers {
+        for &i in highlighted(l) {
+            let Some(Some(g)) = l.layer.geometries.get(i) else {
+                continue;
+            };
+            if let Some(path) = geometry_path(g, &|c| f.fit.to_px(c)) {
+                pb.push_path(&path);
+                any = true;
+            }
+        }
+    }
+    if !any {
+        return;
+    }
+    if let Some(r) = tiny_skia::Rect::from_xywh(0.0, 0.0, w, h) {
+        pb.push_rect(r);
+    }
+    if let Some(path) = pb.finish() {
+        let paint = Paint {
+            anti_alias: true,
+            shader: tiny_skia::Shader::SolidColor(tiny_skia::Color::from_rgba8(20, 24, 32, 150)),
+            ..Paint::default()
+        };
+        pixmap.fill_path(
+            &path,
+            &paint,
+            FillRule::EvenOdd,
+            Transform::identity(),
+            None,
+        );
+    }
 }
 
 /// The features of a layer singled out, ascending. A selection keeps every
@@ -509,6 +555,27 @@ fn symbol_shapes(img: &MapImage, f: &Frame, shapes: &mut Vec<Shape>, boxes: &mut
             boxes.push(b);
         }
     }
+}
+
+/// The boxes on the image, in pixels, of the selected features in view.
+fn selection_boxes(img: &MapImage, f: &Frame) -> Vec<Bounds> {
+    use geo::Intersects;
+    let mut out = Vec::new();
+    for l in &img.layers {
+        for &i in highlighted(l) {
+            let Some(r) = l.layer.envelopes.get(i).copied().flatten() else {
+                continue;
+            };
+            if !r.intersects(&f.view) {
+                continue;
+            }
+            let (a, b) = (f.fit.to_px(r.min()), f.fit.to_px(r.max()));
+            let (x0, x1) = (a.0.min(b.0), a.0.max(b.0));
+            let (y0, y1) = (a.1.min(b.1), a.1.max(b.1));
+            out.push(Bounds::new(x0, y0, x1 - x0, y1 - y0));
+        }
+    }
+    out
 }
 
 /// The north arrow at the top-right corner: its box and shapes.
@@ -617,7 +684,8 @@ fn furniture(img: &MapImage, f: &Frame) -> Overlay {
     ov.north_arrow = Some(arrow);
     let bar = scale::scale_bar(
         (pad, h - pad),
-        w / 5.0,
+        // A fifth of the width, and no shorter than an inch where there is room.
+        (w / 5.0).max((72.0 * pt).min(w * 0.4)),
         f.metres_per_px,
         img.dpi,
         pt,
@@ -658,14 +726,52 @@ fn furniture(img: &MapImage, f: &Frame) -> Overlay {
         }
     }
     if img.legend {
-        let left = (w * 0.35).max(bar_right + pad);
-        let room = Bounds::new(
-            left,
+        // Two places for the legend: the right side between the north arrow and
+        // the title block, and the left side between the title and the scale bar.
+        // It goes where it hides the least of the selection; on the right when
+        // that is a tie.
+        let furniture: Vec<Bounds> = [ov.title, Some(arrow), Some(bar_bounds), ov.title_block]
+            .into_iter()
+            .flatten()
+            .collect();
+        let right_x = (w * 0.35).max(bar_right + pad);
+        let right = Bounds::new(
+            right_x,
             arrow.bottom() + pad,
-            w - pad - left,
+            w - pad - right_x,
             bottom - arrow.bottom() - pad,
         );
-        if let Some(lb) = legend::legend_box(&ov.legend, room, pt, img.chinese) {
+        let left_top = ov.title.map_or(pad, |t| t.bottom() + pad);
+        let left_w = (w * 0.65).min(arrow.x - pad) - pad;
+        let left = Bounds::new(pad, left_top, left_w, bar_bounds.y - pad - left_top);
+        let selected = selection_boxes(img, f);
+        let hidden = |b: &Bounds| -> f32 {
+            selected
+                .iter()
+                .map(|s| {
+                    let iw = (b.right().min(s.right()) - b.x.max(s.x)).max(0.0);
+                    let ih = (b.bottom().min(s.bottom()) - b.y.max(s.y)).max(0.0);
+                    iw * ih
+                })
+                .sum()
+        };
+        let mut best: Option<(f32, legend::LegendBox)> = None;
+        for (room, on_left) in [(right, false), (left, true)] {
+            if room.w <= 0.0 || room.h <= 0.0 {
+                continue;
+            }
+            let Some(lb) = legend::legend_box(&ov.legend, room, on_left, pt, img.chinese) else {
+                continue;
+            };
+            if furniture.iter().any(|b| b.intersects(&lb.bounds)) {
+                continue;
+            }
+            let score = hidden(&lb.bounds);
+            if best.as_ref().is_none_or(|(s, _)| score < *s) {
+                best = Some((score, lb));
+            }
+        }
+        if let Some((_, lb)) = best {
             chrome.extend(lb.shapes);
             placer.block(lb.bounds);
             ov.legend_box = Some(lb.bounds);
@@ -683,6 +789,7 @@ fn furniture(img: &MapImage, f: &Frame) -> Overlay {
         pt,
         chinese: img.chinese,
         symbol_r: SYMBOL_R_PT * pt,
+        size_px: (w, h),
     };
     ov.labels = labels::place_labels(&ctx, &mut placer);
     shapes.extend(ov.labels.iter().flat_map(|l| l.shapes.iter().cloned()));

@@ -33,15 +33,24 @@ pub fn scale_text(n: u64, chinese: bool) -> String {
     }
 }
 
-/// The tick positions of a scale bar `total_m` long, in metres from zero: four or
-/// five equal parts of a round length, so every tick falls on a round figure
-/// (0, 250, 500, 750, 1000 m; 0, 100, …, 500 m).
-pub fn ticks_m(total_m: f64) -> Vec<f64> {
+/// How many equal parts a scale bar `total_m` long may be divided into, the
+/// finest first, so that every tick falls on a round figure: 0, 250, 500, 750,
+/// 1000 m or 0, 500, 1000 m; 0, 100, …, 500 m or 0, 250, 500 m.
+pub fn parts(total_m: f64) -> [u32; 2] {
+    if !total_m.is_finite() || total_m <= 0.0 {
+        return [1, 1];
+    }
+    let leading = (total_m / 10f64.powf(total_m.log10().floor())).round();
+    if leading == 5.0 { [5, 2] } else { [4, 2] }
+}
+
+/// The tick positions of a scale bar `total_m` long in `parts` equal parts, in
+/// metres from zero.
+pub fn ticks_m(total_m: f64, parts: u32) -> Vec<f64> {
     if !total_m.is_finite() || total_m <= 0.0 {
         return vec![0.0];
     }
-    let leading = (total_m / 10f64.powf(total_m.log10().floor())).round();
-    let parts = if leading == 5.0 { 5 } else { 4 };
+    let parts = parts.max(1);
     (0..=parts)
         .map(|k| total_m * f64::from(k) / f64::from(parts))
         .collect()
@@ -94,7 +103,6 @@ pub fn scale_bar(
     // Kilometres from 2 km up: 0, 250, 500, 750, 1000 m reads better than
     // quarters of a kilometre.
     let km = total_m >= 1500.0;
-    let ticks = ticks_m(total_m);
     let pad = 4.0 * pt;
     let label_size = 7.0 * pt;
     let title_size = 8.0 * pt;
@@ -102,13 +110,28 @@ pub fn scale_bar(
     let denominator = rounded_denominator(scale_denominator(m_per_px, dpi));
     let title = scale_text(denominator, chinese);
     let unit = if km { "km" } else { "m" }.to_string();
-    let all_labels: Vec<String> = ticks.iter().map(|m| tick_label(*m, km)).collect();
     let bar_w = (total_m / m_per_px) as f32;
+    // The finest division whose labels all fit between their neighbours; failing
+    // that, the coarsest, with labels left out where they would touch.
+    let label_w = |t: &String| text_advance(t, label_size);
+    let division = |n: u32| {
+        let ticks = ticks_m(total_m, n);
+        let labels: Vec<String> = ticks.iter().map(|m| tick_label(*m, km)).collect();
+        let widest = labels.iter().map(label_w).fold(0.0, f32::max);
+        (ticks, labels, widest)
+    };
+    let [fine, coarse] = parts(total_m);
+    let (ticks, all_labels, widest) = {
+        let (t, l, w) = division(fine);
+        if bar_w / fine as f32 >= w + 2.0 * pt {
+            (t, l, w)
+        } else {
+            division(coarse)
+        }
+    };
     // Half the first label may stick out left of the bar, so the bar starts that
     // far in from the panel's edge.
-    let first_w = all_labels
-        .first()
-        .map_or(0.0, |t| text_advance(t, label_size));
+    let first_w = all_labels.first().map_or(0.0, label_w);
     let bar_x = x + pad + first_w / 2.0;
     let ticks_px: Vec<f32> = ticks
         .iter()
@@ -116,10 +139,6 @@ pub fn scale_bar(
         .collect();
     // Labels every `step` ticks, so none touches its neighbour; zero and the end
     // are always labelled.
-    let widest = all_labels
-        .iter()
-        .map(|t| text_advance(t, label_size))
-        .fold(0.0, f32::max);
     let spacing = bar_w / (ticks.len().saturating_sub(1).max(1)) as f32;
     let step = (1..=ticks.len().max(1))
         .find(|s| spacing * *s as f32 >= widest + 2.0 * pt)
@@ -235,9 +254,19 @@ mod tests {
 
     #[test]
     fn ticks_fall_on_round_lengths() {
-        assert_eq!(ticks_m(1000.0), vec![0.0, 250.0, 500.0, 750.0, 1000.0]);
-        assert_eq!(ticks_m(500.0), vec![0.0, 100.0, 200.0, 300.0, 400.0, 500.0]);
-        assert_eq!(ticks_m(2000.0), vec![0.0, 500.0, 1000.0, 1500.0, 2000.0]);
+        assert_eq!(
+            ticks_m(1000.0, parts(1000.0)[0]),
+            vec![0.0, 250.0, 500.0, 750.0, 1000.0]
+        );
+        assert_eq!(
+            ticks_m(500.0, parts(500.0)[0]),
+            vec![0.0, 100.0, 200.0, 300.0, 400.0, 500.0]
+        );
+        assert_eq!(ticks_m(500.0, parts(500.0)[1]), vec![0.0, 250.0, 500.0]);
+        assert_eq!(
+            ticks_m(2000.0, parts(2000.0)[0]),
+            vec![0.0, 500.0, 1000.0, 1500.0, 2000.0]
+        );
         assert_eq!(tick_label(1500.0, true), "1.5");
         assert_eq!(tick_label(250.0, false), "250");
     }

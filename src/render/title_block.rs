@@ -36,31 +36,57 @@ pub fn rows<'a>(
         .collect()
 }
 
+/// Characters a line may not start with (closing punctuation, as Chinese
+/// typography keeps them at the end of the line before).
+const NO_LINE_START: &str = "，。、：；！？）》」』】〕,.;:!?)]%";
+
+/// Characters a line may not end with (opening punctuation).
+const NO_LINE_END: &str = "（《「『【〔([";
+
 /// Text broken into lines no wider than `max_w` at `size`: at spaces where the
 /// text has them (Latin words stay whole), else between any two characters, as
-/// Chinese is set.
+/// Chinese is set, never putting closing punctuation at the start of a line.
 pub fn wrap(text: &str, size: f32, max_w: f32) -> Vec<String> {
-    let mut lines = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for c in text.chars() {
         line.push(c);
-        if text_advance(&line, size) > max_w && line.chars().count() > 1 {
-            line.pop();
-            // Back up to the last space when the line has one, so a Latin word is
-            // not split.
-            let carry = match line.rfind(' ') {
-                Some(k) if k > 0 && c != ' ' && c.is_ascii_alphanumeric() => {
-                    let rest = line.split_off(k);
-                    rest.trim_start().to_string()
-                }
-                _ => String::new(),
-            };
-            lines.push(line.trim_end().to_string());
-            line = carry;
-            if c != ' ' {
-                line.push(c);
-            }
+        if text_advance(&line, size) <= max_w || line.chars().count() <= 1 {
+            continue;
         }
+        line.pop();
+        if c == ' ' {
+            lines.push(line.trim_end().to_string());
+            line = String::new();
+            continue;
+        }
+        // Back up to the last space when the line has one, so a Latin word is not
+        // split; a closing mark takes the previous character along with it.
+        let carry = match line.rfind(' ') {
+            Some(k) if k > 0 && c.is_ascii_alphanumeric() => line.split_off(k),
+            _ if NO_LINE_START.contains(c) => {
+                let mut rest = String::new();
+                if line.chars().count() > 1
+                    && let Some(prev) = line.pop()
+                {
+                    rest.push(prev);
+                }
+                rest
+            }
+            _ => String::new(),
+        };
+        // An opening mark does not end a line either: it goes on with what it opens.
+        let mut carry = carry.trim_start().to_string();
+        if line.chars().count() > 1
+            && let Some(last) = line.chars().last()
+            && NO_LINE_END.contains(last)
+        {
+            line.pop();
+            carry.insert(0, last);
+        }
+        lines.push(line.trim_end().to_string());
+        line = carry;
+        line.push(c);
     }
     if !line.trim().is_empty() {
         lines.push(line.trim_end().to_string());
@@ -192,5 +218,13 @@ mod tests {
         let en = wrap("Prepared by the planning bureau", 10.0, 60.0);
         assert!(en.iter().all(|l| !l.starts_with(' ') && !l.ends_with(' ')));
         assert_eq!(en.join(" "), "Prepared by the planning bureau");
+        // A closing bracket never starts a line.
+        let title = "嘉兴高新区空港新城规划（示意）";
+        for max_w in [60.0, 80.0, 100.0, 130.0, 145.0] {
+            let lines = wrap(title, 10.0, max_w);
+            assert_eq!(lines.concat(), title);
+            assert!(lines.iter().all(|l| !l.starts_with('）')), "{lines:?}");
+            assert!(lines.iter().all(|l| !l.ends_with('（')), "{lines:?}");
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! Excel workbooks (rust_xlsxwriter), laid out as a planning institute prints its
-//! tables. Every sheet has its title and a unit or basis line above the table (the
-//! parcel lists excepted, see [`parcel_sheet`]), a bold heading row that stays in
-//! view and is repeated on every printed page, thin borders, numbers stored as
-//! numbers with display formats, codes and ids stored as text, and columns sized by
-//! display width, a Chinese character counting two. Every sheet prints on A4, one
-//! page wide, in landscape when its table is wider than a portrait page, with the
-//! sheet's title in the page header and the page number in the footer.
+//! tables. Every sheet has its title in row 1 above the table, then a unit or basis
+//! line (except on the parcel lists, whose headings carry their units, see
+//! [`parcel_sheet`]), a bold heading row that stays in view and is repeated on
+//! every printed page, thin borders, numbers stored as numbers with display
+//! formats, codes and ids stored as text, and columns sized by display width, a
+//! Chinese character counting two. Every sheet prints on A4, one page wide, in
+//! landscape when its table is wider than a portrait page, with the sheet's title
+//! in the page header and the page number in the footer.
 
 use rust_xlsxwriter::{
     Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,

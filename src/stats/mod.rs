@@ -335,7 +335,14 @@ fn notes_of(tally: &Tally, mixed: MixedMode) -> Vec<String> {
 /// The column headings of a flat balance table.
 pub fn balance_headings(chinese: bool) -> [&'static str; 6] {
     if chinese {
-        ["代码", "名称", "数量", "面积（公顷）", "面积（亩）", "比例（%）"]
+        [
+            "代码",
+            "名称",
+            "数量",
+            "面积（公顷）",
+            "面积（亩）",
+            "比例（%）",
+        ]
     } else {
         [
             "Code",

@@ -136,7 +136,7 @@ fn twice_signed_area(points: &[&BoundaryPoint]) -> f64 {
 }
 
 /// The points of one ring of a card, closing repeat included.
-fn ring<'a>(c: &'a Card, part: usize, ring: usize) -> Vec<&'a BoundaryPoint> {
+fn ring(c: &Card, part: usize, ring: usize) -> Vec<&BoundaryPoint> {
     c.boundary
         .iter()
         .filter(|b| b.part == part && b.ring == ring)
@@ -677,6 +677,7 @@ fn the_location_marker_stays_clear_of_the_scale_bar() {
         title: None,
         chinese: true,
         legend: false,
+        spotlight: false,
         sheet: Default::default(),
     };
     let bar = overlay(&img).scale_bar.expect("a scale bar").bounds;

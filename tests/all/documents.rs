@@ -51,7 +51,10 @@ fn outline_titles(path: &Path) -> Vec<String> {
         .get_dictionary(outlines.as_reference().unwrap())
         .unwrap();
     let mut out = Vec::new();
-    let mut next = outlines.get(b"First").ok().map(|r| r.as_reference().unwrap());
+    let mut next = outlines
+        .get(b"First")
+        .ok()
+        .map(|r| r.as_reference().unwrap());
     while let Some(id) = next {
         let item = doc.get_dictionary(id).unwrap();
         let title = item.get(b"Title").unwrap();
@@ -107,13 +110,19 @@ fn balance_and_indicators_each_stay_on_one_page_with_their_totals() {
         for word in ["单位：公顷", "现状面积", "规划面积", "合计", "陆地水域"] {
             assert!(bal.contains(word), "{page}: the balance page lacks {word}");
         }
-        assert!(!bal.contains("规划用地平衡表（续）"), "{page}: the balance continues");
+        assert!(
+            !bal.contains("规划用地平衡表（续）"),
+            "{page}: the balance continues"
+        );
         let ind = pages
             .iter()
             .find(|p| p.contains("规划指标"))
             .unwrap_or_else(|| panic!("{page}: no indicators"));
         for word in ["容积率", "建筑密度", "绿地率"] {
-            assert!(ind.contains(word), "{page}: the indicators page lacks {word}");
+            assert!(
+                ind.contains(word),
+                "{page}: the indicators page lacks {word}"
+            );
         }
     }
 }
@@ -136,7 +145,10 @@ fn the_parcel_list_is_never_cut_and_ends_with_its_total() {
         assert!(list.len() > 2, "{page}: the list is short");
         for p in list.iter().skip(1) {
             assert!(p.contains("地块清单（续）"), "{page}: {p}");
-            assert!(p.contains("地块编号"), "{page}: no header on a continued page");
+            assert!(
+                p.contains("地块编号"),
+                "{page}: no header on a continued page"
+            );
         }
         // Every parcel's id, its status and its enterprise whole, and a 合计 row
         // with the parcel count at the end.
@@ -224,7 +236,12 @@ fn a_long_title_wraps_and_the_title_block_says_who_when_and_what() {
     let pages = pages_of(&whole_plan_summary(
         dir.path(),
         "a4",
-        &["--where", "\"所属园区\" = '光电信息产业园'", "--title", title],
+        &[
+            "--where",
+            "\"所属园区\" = '光电信息产业园'",
+            "--title",
+            title,
+        ],
     ));
     let first = &pages[0];
     assert!(first.contains(title), "the title is cut: {first}");
@@ -301,7 +318,10 @@ fn the_compare_slide_shows_present_and_plan_side_by_side() {
         .find(|(_, t)| t.contains(&compare.0))
         .expect("the compare slide");
     let t = &texts[k];
-    assert!(t.contains(&compare.1.left) && t.contains(&compare.1.right), "{t}");
+    assert!(
+        t.contains(&compare.1.left) && t.contains(&compare.1.right),
+        "{t}"
+    );
     // Two map images on its page.
     let page_id = *doc.get_pages().get(&(k as u32 + 1)).unwrap();
     let images = doc

@@ -246,6 +246,7 @@ fn exercise(layer: &Layer) {
         title: None,
         chinese: true,
         legend: true,
+        spotlight: false,
         sheet: Default::default(),
     };
     parcelview::render::map_image::render(&image).unwrap();

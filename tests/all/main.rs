@@ -2,8 +2,10 @@
 
 mod app;
 mod balance;
+mod cards;
 mod cli;
 mod district;
+mod documents;
 mod expr;
 mod faults;
 mod hostile;
@@ -12,8 +14,6 @@ mod project;
 mod props;
 mod report;
 mod selection;
-mod tiles;
-mod cards;
-mod workbook;
 mod sheet;
-mod documents;
+mod tiles;
+mod workbook;

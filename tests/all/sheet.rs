@@ -63,6 +63,7 @@ fn image<'a>(
         title: None,
         chinese: true,
         legend: true,
+        spotlight: false,
         sheet: SheetInfo::default(),
     }
 }
@@ -99,7 +100,13 @@ fn texts(ov: &Overlay) -> Vec<String> {
 #[test]
 fn labels_do_not_overlap_and_keep_clear_of_the_furniture() {
     let p = project();
-    let layers = styled(&p);
+    let mut layers = styled(&p);
+    // Roads and water named by their 名称, as a style may ask.
+    for (_, style) in layers.iter_mut() {
+        if style.name == "道路" || style.name == "水系" {
+            style.labels = vec!["名称".to_string()];
+        }
+    }
     let parcels = parcels(&p);
     let sel = parcelview::expr::select_where(parcels, PARK).unwrap();
     let bbox = parcels.bbox_of(&sel).unwrap();
@@ -152,8 +159,14 @@ fn labels_do_not_overlap_and_keep_clear_of_the_furniture() {
             .iter()
             .any(|t| t.starts_with("限高 ") && t.ends_with(" m"))
     }));
-    // The park's name, placed first.
+    // The park's name, placed first, and a road's.
     assert!(ov.labels.iter().any(|l| l.lines[0] == "光电信息产业园"));
+    let roads = layers.iter().find(|(_, s)| s.name == "道路").unwrap().0;
+    let f = roads.field_index("名称").unwrap();
+    let road_names: Vec<String> = (0..roads.len())
+        .filter_map(|i| roads.value(i, f).to_text())
+        .collect();
+    assert!(ov.labels.iter().any(|l| road_names.contains(&l.lines[0])));
     // Zoomed out, fewer labels fit: placement follows the scale.
     let all = p.bbox().unwrap();
     let far = map_image::overlay(&image(&layers, &[], None, all, (1800, 1200, 150.0)));

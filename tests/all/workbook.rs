@@ -603,7 +603,7 @@ fn columns_are_as_wide_as_their_text_with_chinese_counting_two() {
                 let w = sh.width(c);
                 let at = format!("{what} {} column {head}", sh.name);
                 assert!(w >= widest.min(40) as f64, "{at}: {w} < {widest}");
-                let most = (widest.max(wide_width(head)) + 6).max(6).min(40);
+                let most = (widest.max(wide_width(head)) + 6).min(40);
                 assert!(w <= most as f64, "{at}: {w} > {most}");
             }
         }

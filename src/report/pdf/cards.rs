@@ -27,6 +27,9 @@ const MARKER_HALO_PT: f32 = 1.8;
 /// What a heading needs below it to be kept with its table (`Layout::heading`
 /// keeps 13 × 1.6 + 60 pt).
 const HEADING_KEEP_PT: f32 = 82.0;
+/// The space `Layout::table` leaves under a table, in ems of its type size (a
+/// little less than it is, to err on the side of breaking early).
+const TABLE_GAP_EM: f32 = 1.0;
 /// Type sizes of the card's tables: 8 pt or more, as issue #15 asks of tables.
 const CONDITION_SIZE: f32 = 9.0;
 const POINT_SIZE: f32 = 8.5;
@@ -57,6 +60,7 @@ fn scale_bar_top_px(bbox: Rect<f64>, w_px: u32, h_px: u32, lang: ReportLang) -> 
         title: None,
         chinese: lang == ReportLang::Zh,
         legend: false,
+        spotlight: false,
         sheet: Default::default(),
     };
     map_image::overlay(&img)
@@ -65,34 +69,49 @@ fn scale_bar_top_px(bbox: Rect<f64>, w_px: u32, h_px: u32, lang: ReportLang) -> 
 }
 
 /// The box the location map shows, and the top of its scale bar (pixels): the
-/// district, grown southwards until its southern edge lies a marker's radius
-/// above the scale bar's panel. Every parcel's marker then stays clear of the
-/// scale bar, which a shared map (one image for every card) cannot move out of a
-/// marker's way.
+/// district, grown southwards just enough that its southern edge lies a marker's
+/// radius above the scale bar's panel. Every parcel's marker then stays clear of
+/// the scale bar, which a shared map (one image for every card) cannot move out of
+/// a marker's way.
 fn overview_box(district: Rect<f64>, w_px: u32, h_px: u32, lang: ReportLang) -> (Rect<f64>, f32) {
     let clearance = px(MARKER_R_PT + 2.0 * MARKER_HALO_PT + 2.0) as f32;
-    let mut b = district;
-    let mut bar_top = scale_bar_top_px(b, w_px, h_px, lang);
-    // Growing the box moves its centre too, so the district rises by about half
-    // of what is added: a few rounds converge well within a pixel.
-    for _ in 0..0 {
-        let limit = bar_top - clearance;
-        let fit = Fit::new(b, w_px, h_px);
-        let (_, south) = fit.to_px(coord! { x: district.min().x, y: district.min().y });
-        if south <= limit {
-            break;
-        }
-        let (_, top) = fit.to_px(coord! { x: b.min().x, y: b.max().y });
-        let (_, bottom) = fit.to_px(coord! { x: b.min().x, y: b.min().y });
-        let deg_per_px = b.height() / f64::from((bottom - top).max(1.0));
-        let grow = f64::from(south - limit + 1.0) * deg_per_px * 2.0;
-        if grow <= 0.0 || !grow.is_finite() {
-            break;
-        }
-        b = Rect::new(coord! { x: b.min().x, y: b.min().y - grow }, b.max());
-        bar_top = scale_bar_top_px(b, w_px, h_px, lang);
+    let grown = |grow: f64| {
+        Rect::new(
+            coord! { x: district.min().x, y: district.min().y - grow },
+            district.max(),
+        )
+    };
+    // Whether the district clears the scale bar in the box grown by `grow` degrees,
+    // and that box's scale bar top.
+    let clears = |grow: f64| {
+        let b = grown(grow);
+        let bar_top = scale_bar_top_px(b, w_px, h_px, lang);
+        let (_, south) = Fit::new(b, w_px, h_px).to_px(district.min());
+        (south <= bar_top - clearance, bar_top)
+    };
+    let (ok, bar_top) = clears(0.0);
+    if ok {
+        return (district, bar_top);
     }
-    (b, bar_top)
+    // The least growth that clears, to a hundredth of a per cent of the district:
+    // doubled until it clears, then halved in between.
+    let mut hi = district.height().max(district.width()).max(1e-6) * 0.25;
+    for _ in 0..12 {
+        if clears(hi).0 {
+            break;
+        }
+        hi *= 2.0;
+    }
+    let mut lo = 0.0;
+    for _ in 0..14 {
+        let mid = (lo + hi) / 2.0;
+        if clears(mid).0 {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    (grown(hi), clears(hi).1)
 }
 
 /// The outline of a parcel's rings in page points, through a map's fit.
@@ -131,11 +150,17 @@ pub fn cards_layout(
     let mut l = Layout::new(setup);
     progress.set_total(cards.len() + 1);
     let gap = 10.0;
-    let map_w = (l.content_w() - gap) / 2.0;
-    let map_h = if setup.landscape {
-        map_w * 0.55
+    // Portrait: the two maps side by side above the tables. Landscape has its own
+    // layout: the maps one above the other on the left, the tables on the right
+    // beside them, as the landscape summary has it.
+    let stacked = setup.landscape;
+    let (map_w, map_h) = if stacked {
+        let map_w = l.content_w() * 0.46;
+        let room = l.bottom() - l.margin - TITLE_H_PT - 2.0 * CAPTION_H_PT - gap;
+        (map_w, (room / 2.0).min(map_w * 0.7))
     } else {
-        map_w * 0.8
+        let map_w = (l.content_w() - gap) / 2.0;
+        (map_w, map_w * 0.8)
     };
     // The location map is the same for every card: drawn once, shared by every page
     // (krilla writes one image object for equal images), with each card's parcel
@@ -155,6 +180,7 @@ pub fn cards_layout(
     let maps = Maps {
         overview: overview.as_ref(),
         bar_top_pt,
+        stacked,
         w: map_w,
         h: map_h,
         gap,
@@ -191,6 +217,8 @@ struct Maps<'a> {
     overview: Option<&'a (Image, Fit)>,
     /// The top of the location map's scale bar, points below the map's top.
     bar_top_pt: f32,
+    /// One above the other at the left (landscape), else side by side.
+    stacked: bool,
     w: f32,
     h: f32,
     gap: f32,
@@ -279,10 +307,14 @@ fn paged_table(
             let head = rest.get(..k).unwrap_or(rest);
             l.table_height(&table_of(columns, piece(head, blank_repeats), size))
         };
-        // `Layout::table` keeps its header with two rows, so the first row's height
-        // is kept in hand as well.
-        let first_h = height(l, 1) - height(l, 0);
-        let fits = |l: &Layout, k: usize| height(l, k) + first_h <= avail;
+        // A piece fits when its last row ends above the page's foot (the space
+        // `Layout::table` leaves under a table need not fit), and when the header
+        // with twice the first row does, which `Layout::table` keeps together.
+        let (bare, one) = (height(l, 0), height(l, 1));
+        let keeps_start = 2.0 * one - bare - TABLE_GAP_EM * size <= avail;
+        let fits = |l: &Layout, k: usize| {
+            k == 0 || (keeps_start && height(l, k) - TABLE_GAP_EM * size <= avail)
+        };
         let (mut lo, mut hi) = (0, rest.len());
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);
@@ -298,8 +330,12 @@ fn paged_table(
             fresh = true;
             continue;
         }
-        // A row taller than a whole page still goes on a page of its own.
+        // A row taller than a whole page still goes on a page of its own, and no
+        // row (the closing J1, say) is left alone on a continuation page.
         k = k.max(1);
+        if k + 1 == rest.len() && k >= 3 {
+            k -= 1;
+        }
         let head = rest.get(..k).unwrap_or(rest);
         l.table(&table_of(columns, piece(head, blank_repeats), size));
         start += k;
@@ -371,9 +407,16 @@ fn card_page(
     l.gap(4.0);
     draw_maps(l, c, layer, maps, close_up, zh);
 
-    conditions_section(l, c, zh, &cont);
-    boundary_section(l, c, lang, options.y_with_zone, &cont);
+    if maps.stacked {
+        conditions_section(l, c, zh, &cont);
+        boundary_section(l, c, lang, options.y_with_zone, &cont);
+    } else {
+        conditions_and_boundary(l, c, lang, options.y_with_zone, &cont);
+    }
     facilities_section(l, c, zh, &cont);
+    // The next card starts from the full width.
+    let (x, w, y) = (l.margin, l.page_content_w(), l.y);
+    l.set_column(x, w, y);
 }
 
 /// The two maps, captioned: the district with the parcel marked, and the close-up.
@@ -387,10 +430,15 @@ fn draw_maps(
 ) {
     let (map_w, map_h) = (maps.w, maps.h);
     let (x0, y0) = (l.margin, l.y);
-    let x1 = x0 + map_w + maps.gap;
+    let ym = y0 + CAPTION_H_PT;
+    // Where the close-up's caption goes: right of the location map, or under it.
+    let (x1, y1) = if maps.stacked {
+        (x0, ym + map_h + maps.gap)
+    } else {
+        (x0 + map_w + maps.gap, y0)
+    };
     l.text_at(x0, y0, 9.0, INK, if zh { "区位图" } else { "Location" });
-    l.text_at(x1, y0, 9.0, INK, if zh { "地块详图" } else { "Close-up" });
-    let ym = y0 + 9.0 * 1.6;
+    l.text_at(x1, y1, 9.0, INK, if zh { "地块详图" } else { "Close-up" });
     if let Some((image, fit)) = maps.overview {
         l.image(x0, ym, map_w, map_h, image.clone());
         // The parcel's outline, and a ring around it so a small parcel shows.
@@ -441,30 +489,34 @@ fn draw_maps(
         }
     }
     if let Some(image) = close_up {
-        l.image(x1, ym, map_w, map_h, image);
+        l.image(x1, y1 + CAPTION_H_PT, map_w, map_h, image);
     }
-    l.y = ym + map_h + 8.0;
+    if maps.stacked {
+        // The tables flow in the column right of the maps; a continuation page has
+        // the full width again.
+        let x = x0 + map_w + 2.0 * maps.gap;
+        let w = l.page_content_w() - map_w - 2.0 * maps.gap;
+        l.set_column(x, w, y0);
+    } else {
+        l.y = ym + map_h + 8.0;
+    }
 }
 
-/// 规划条件: every condition the parcel has, with its unit, two to a row.
-fn conditions_section(l: &mut Layout, c: &Card, zh: bool, cont: &str) {
+/// The 规划条件's heading, columns and rows, for a column `width` points wide:
+/// every condition the parcel has, its unit with its label, one a row or, with
+/// `pairs`, two a row.
+fn condition_table(
+    c: &Card,
+    zh: bool,
+    width: f32,
+    pairs: bool,
+) -> (String, Columns, Vec<Vec<String>>) {
     let heading = if zh {
         "规划条件（规划控制指标）"
     } else {
         "Planning conditions"
     };
-    if c.conditions.is_empty() {
-        keep(l, HEADING_KEEP_PT, cont);
-        l.heading(heading);
-        let none = if zh {
-            "地块数据中没有规划条件。"
-        } else {
-            "The parcel's data give no planning conditions."
-        };
-        l.line(none, 9.0, GREY);
-        return;
-    }
-    let items: Vec<(String, String)> = c
+    let items: Vec<[String; 2]> = c
         .conditions
         .iter()
         .map(|k| {
@@ -473,40 +525,57 @@ fn conditions_section(l: &mut Layout, c: &Card, zh: bool, cont: &str) {
                 (false, true) => format!("{}（{}）", k.label, k.unit),
                 (false, false) => format!("{} ({})", k.label, k.unit),
             };
-            (label, k.value.clone())
+            [label, k.value.clone()]
         })
         .collect();
-    let half = l.content_w() / 2.0;
     let (item, value) = if zh {
         ("项目", "指标")
     } else {
         ("Item", "Value")
     };
-    let columns: Columns = vec![
-        (item.to_string(), Align::Left, half * 0.45),
-        (value.to_string(), Align::Left, half * 0.55),
-        (item.to_string(), Align::Left, half * 0.45),
-        (value.to_string(), Align::Left, half * 0.55),
-    ];
+    let per_row = if pairs { 2 } else { 1 };
+    let share = width / per_row as f32;
+    let columns: Columns = (0..per_row)
+        .flat_map(|_| {
+            [
+                (item.to_string(), Align::Left, share * 0.45),
+                (value.to_string(), Align::Left, share * 0.55),
+            ]
+        })
+        .collect();
     let rows: Vec<Vec<String>> = items
-        .chunks(2)
-        .map(|pair| {
-            let mut row: Vec<String> = pair
-                .iter()
-                .flat_map(|(k, v)| [k.clone(), v.clone()])
-                .collect();
-            row.resize(4, String::new());
+        .chunks(per_row)
+        .map(|group| {
+            let mut row: Vec<String> = group.iter().flatten().cloned().collect();
+            row.resize(2 * per_row, String::new());
             row
         })
         .collect();
+    (heading.to_string(), columns, rows)
+}
+
+/// 规划条件 in the flow's column: two to a row when the column is wide enough.
+fn conditions_section(l: &mut Layout, c: &Card, zh: bool, cont: &str) {
+    let pairs = l.content_w() > 460.0;
+    let (heading, columns, rows) = condition_table(c, zh, l.content_w(), pairs);
+    if rows.is_empty() {
+        keep(l, HEADING_KEEP_PT, cont);
+        l.heading(&heading);
+        l.line(no_conditions(zh), 9.0, GREY);
+        return;
+    }
     let start = start_height(l, &columns, &rows, CONDITION_SIZE);
-    keep(l, HEADING_KEEP_PT.max(4.0 + 12.0 * 1.6 + start), cont);
-    l.heading(heading);
+    keep(l, HEADING_KEEP_PT.max(HEADING_H + start), cont);
+    l.heading(&heading);
     paged_table(l, &columns, &rows, CONDITION_SIZE, false, cont);
 }
 
-/// 界址点成果表: the coordinate system line, then one point a row, down the page.
-fn boundary_section(l: &mut Layout, c: &Card, lang: ReportLang, y_with_zone: bool, cont: &str) {
+/// The 界址点成果表's heading, its coordinate-system line, columns and rows.
+fn boundary_table(
+    c: &Card,
+    lang: ReportLang,
+    y_with_zone: bool,
+) -> (String, String, Columns, Vec<Vec<String>>) {
     let zh = lang == ReportLang::Zh;
     let points = c.boundary.iter().filter(|b| b.side_m.is_some()).count();
     let heading = if zh {
@@ -545,11 +614,101 @@ fn boundary_section(l: &mut Layout, c: &Card, lang: ReportLang, y_with_zone: boo
             ]
         })
         .collect();
-    let line_h = 9.0 * 1.45 * l.wrap(&crs, 9.0, l.content_w()).len() as f32;
+    (heading, crs, columns, rows)
+}
+
+/// The height of a card's title lines (title, subtitle, status), points, and of a
+/// map's caption.
+const TITLE_H_PT: f32 = 16.0 * 1.45 + 2.0 * 9.0 * 1.45 + 4.0;
+const CAPTION_H_PT: f32 = 9.0 * 1.6;
+
+/// The height of a heading, points (`Layout::heading`).
+const HEADING_H: f32 = 4.0 + 12.0 * 1.6;
+
+/// The height of a line of `size` points wrapped to the current column.
+fn lines_h(l: &Layout, text: &str, size: f32) -> f32 {
+    size * 1.45 * l.wrap(text, size, l.content_w()).len() as f32
+}
+
+/// The 规划条件 and the 界址点成果表 side by side, as a 控规图则 sets its tables: the
+/// conditions, one a row, in the right half, and the boundary points in the left
+/// half, where they run down the page and on to continuation pages (at the full
+/// width, which they do not need). When the conditions would not fit beside the
+/// points on one page, the two follow each other at the full width.
+fn conditions_and_boundary(
+    l: &mut Layout,
+    c: &Card,
+    lang: ReportLang,
+    y_with_zone: bool,
+    cont: &str,
+) {
+    let zh = lang == ReportLang::Zh;
+    let (x0, full_w) = (l.margin, l.page_content_w());
+    let gap = 12.0;
+    let left_w = (full_w - gap) / 2.0;
+    let (right_x, right_w) = (x0 + left_w + gap, full_w - left_w - gap);
+    let (b_heading, crs, b_columns, b_rows) = boundary_table(c, lang, y_with_zone);
+    let (k_heading, k_columns, k_rows) = condition_table(c, zh, right_w, false);
+    let none = no_conditions(zh);
+    // Measured in their columns.
+    let y = l.y;
+    l.set_column(right_x, right_w, y);
+    let k_h = HEADING_H
+        + if k_rows.is_empty() {
+            lines_h(l, none, 9.0)
+        } else {
+            l.table_height(&table_of(&k_columns, k_rows.clone(), CONDITION_SIZE))
+        };
+    l.set_column(x0, left_w, y);
+    let b_h =
+        HEADING_H + lines_h(l, &crs, 9.0) + 2.0 + start_height(l, &b_columns, &b_rows, POINT_SIZE);
+    l.set_column(x0, full_w, y);
+    let need = HEADING_KEEP_PT.max(k_h).max(b_h);
+    if need > l.bottom() - l.margin - 30.0 {
+        conditions_section(l, c, zh, cont);
+        boundary_section(l, c, lang, y_with_zone, cont);
+        return;
+    }
+    keep(l, need, cont);
+    let y0 = l.y;
+    l.set_column(right_x, right_w, y0);
+    l.heading(&k_heading);
+    if k_rows.is_empty() {
+        l.line(none, 9.0, GREY);
+    } else {
+        l.table(&table_of(&k_columns, k_rows, CONDITION_SIZE));
+    }
+    let (k_page, k_end) = (l.pages.len(), l.y);
+    l.set_column(x0, left_w, y0);
+    l.heading(&b_heading);
+    l.line(&crs, 9.0, GREY);
+    l.gap(2.0);
+    paged_table(l, &b_columns, &b_rows, POINT_SIZE, true, cont);
+    let end = if l.pages.len() == k_page {
+        l.y.max(k_end)
+    } else {
+        l.y
+    };
+    l.set_column(x0, full_w, end);
+}
+
+/// What a card says when its parcel has no planning conditions.
+fn no_conditions(zh: bool) -> &'static str {
+    if zh {
+        "地块数据中没有规划条件。"
+    } else {
+        "The parcel's data give no planning conditions."
+    }
+}
+
+/// 界址点成果表 in the flow's column: the coordinate system line, then one point a
+/// row, down the page.
+fn boundary_section(l: &mut Layout, c: &Card, lang: ReportLang, y_with_zone: bool, cont: &str) {
+    let (heading, crs, columns, rows) = boundary_table(c, lang, y_with_zone);
     let start = start_height(l, &columns, &rows, POINT_SIZE);
     keep(
         l,
-        HEADING_KEEP_PT.max(4.0 + 12.0 * 1.6 + line_h + start),
+        HEADING_KEEP_PT.max(HEADING_H + lines_h(l, &crs, 9.0) + 2.0 + start),
         cont,
     );
     l.heading(&heading);
@@ -601,7 +760,7 @@ fn facilities_section(l: &mut Layout, c: &Card, zh: bool, cont: &str) {
             "Note",
         ]
     };
-    let widths = [170.0, 90.0, 50.0, 55.0, 60.0, 45.0, 45.0];
+    let widths = [170.0, 90.0, 50.0, 72.0, 60.0, 64.0, 45.0];
     let aligns = [
         Align::Left,
         Align::Left,

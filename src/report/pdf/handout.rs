@@ -6,6 +6,7 @@ use krilla::image::Image;
 use rayon::prelude::*;
 
 use super::layout::Layout;
+use super::sheet::{Entry, legend, legend_height};
 use super::summary::balance_table;
 use super::{GREY, INK, MAP_DPI, PageSetup, pdf_image, px};
 use crate::render::map_image::{self, ImageLayer, MapImage};
@@ -44,20 +45,51 @@ pub fn handout_layout(
     let h =
         (l.bottom() - l.margin - 20.0 * 1.45 - 9.0 * 1.45 - 11.0 * 1.45 * 3.0 - 16.0).max(100.0);
     let panel_w = |n: usize| (full_w - gap * n.saturating_sub(1) as f32) / n.max(1) as f32;
+    // Each slide's legend, laid out under its maps in the flow (vector, never over
+    // the map's north arrow or scale bar): what its panels draw in its view, each
+    // entry once. The maps give up the legend's height.
+    let zh = lang == ReportLang::Zh;
+    let legends: Vec<Vec<Entry>> = slides
+        .iter()
+        .map(|s| {
+            let mut seen: Vec<String> = Vec::new();
+            let mut out = Vec::new();
+            for (_, layers) in &s.panels {
+                for e in crate::render::legend::legend_entries(layers, s.bbox, zh) {
+                    if !seen.contains(&e.label) {
+                        seen.push(e.label.clone());
+                        out.push(Entry::from(e));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let map_h: Vec<f32> = legends
+        .iter()
+        .map(|entries| (h - legend_height(&l, entries)).max(150.0))
+        .collect();
     // Every panel of every slide, drawn in parallel.
     let jobs: Vec<(usize, usize)> = slides
         .iter()
         .enumerate()
         .flat_map(|(k, s)| (0..s.panels.len()).map(move |p| (k, p)))
         .collect();
-    let images: Vec<Image> = jobs
+    // Each map's raster, with its overlay (symbols, labels, legend, scale bar and
+    // north arrow) as vector shapes and the points a pixel spans.
+    type Drawn = (Image, Vec<crate::render::canvas::Shape>, f32);
+    let images: Vec<Drawn> = jobs
         .par_iter()
         .map(|&(k, p)| {
             let (s, layers) = match slides.get(k).and_then(|s| Some((s, &s.panels.get(p)?.1))) {
                 Some(x) => x,
                 None => return Err(ReportError::Render("slide out of range".to_string())),
             };
-            let (w, h) = (panel_w(s.panels.len()), if s.panels.len() > 1 { h - 14.0 } else { h });
+            let h = map_h.get(k).copied().unwrap_or(h);
+            let (w, h) = (
+                panel_w(s.panels.len()),
+                if s.panels.len() > 1 { h - 14.0 } else { h },
+            );
             let image = MapImage {
                 layers: layers
                     .iter()
@@ -74,11 +106,16 @@ pub fn handout_layout(
                 dpi: MAP_DPI,
                 title: None,
                 chinese: lang == ReportLang::Zh,
-                legend: true,
-                sheet: Default::default(),
+                legend: false,
+                spotlight: s.spotlight,
+                sheet: map_image::SheetInfo {
+                    vector_overlay: true,
+                    ..Default::default()
+                },
             };
-            map_image::render(&image)
-                .map(|pm| pdf_image(&pm))
+            let k = w / image.width_px.max(1) as f32;
+            map_image::render_with_overlay(&image)
+                .map(|(pm, ov)| (pdf_image(&pm), ov.shapes, k))
                 .map_err(|e| ReportError::Render(e.to_string()))
         })
         .collect::<Result<_, _>>()?;
@@ -101,6 +138,7 @@ pub fn handout_layout(
         let n = s.panels.len();
         let w = panel_w(n);
         let y = l.y;
+        let h = map_h.get(k).copied().unwrap_or(h);
         for (p, (caption, _)) in s.panels.iter().enumerate() {
             let x = l.margin + p as f32 * (w + gap);
             let mut top = y;
@@ -108,11 +146,20 @@ pub fn handout_layout(
                 l.text_at(x, y, 11.0, INK, caption.as_deref().unwrap_or(""));
                 top += 14.0;
             }
-            if let Some(image) = images.next() {
+            if let Some((image, shapes, k)) = images.next() {
                 l.image(x, top, w, y + h - top, image);
+                l.push(super::Op::Shapes {
+                    x,
+                    y: top,
+                    k,
+                    shapes,
+                });
             }
         }
-        l.y = y + h + 8.0;
+        l.y = y + h + 6.0;
+        if let Some(entries) = legends.get(k) {
+            legend(&mut l, entries, zh);
+        }
         l.paragraph(&s.caption, 11.0, INK);
         if let Some(bt) = &s.balance {
             l.new_page();

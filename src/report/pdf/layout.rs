@@ -490,7 +490,10 @@ fn words_with_spaces(text: &str) -> Vec<String> {
         // A new piece starts after a space, at a CJK character, or after one.
         let ends = cur.ends_with(' ')
             || cjk
-            || cur.chars().last().is_some_and(|p| !p.is_ascii() && !NO_LINE_START.contains(p));
+            || cur
+                .chars()
+                .last()
+                .is_some_and(|p| !p.is_ascii() && !NO_LINE_START.contains(p));
         if ends && !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
@@ -542,7 +545,11 @@ mod tests {
             }
         }
         let latin = l.wrap("Land-use balance of the photovoltaic park", 10.0, 80.0);
-        assert!(latin.iter().all(|w| !w.starts_with(' ') && !w.ends_with(' ')));
+        assert!(
+            latin
+                .iter()
+                .all(|w| !w.starts_with(' ') && !w.ends_with(' '))
+        );
         assert_eq!(latin.join(" "), "Land-use balance of the photovoltaic park");
     }
 }

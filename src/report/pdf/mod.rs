@@ -215,6 +215,7 @@ pub(crate) fn render_map(
         title: None,
         chinese: lang == ReportLang::Zh,
         legend: false,
+        spotlight: false,
         sheet: Default::default(),
     };
     map_image::render(&image).map_err(|e| ReportError::Render(e.to_string()))

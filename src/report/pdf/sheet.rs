@@ -53,6 +53,7 @@ pub(crate) fn map_figure(
         chinese: lang == ReportLang::Zh,
         // The legend is laid out in the page's flow, beside or under the map.
         legend: false,
+        spotlight: false,
         sheet: SheetInfo {
             vector_overlay: true,
             ..Default::default()
@@ -96,6 +97,22 @@ pub(crate) fn place_map(
         fill: None,
         stroke: Some((GREY, 0.5)),
     });
+}
+
+/// The height [`legend`] takes in the column, in points.
+pub(crate) fn legend_height(l: &Layout, entries: &[Entry]) -> f32 {
+    if entries.is_empty() {
+        return 0.0;
+    }
+    let size = 8.0;
+    let cell_w = entries
+        .iter()
+        .map(|e| l.text_w(&e.label, size) + size * 2.4)
+        .fold(0.0, f32::max)
+        .min(l.content_w());
+    let per_row = ((l.content_w() / cell_w.max(1.0)).floor() as usize).max(1);
+    let rows = entries.len().div_ceil(per_row);
+    size * 1.6 * (rows + 1) as f32 + 4.0
 }
 
 /// Lays out a legend in the flow: swatches with their labels, as many to a row

@@ -63,7 +63,10 @@ fn balance_height(l: &Layout, bt: &crate::stats::BalanceTable, zh: bool, size: f
         .iter()
         .map(|n| l.wrap(&format!("注：{n}"), 8.0, l.content_w()).len())
         .sum();
-    12.0 * 1.6 + 4.0 + 8.0 * 1.45 + l.table_height(&balance_rows(bt, zh, size))
+    12.0 * 1.6
+        + 4.0
+        + 8.0 * 1.45
+        + l.table_height(&balance_rows(bt, zh, size))
         + note_lines as f32 * 8.0 * 1.45
 }
 
@@ -362,7 +365,15 @@ pub fn summary_layout(
         let w1 = l.page_content_w() - map_w - gap;
         let mut entries = Vec::new();
         if let Some(bbox) = bbox {
-            entries = map_figure(&mut l, ctx, layer, &sorted, bbox, (x0, y0, map_w, map_h), s.lang)?;
+            entries = map_figure(
+                &mut l,
+                ctx,
+                layer,
+                &sorted,
+                bbox,
+                (x0, y0, map_w, map_h),
+                s.lang,
+            )?;
         }
         l.set_column(x1, w1, y0);
         l.paragraph(&s.title, 16.0, INK);
