@@ -2311,7 +2311,7 @@ fn project_file(frame: &Frame, plan: &Plan, seed: u64) -> anyhow::Result<Vec<u8>
                 "Public services: schools, the Xiuzhou People's Hospital Gaozhao campus, and centres combining elderly day care with children's play.",
                 json!({"selection": {"layer": "公共服务设施", "where": "\"类型\" IN ('中小学', '幼儿园', '医院', '一老一小服务中心')"}})),
             slide(whole.clone(),
-                "现状与规划对比：拖动分隔线，左侧为现状用地（以水田和农村宅基地为主），右侧为规划用地。",
+                "现状与规划对比：左侧为现状用地（以水田和农村宅基地为主），右侧为规划用地。",
                 "Today and the plan: drag the line; left is present land use (mostly paddy fields and villages), right is the plan.",
                 json!({"title": "现状与规划", "title_en": "Today and the plan", "compare": {"left": "现状用地", "right": "地块"}})),
             // No selection: a slide that shows statistics without one shows the

@@ -430,10 +430,13 @@ fn draw_map(pixmap: &mut Pixmap, img: &MapImage, f: &Frame) {
         }
         // Over the whole layer, so neighbours drawn later do not cover them: a white
         // halo, then the selection's edge.
+        // A large selection (a whole park) is drawn with a fine edge, so that its
+        // parcels' class colours still read between the outlines.
+        let fine = if outlines.len() > 40 { 0.4 } else { 1.0 };
         for (rgb, width) in [([255, 255, 255], 3.0), (SELECTED_EDGE, 1.5)] {
             paint.set_color(color(rgb));
             let stroke = Stroke {
-                width: width * pt,
+                width: width * pt * fine,
                 line_join: tiny_skia::LineJoin::Round,
                 ..Stroke::default()
             };

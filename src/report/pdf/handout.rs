@@ -65,10 +65,29 @@ pub fn handout_layout(
             out
         })
         .collect();
-    let map_h: Vec<f32> = legends
+    // A slide of one map keeps its legend in a column right of the map when the
+    // column holds it, so the map keeps the page's height; otherwise, and for the
+    // two maps of a compare slide, the legend runs under the maps.
+    let side_w = (full_w * 0.3).round();
+    let plans: Vec<(bool, f32)> = slides
         .iter()
-        .map(|entries| (h - legend_height(&l, entries)).max(150.0))
+        .zip(&legends)
+        .map(|(s, entries)| {
+            let mut probe = Layout::new(setup);
+            let m = probe.margin;
+            probe.set_column(m, side_w, m);
+            let beside = s.panels.len() == 1 && legend_height(&probe, entries) <= h;
+            if beside {
+                (true, h)
+            } else {
+                (false, (h - legend_height(&l, entries)).max(150.0))
+            }
+        })
         .collect();
+    let maps_w = |k: usize, n: usize| match plans.get(k) {
+        Some((true, _)) => full_w - side_w - gap,
+        _ => panel_w(n),
+    };
     // Every panel of every slide, drawn in parallel.
     let jobs: Vec<(usize, usize)> = slides
         .iter()
@@ -85,9 +104,9 @@ pub fn handout_layout(
                 Some(x) => x,
                 None => return Err(ReportError::Render("slide out of range".to_string())),
             };
-            let h = map_h.get(k).copied().unwrap_or(h);
+            let h = plans.get(k).map_or(h, |p| p.1);
             let (w, h) = (
-                panel_w(s.panels.len()),
+                maps_w(k, s.panels.len()),
                 if s.panels.len() > 1 { h - 14.0 } else { h },
             );
             let image = MapImage {
@@ -136,9 +155,9 @@ pub fn handout_layout(
         );
         l.gap(4.0);
         let n = s.panels.len();
-        let w = panel_w(n);
+        let w = maps_w(k, n);
         let y = l.y;
-        let h = map_h.get(k).copied().unwrap_or(h);
+        let (beside, h) = plans.get(k).copied().unwrap_or((false, h));
         for (p, (caption, _)) in s.panels.iter().enumerate() {
             let x = l.margin + p as f32 * (w + gap);
             let mut top = y;
@@ -156,9 +175,16 @@ pub fn handout_layout(
                 });
             }
         }
-        l.y = y + h + 6.0;
         if let Some(entries) = legends.get(k) {
-            legend(&mut l, entries, zh);
+            if beside {
+                let m = l.margin;
+                l.set_column(m + w + gap, side_w, y);
+                legend(&mut l, entries, zh);
+                l.set_column(m, full_w, y + h + 6.0);
+            } else {
+                l.y = y + h + 6.0;
+                legend(&mut l, entries, zh);
+            }
         }
         l.paragraph(&s.caption, 11.0, INK);
         if let Some(bt) = &s.balance {

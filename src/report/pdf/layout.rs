@@ -184,7 +184,7 @@ impl Layout {
     /// Each column's natural width (its longest cell on one line, capped at the
     /// column's most) and the least it can take without breaking a word or a
     /// figure, in points, padding and swatch included.
-    fn column_widths(&self, t: &Table) -> (Vec<f32>, Vec<f32>) {
+    fn column_widths(&self, t: &Table) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         let pad = t.size * 0.5;
         let swatch_w = if t.swatches.is_empty() {
             0.0
@@ -193,6 +193,7 @@ impl Layout {
         };
         let mut widths = Vec::with_capacity(t.columns.len());
         let mut least = Vec::with_capacity(t.columns.len());
+        let mut full = Vec::with_capacity(t.columns.len());
         for (k, c) in t.columns.iter().enumerate() {
             let cells = || t.rows.iter().chain(t.total.iter()).filter_map(|r| r.get(k));
             let longest = |texts: &mut dyn Iterator<Item = &String>| {
@@ -213,8 +214,9 @@ impl Layout {
             let extra = 2.0 * pad + if k == 0 { swatch_w } else { 0.0 };
             widths.push(natural.min(c.max_w.max(word)) + extra);
             least.push(word + extra);
+            full.push(natural + extra);
         }
-        (widths, least)
+        (widths, least, full)
     }
 
     /// Whether a table fits the column without breaking a word or a figure.
@@ -233,7 +235,7 @@ impl Layout {
             t.size * 1.6
         };
         let all_rows = || t.rows.iter().chain(t.total.iter());
-        let (widths, least) = self.column_widths(t);
+        let (widths, least, full) = self.column_widths(t);
         let mut widths = widths;
         // Too wide for the column: the wrapping text columns give up room first,
         // down to their longest word, since numbers must stay on one line; only if
@@ -252,6 +254,24 @@ impl Layout {
             } else {
                 let k = avail / total_w;
                 widths.iter_mut().for_each(|w| *w *= k);
+            }
+        }
+        // Room to spare: the columns held below their one-line width by their cap
+        // take it, in proportion to what they lack, so text wraps no more than the
+        // column forces it to.
+        let total_w: f32 = widths.iter().sum();
+        if total_w < avail {
+            let lack: Vec<f32> = widths
+                .iter()
+                .zip(&full)
+                .map(|(w, f)| (f - w).max(0.0))
+                .collect();
+            let lacking: f32 = lack.iter().sum();
+            if lacking > 0.0 {
+                let k = ((avail - total_w) / lacking).min(1.0);
+                for (w, g) in widths.iter_mut().zip(&lack) {
+                    *w += g * k;
+                }
             }
         }
         let table_w: f32 = widths.iter().sum();
@@ -469,6 +489,9 @@ impl Layout {
     }
 }
 
+/// Opening brackets a line must not end with.
+const NO_LINE_END: &str = "（「『《(";
+
 /// Closing punctuation a line must not start with.
 const NO_LINE_START: &str = "，。、）：；！？」』》%％,.;:)!?";
 
@@ -487,13 +510,19 @@ fn words_with_spaces(text: &str) -> Vec<String> {
             cur.push(c);
             continue;
         }
-        // A new piece starts after a space, at a CJK character, or after one.
-        let ends = cur.ends_with(' ')
-            || cjk
-            || cur
-                .chars()
-                .last()
-                .is_some_and(|p| !p.is_ascii() && !NO_LINE_START.contains(p));
+        // A new piece starts after a space, at a CJK character, or after one, but
+        // never right after an opening bracket (避尾: a line does not end with one).
+        let opened = cur
+            .chars()
+            .next_back()
+            .is_some_and(|p| NO_LINE_END.contains(p));
+        let ends = !opened
+            && (cur.ends_with(' ')
+                || cjk
+                || cur
+                    .chars()
+                    .next_back()
+                    .is_some_and(|p| !p.is_ascii() && !NO_LINE_START.contains(p)));
         if ends && !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
@@ -542,6 +571,8 @@ mod tests {
                 assert!(l.text_w(line, 10.0) <= max_w + 10.0, "{line}");
                 let first = line.chars().next().unwrap();
                 assert!(!NO_LINE_START.contains(first), "{max_w}: {lines:?}");
+                let last = line.chars().next_back().unwrap();
+                assert!(!NO_LINE_END.contains(last), "{max_w}: {lines:?}");
             }
         }
         let latin = l.wrap("Land-use balance of the photovoltaic park", 10.0, 80.0);

@@ -188,7 +188,7 @@ fn indicators(l: &mut Layout, bt: &crate::stats::BalanceTable, zh: bool) {
 /// (the hectares carry four decimals, to the square metre), then without 亩 too.
 /// The narrowest set whose words all fit is the one printed, so no code, status
 /// or heading is cut.
-fn parcel_table(l: &Layout, s: &Summary) -> Table {
+fn parcel_table(l: &Layout, s: &Summary) -> (Table, Vec<String>) {
     let zh = s.lang == ReportLang::Zh;
     let heads = parcel_headings(s.lang);
     let widths = [
@@ -268,16 +268,42 @@ fn parcel_table(l: &Layout, s: &Summary) -> Table {
             size,
         }
     };
+    // A text column with one value on every row (the park of a park's summary) is
+    // said once above the list instead of on every row, giving its width to the
+    // columns that differ.
+    let constant: Vec<usize> = (10..13)
+        .filter(|&k| {
+            let mut values = all_rows.iter().map(|r| r.get(k));
+            let first = values.next().flatten();
+            all_rows.len() > 1 && values.all(|v| v == first)
+        })
+        .collect();
+    let notes: Vec<String> = constant
+        .iter()
+        .filter_map(|&k| {
+            let value = all_rows.first()?.get(k)?;
+            let head = heads.get(k)?;
+            (!value.is_empty()).then(|| {
+                if zh {
+                    format!("{head}：{value}")
+                } else {
+                    format!("{head}: {value}")
+                }
+            })
+        })
+        .collect();
+    let with_constant =
+        |drop: &[usize]| -> Vec<usize> { drop.iter().chain(&constant).copied().collect() };
     let choices: [&[usize]; 3] = [&[], &[3], &[3, 5]];
-    let mut chosen = table_of(&[3, 5]);
+    let mut chosen = table_of(&with_constant(&[3, 5]));
     for drop in choices {
-        let t = table_of(drop);
+        let t = table_of(&with_constant(drop));
         if l.table_fits(&t) {
             chosen = t;
             break;
         }
     }
-    chosen
+    (chosen, notes)
 }
 
 /// The headline under a summary's title: the planning area when the balance
@@ -420,7 +446,10 @@ pub fn summary_layout(
     } else {
         format!("Parcels ({})", s.parcels.len())
     });
-    let list = parcel_table(&l, s);
+    let (list, notes) = parcel_table(&l, s);
+    for note in &notes {
+        l.line(note, 9.0, INK);
+    }
     // A long list is read row by row along the stripes; closer rows halve its pages.
     l.cell_pad_em = 0.25;
     l.table(&list);
