@@ -929,7 +929,7 @@ pub fn cards_bytes_with(
                 "类型",
                 "距离（m）",
                 "服务半径（m）",
-                "在服务范围内",
+                "在服务半径内",
                 "规模",
                 "备注",
             ]
@@ -977,7 +977,7 @@ pub fn cards_bytes_with(
             "Nearby public facilities"
         };
         let line = if zh {
-            "距离为设施至地块的最近距离（设施在地块内为0），单位：m；是否在服务范围内按各设施自身的服务半径判断。"
+            "距离为设施至地块的最近距离（设施在地块内为0），单位：m；是否在服务半径内按各设施自身的服务半径判断。"
         } else {
             "Distance from the facility to the parcel (0 inside it), metres; within its radius by each facility's own service radius."
         };

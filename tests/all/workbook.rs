@@ -797,7 +797,7 @@ fn the_conditions_and_facilities_sheets_keep_codes_as_text_and_judge_each_radius
             "类型",
             "距离（m）",
             "服务半径（m）",
-            "在服务范围内",
+            "在服务半径内",
             "规模",
             "备注"
         ]
