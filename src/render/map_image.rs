@@ -653,7 +653,7 @@ fn furniture(img: &MapImage, f: &Frame) -> Overlay {
     if let Some(title) = img.title.as_deref().filter(|t| !t.is_empty()) {
         let size = 14.0 * pt;
         let max_w = w * 0.6;
-        let lines = title_block::wrap(title, size, max_w);
+        let lines = super::wrap::wrap(title, size, max_w);
         let tw = lines
             .iter()
             .map(|l| canvas::text_advance(l, size))

@@ -12,6 +12,7 @@ pub mod symbols;
 pub mod text;
 pub mod tiles;
 pub mod title_block;
+pub mod wrap;
 
 pub use basemap::{Basemap, BasemapKind, BasemapVariant, TILE_SIZE};
 pub use mercator::{lon_lat_from_world, metres_per_pixel, world_from_lon_lat};

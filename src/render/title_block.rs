@@ -4,6 +4,7 @@
 
 use super::canvas::{ASCENT_EM, Bounds, Line, Shape, text_advance};
 use super::map_image::SheetInfo;
+use super::wrap::wrap;
 
 /// The title block's rows: (label, value), the empty ones left out.
 pub fn rows<'a>(
@@ -34,64 +35,6 @@ pub fn rows<'a>(
         .zip(values)
         .filter(|(_, v)| !v.trim().is_empty())
         .collect()
-}
-
-/// Characters a line may not start with (closing punctuation, as Chinese
-/// typography keeps them at the end of the line before).
-const NO_LINE_START: &str = "，。、：；！？）》」』】〕,.;:!?)]%";
-
-/// Characters a line may not end with (opening punctuation).
-const NO_LINE_END: &str = "（《「『【〔([";
-
-/// Text broken into lines no wider than `max_w` at `size`: at spaces where the
-/// text has them (Latin words stay whole), else between any two characters, as
-/// Chinese is set, never putting closing punctuation at the start of a line.
-pub fn wrap(text: &str, size: f32, max_w: f32) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for c in text.chars() {
-        line.push(c);
-        if text_advance(&line, size) <= max_w || line.chars().count() <= 1 {
-            continue;
-        }
-        line.pop();
-        if c == ' ' {
-            lines.push(line.trim_end().to_string());
-            line = String::new();
-            continue;
-        }
-        // Back up to the last space when the line has one, so a Latin word is not
-        // split; a closing mark takes the previous character along with it.
-        let carry = match line.rfind(' ') {
-            Some(k) if k > 0 && c.is_ascii_alphanumeric() => line.split_off(k),
-            _ if NO_LINE_START.contains(c) => {
-                let mut rest = String::new();
-                if line.chars().count() > 1
-                    && let Some(prev) = line.pop()
-                {
-                    rest.push(prev);
-                }
-                rest
-            }
-            _ => String::new(),
-        };
-        // An opening mark does not end a line either: it goes on with what it opens.
-        let mut carry = carry.trim_start().to_string();
-        if line.chars().count() > 1
-            && let Some(last) = line.chars().last()
-            && NO_LINE_END.contains(last)
-        {
-            line.pop();
-            carry.insert(0, last);
-        }
-        lines.push(line.trim_end().to_string());
-        line = carry;
-        line.push(c);
-    }
-    if !line.trim().is_empty() {
-        lines.push(line.trim_end().to_string());
-    }
-    lines
 }
 
 /// A title block set against the bottom-right corner (`right`, `bottom`) of the

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::documents::{outline_titles, pages_of};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use parcelview::crs::GaussKruger;
 use parcelview::io::{LoadOptions, load_bytes};
@@ -444,51 +445,6 @@ fn the_workbook_lists_the_points_in_the_same_order_with_parts_and_zone() {
         })
         .unwrap();
     assert_eq!(kg[7], Data::String("本地块".into()));
-}
-
-/// Each page's text with white space removed.
-fn pages_of(path: &Path) -> Vec<String> {
-    let bytes = std::fs::read(path).unwrap();
-    pdf_extract::extract_text_from_mem_by_pages(&bytes)
-        .unwrap()
-        .into_iter()
-        .map(|t| t.chars().filter(|c| !c.is_whitespace()).collect())
-        .collect()
-}
-
-/// The titles of a PDF's outline (bookmarks), in order.
-fn outline_titles(path: &Path) -> Vec<String> {
-    let bytes = std::fs::read(path).unwrap();
-    let doc = pdf_extract::Document::load_mem(&bytes).unwrap();
-    let catalog = doc.catalog().unwrap();
-    let Ok(outlines) = catalog.get(b"Outlines") else {
-        return Vec::new();
-    };
-    let outlines = doc
-        .get_dictionary(outlines.as_reference().unwrap())
-        .unwrap();
-    let mut out = Vec::new();
-    let mut next = outlines
-        .get(b"First")
-        .ok()
-        .map(|r| r.as_reference().unwrap());
-    while let Some(id) = next {
-        let item = doc.get_dictionary(id).unwrap();
-        let text = match item.get(b"Title").unwrap() {
-            pdf_extract::Object::String(bytes, _) if bytes.starts_with(&[0xFE, 0xFF]) => {
-                let units: Vec<u16> = bytes[2..]
-                    .chunks(2)
-                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                    .collect();
-                String::from_utf16_lossy(&units)
-            }
-            pdf_extract::Object::String(bytes, _) => String::from_utf8_lossy(bytes).to_string(),
-            other => panic!("title is {other:?}"),
-        };
-        out.push(text);
-        next = item.get(b"Next").ok().map(|r| r.as_reference().unwrap());
-    }
-    out
 }
 
 fn pdf_of(dir: &Path, name: &str, lang: ReportLang, zone_prefix: bool) -> PathBuf {

@@ -30,7 +30,7 @@ fn project() -> PathBuf {
 }
 
 /// Each page's text with white space removed.
-fn pages_of(path: &Path) -> Vec<String> {
+pub(crate) fn pages_of(path: &Path) -> Vec<String> {
     let bytes = std::fs::read(path).unwrap();
     pdf_extract::extract_text_from_mem_by_pages(&bytes)
         .unwrap()
@@ -40,7 +40,7 @@ fn pages_of(path: &Path) -> Vec<String> {
 }
 
 /// The titles of a PDF's outline (bookmarks), in order.
-fn outline_titles(path: &Path) -> Vec<String> {
+pub(crate) fn outline_titles(path: &Path) -> Vec<String> {
     let bytes = std::fs::read(path).unwrap();
     let doc = pdf_extract::Document::load_mem(&bytes).unwrap();
     let catalog = doc.catalog().unwrap();

@@ -2,7 +2,6 @@
 //! kept with what follows, and tables that continue on the next page with their
 //! header repeated.
 
-use ab_glyph::{Font as _, FontRef};
 use krilla::image::Image;
 
 use super::{GREY, HEAD_FILL, INK, MM, Op, PageSetup, RULE, STRIPE_FILL};
@@ -50,7 +49,6 @@ pub struct Layout {
     pub(crate) margin: f32,
     pub pages: Vec<Vec<Op>>,
     pub(crate) y: f32,
-    pub(crate) metrics: Option<FontRef<'static>>,
     /// The document outline: (page index, y in points, title), in page order.
     pub bookmarks: Vec<(usize, f32, String)>,
     /// The column the flow fills: its left edge and width in points. A new page
@@ -71,7 +69,6 @@ impl Layout {
             margin: 15.0 * MM,
             pages: vec![Vec::new()],
             y: 15.0 * MM,
-            metrics: crate::render::text::font(),
             bookmarks: Vec::new(),
             col_x: 15.0 * MM,
             col_w: page_w - 30.0 * MM,
@@ -131,15 +128,7 @@ impl Layout {
     /// The advance width of `text` at `size` points: the font's advances in em
     /// units, which is what the PDF viewer uses to place the glyphs.
     pub(crate) fn text_w(&self, text: &str, size: f32) -> f32 {
-        let Some(f) = &self.metrics else {
-            return text.chars().count() as f32 * size;
-        };
-        let upem = f.units_per_em().unwrap_or(1000.0);
-        text.chars()
-            .map(|c| f.h_advance_unscaled(f.glyph_id(c)))
-            .sum::<f32>()
-            * size
-            / upem
+        crate::render::canvas::text_advance(text, size)
     }
 
     /// Text with its top at `y_top`.
@@ -201,7 +190,7 @@ impl Layout {
             };
             let word_of = |texts: &mut dyn Iterator<Item = &String>| {
                 texts
-                    .flat_map(|s| words(s))
+                    .flat_map(|s| crate::render::wrap::words(s))
                     .map(|w| self.text_w(&w, t.size))
                     .fold(0.0, f32::max)
             };
@@ -397,7 +386,6 @@ impl Layout {
             margin: self.margin,
             pages: vec![Vec::new()],
             y: 0.0,
-            metrics: self.metrics.clone(),
             bookmarks: Vec::new(),
             col_x: self.col_x,
             col_w: self.col_w,
@@ -407,40 +395,10 @@ impl Layout {
         probe.y
     }
 
-    /// `text` broken into lines no wider than `max_w` points: at spaces in Latin
-    /// text and between any two characters in Chinese, which has no spaces, but
-    /// never before closing punctuation (，。、）：；) — 避头 as Chinese
-    /// typesetting has it. A word wider than the line is broken where it must be.
+    /// `text` broken into lines no wider than `max_w` points, as
+    /// [`crate::render::wrap::wrap`] breaks it.
     pub(crate) fn wrap(&self, text: &str, size: f32, max_w: f32) -> Vec<String> {
-        let mut lines: Vec<String> = Vec::new();
-        for para in text.split('\n') {
-            let mut line = String::new();
-            for word in words_with_spaces(para) {
-                let candidate = format!("{line}{word}");
-                if self.text_w(candidate.trim_end(), size) <= max_w || line.is_empty() {
-                    line = candidate;
-                } else {
-                    lines.push(line.trim_end().to_string());
-                    line = word.trim_start().to_string();
-                }
-                // A single word wider than the line is broken by characters.
-                while self.text_w(line.trim_end(), size) > max_w && line.chars().count() > 1 {
-                    let mut head = String::new();
-                    for c in line.chars() {
-                        let next = format!("{head}{c}");
-                        if self.text_w(&next, size) > max_w && !head.is_empty() {
-                            break;
-                        }
-                        head = next;
-                    }
-                    let rest = line[head.len()..].to_string();
-                    lines.push(head);
-                    line = rest;
-                }
-            }
-            lines.push(line.trim_end().to_string());
-        }
-        lines
+        crate::render::wrap::wrap(text, size, max_w)
     }
 
     /// An image in a box, framed, at (x, y) with size (w, h) in points.
@@ -489,60 +447,6 @@ impl Layout {
     }
 }
 
-/// Opening brackets a line must not end with.
-const NO_LINE_END: &str = "（「『《(";
-
-/// Closing punctuation a line must not start with.
-const NO_LINE_START: &str = "，。、）：；！？」』》%％,.;:)!?";
-
-/// The pieces a line may break between, each with its trailing spaces: a Latin
-/// word, or one CJK character with any closing punctuation after it.
-fn words_with_spaces(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for c in text.chars() {
-        let cjk = !c.is_ascii();
-        if NO_LINE_START.contains(c) {
-            cur.push(c);
-            continue;
-        }
-        if c == ' ' {
-            cur.push(c);
-            continue;
-        }
-        // A new piece starts after a space, at a CJK character, or after one, but
-        // never right after an opening bracket (避尾: a line does not end with one).
-        let opened = cur
-            .chars()
-            .next_back()
-            .is_some_and(|p| NO_LINE_END.contains(p));
-        let ends = !opened
-            && (cur.ends_with(' ')
-                || cjk
-                || cur
-                    .chars()
-                    .next_back()
-                    .is_some_and(|p| !p.is_ascii() && !NO_LINE_START.contains(p)));
-        if ends && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        cur.push(c);
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// The unbreakable words of `text`, without their spaces.
-fn words(text: &str) -> Vec<String> {
-    words_with_spaces(text)
-        .into_iter()
-        .map(|w| w.trim().to_string())
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,30 +461,5 @@ mod tests {
         assert!((w - 1190.55).abs() < 0.01 && (h - 841.89).abs() < 0.01);
         assert_eq!(PageSetup::parse("letter"), None);
         assert_eq!(PageSetup::parse("a4-sideways"), None);
-    }
-
-    #[test]
-    fn wrapping_keeps_every_character_and_never_starts_a_line_with_closing_punctuation() {
-        let l = Layout::new(PageSetup::default());
-        let text = "嘉兴高新区空港新城光伏新能源产业园，高端汽车零部件与光电信息产业园（示意），用地平衡表";
-        for max_w in [40.0, 61.0, 97.0, 150.0] {
-            let lines = l.wrap(text, 10.0, max_w);
-            assert!(lines.len() > 1, "{max_w}: {lines:?}");
-            assert_eq!(lines.concat(), text, "{max_w}");
-            for line in &lines {
-                assert!(l.text_w(line, 10.0) <= max_w + 10.0, "{line}");
-                let first = line.chars().next().unwrap();
-                assert!(!NO_LINE_START.contains(first), "{max_w}: {lines:?}");
-                let last = line.chars().next_back().unwrap();
-                assert!(!NO_LINE_END.contains(last), "{max_w}: {lines:?}");
-            }
-        }
-        let latin = l.wrap("Land-use balance of the photovoltaic park", 10.0, 80.0);
-        assert!(
-            latin
-                .iter()
-                .all(|w| !w.starts_with(' ') && !w.ends_with(' '))
-        );
-        assert_eq!(latin.join(" "), "Land-use balance of the photovoltaic park");
     }
 }

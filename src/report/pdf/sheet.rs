@@ -152,34 +152,6 @@ pub(crate) fn legend(l: &mut Layout, entries: &[Entry], zh: bool) {
     l.gap(4.0);
 }
 
-/// The title block's cells: (label, value) pairs, two to a row, the empty ones
-/// left out, and the disclaimer apart.
-fn block_rows<'a>(title: &'a str, sheet: &'a SheetInfo, zh: bool) -> Vec<(&'static str, &'a str)> {
-    let labels = if zh {
-        ["图名", "编制单位", "日期", "图号", "数据来源", "面积口径"]
-    } else {
-        ["Title", "Prepared by", "Date", "Sheet", "Data", "Areas"]
-    };
-    let method = sheet
-        .method
-        .split_once(['：', ':'])
-        .map(|(_, m)| m.trim())
-        .unwrap_or(&sheet.method);
-    let values = [
-        title,
-        sheet.organisation.as_str(),
-        sheet.date.as_str(),
-        sheet.number.as_str(),
-        sheet.source.as_str(),
-        method,
-    ];
-    labels
-        .into_iter()
-        .zip(values)
-        .filter(|(_, v)| !v.is_empty())
-        .collect()
-}
-
 const BLOCK_SIZE: f32 = 8.0;
 const LABEL_W: f32 = 48.0;
 
@@ -191,7 +163,7 @@ fn block_lines(
     zh: bool,
 ) -> Vec<(&'static str, Vec<String>)> {
     let value_w = l.content_w() - LABEL_W - 2.0 * BLOCK_SIZE * 0.5;
-    block_rows(title, sheet, zh)
+    crate::render::title_block::rows(title, sheet, zh)
         .into_iter()
         .map(|(k, v)| (k, l.wrap(v, BLOCK_SIZE, value_w)))
         .collect()
