@@ -67,6 +67,19 @@ impl BasemapVariant {
     }
 }
 
+impl BasemapVariant {
+    /// A kind's fill and edge colours, as [`Basemap::render_view`] paints them.
+    pub fn colours(self, kind: BasemapKind) -> ([u8; 3], [u8; 3]) {
+        let pal = self.palette();
+        match kind {
+            BasemapKind::Land => (pal.land, pal.land),
+            BasemapKind::Water => (pal.water, pal.water_edge),
+            BasemapKind::Road => (pal.road, pal.road_edge),
+            BasemapKind::Outline => (pal.outline, pal.outline),
+        }
+    }
+}
+
 /// Polygons in world coordinates with their bounding box.
 struct Shape {
     kind: BasemapKind,
@@ -112,6 +125,26 @@ impl Basemap {
 
     pub fn is_empty(&self) -> bool {
         self.shapes.is_empty()
+    }
+
+    /// The kinds of feature the basemap draws in a lon/lat view, each once, in
+    /// paint order: what a printed map's legend lists for the basemap.
+    pub fn kinds_in(&self, view: geo::Rect<f64>) -> Vec<BasemapKind> {
+        let (a, b) = (
+            world_from_lon_lat(view.min()),
+            world_from_lon_lat(view.max()),
+        );
+        let (x0, x1) = (a.x.min(b.x), a.x.max(b.x));
+        let (y0, y1) = (a.y.min(b.y), a.y.max(b.y));
+        let mut out: Vec<BasemapKind> = Vec::new();
+        // The shapes are sorted by kind, so each kind is one run.
+        for s in &self.shapes {
+            let seen = out.last() == Some(&s.kind);
+            if !seen && s.max.x >= x0 && s.min.x <= x1 && s.max.y >= y0 && s.min.y <= y1 {
+                out.push(s.kind);
+            }
+        }
+        out
     }
 
     /// Renders tile `z/x/y` as premultiplied RGBA, `TILE_SIZE`² pixels.

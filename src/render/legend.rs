@@ -45,6 +45,39 @@ pub fn dash_pattern(width: f32) -> [f32; 2] {
     [on, on * 0.6]
 }
 
+/// The legend lines of what the offline basemap draws in `view` (lon/lat): its
+/// water (水系) and roads (道路), in the light variant's colours that printed maps
+/// use. The land and the district outline are not listed: the outline is the
+/// project's 范围 layer, listed with the layers.
+pub fn basemap_entries(
+    basemap: Option<&crate::render::Basemap>,
+    view: Rect<f64>,
+    chinese: bool,
+) -> Vec<LegendEntry> {
+    use crate::render::{BasemapKind, BasemapVariant};
+    let Some(basemap) = basemap else {
+        return Vec::new();
+    };
+    basemap
+        .kinds_in(view)
+        .into_iter()
+        .filter_map(|kind| {
+            let label = match (kind, chinese) {
+                (BasemapKind::Water, true) => "水系",
+                (BasemapKind::Water, false) => "Water",
+                (BasemapKind::Road, true) => "道路",
+                (BasemapKind::Road, false) => "Roads",
+                _ => return None,
+            };
+            let (rgb, edge) = BasemapVariant::Light.colours(kind);
+            Some(LegendEntry {
+                swatch: Swatch::Fill { rgb, edge },
+                label: label.to_string(),
+            })
+        })
+        .collect()
+}
+
 /// The legend of the layers as drawn in `view` (lon/lat): a layer with nothing in
 /// view is left out, and so is a class or type no feature in view has.
 pub fn legend_entries(layers: &[ImageLayer], view: Rect<f64>, chinese: bool) -> Vec<LegendEntry> {

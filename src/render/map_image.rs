@@ -641,7 +641,11 @@ fn furniture(img: &MapImage, f: &Frame) -> Overlay {
     let (w, h) = (f.width_px, f.height_px);
     let pad = 6.0 * pt;
     let mut ov = Overlay {
-        legend: legend::legend_entries(&img.layers, f.view, img.chinese),
+        // The basemap is drawn first, so its water and roads head the legend.
+        legend: legend::basemap_entries(img.basemap, f.view, img.chinese)
+            .into_iter()
+            .chain(legend::legend_entries(&img.layers, f.view, img.chinese))
+            .collect(),
         metres_per_px: f.metres_per_px,
         ..Overlay::default()
     };

@@ -644,3 +644,51 @@ fn a_summary_pdf_draws_the_map_furniture_as_text() {
     );
     assert!(text.contains("光电信息产业园"));
 }
+
+#[test]
+fn the_legend_lists_the_offline_basemaps_water_and_roads() {
+    // The report maps draw the project's layers over its offline basemap, which
+    // paints the water and roads: those are listed first, and only where the view
+    // holds them.
+    let p = project();
+    let basemap = p.offline_basemap();
+    let layers: Vec<(&Layer, ImageStyle)> = styled(&p)
+        .into_iter()
+        .filter(|(_, s)| s.name != "水系" && s.name != "道路")
+        .collect();
+    let bbox = p.bbox().unwrap();
+    let mut img = image(&layers, &[], None, bbox, (1200, 900, 96.0));
+    img.basemap = Some(&basemap);
+    let labels: Vec<String> = map_image::overlay(&img)
+        .legend
+        .into_iter()
+        .map(|e| e.label)
+        .collect();
+    assert_eq!(
+        labels.get(..2),
+        Some(&["水系".to_string(), "道路".to_string()][..]),
+        "{labels:?}"
+    );
+    // Without the basemap nothing of it is listed.
+    img.basemap = None;
+    let labels: Vec<String> = map_image::overlay(&img)
+        .legend
+        .into_iter()
+        .map(|e| e.label)
+        .collect();
+    assert!(
+        !labels.iter().any(|l| l == "水系" || l == "道路"),
+        "{labels:?}"
+    );
+    // A view far from the district holds neither.
+    let away = Rect::new(
+        Coord { x: 100.0, y: 10.0 },
+        Coord {
+            x: 100.01,
+            y: 10.01,
+        },
+    );
+    let mut img = image(&layers, &[], None, away, (400, 300, 96.0));
+    img.basemap = Some(&basemap);
+    assert!(map_image::overlay(&img).legend.is_empty());
+}

@@ -54,12 +54,15 @@ pub fn handout_layout(
         .map(|s| {
             let mut seen: Vec<String> = Vec::new();
             let mut out = Vec::new();
-            for (_, layers) in &s.panels {
-                for e in crate::render::legend::legend_entries(layers, s.bbox, zh) {
-                    if !seen.contains(&e.label) {
-                        seen.push(e.label.clone());
-                        out.push(Entry::from(e));
-                    }
+            let base = crate::render::legend::basemap_entries(basemap, s.bbox, zh);
+            let drawn = s
+                .panels
+                .iter()
+                .flat_map(|(_, layers)| crate::render::legend::legend_entries(layers, s.bbox, zh));
+            for e in base.into_iter().chain(drawn) {
+                if !seen.contains(&e.label) {
+                    seen.push(e.label.clone());
+                    out.push(Entry::from(e));
                 }
             }
             out
