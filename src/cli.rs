@@ -1188,14 +1188,17 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             layer.source
         );
     }
-    let title = a.title.clone().unwrap_or(input.title.clone());
-    let method = match a.area {
-        AreaArg::Ellipsoidal => AreaMethod::Ellipsoidal,
-        AreaArg::GaussKruger => AreaMethod::gauss_kruger_for(layer, None),
-    };
     let kind = match a.kind {
         ReportKindArg::Summary => report::ReportKind::Summary,
         ReportKindArg::Cards => report::ReportKind::Cards,
+    };
+    let title = a
+        .title
+        .clone()
+        .unwrap_or_else(|| report::default_title(layer, &features, &input.title, kind, lang));
+    let method = match a.area {
+        AreaArg::Ellipsoidal => AreaMethod::Ellipsoidal,
+        AreaArg::GaussKruger => AreaMethod::gauss_kruger_for(layer, None),
     };
     let request = report::ReportRequest {
         layer,

@@ -115,6 +115,35 @@ fn text_of(layer: &Layer, i: usize, names: &[&str]) -> String {
         .unwrap_or_default()
 }
 
+/// A report's title when none is given: the plan's own (`plan_title`) for the
+/// whole plan; for parcels that all lie in one park, the park's, so that a park's
+/// summary does not pass for the whole plan's; else the plan's marked as a
+/// selection.
+pub fn default_title(
+    layer: &Layer,
+    features: &[usize],
+    plan_title: &str,
+    kind: ReportKind,
+    lang: ReportLang,
+) -> String {
+    if features.len() >= layer.len() {
+        return plan_title.to_string();
+    }
+    let mut parks = features
+        .iter()
+        .map(|&i| text_of(layer, i, &["所属园区", "park"]));
+    let first = parks.next().unwrap_or_default();
+    let one_park = !first.is_empty() && parks.all(|p| p == first);
+    match (one_park, kind, lang) {
+        (true, ReportKind::Summary, ReportLang::Zh) => format!("{first}用地汇总"),
+        (true, ReportKind::Cards, ReportLang::Zh) => format!("{first}地块报告卡"),
+        (true, ReportKind::Summary, ReportLang::En) => format!("{first}: land-use summary"),
+        (true, ReportKind::Cards, ReportLang::En) => format!("{first}: parcel report cards"),
+        (false, _, ReportLang::Zh) => format!("{plan_title}（选定地块）"),
+        (false, _, ReportLang::En) => format!("{plan_title} (selected parcels)"),
+    }
+}
+
 /// The row of one parcel.
 pub fn parcel_row(layer: &Layer, i: usize, areas_m2: &[f64], lang: ReportLang) -> ParcelRow {
     let table = LanduseTable::global();

@@ -437,7 +437,9 @@ fn summary_pdf_has_selectable_chinese_text_the_tables_and_every_parcel() {
     // Page 1 is the map sheet: title, headline, map, legend and title block; the
     // balance table follows, whole on its page with its total.
     let first = &pages[0];
-    for word in ["嘉兴高新区空港新城", "图例", "公顷", "图名", "编制单位"] {
+    // Without --title, a park's summary is titled by its park, not as the plan.
+    for word in ["光电信息产业园用地汇总", "图例", "公顷", "图名", "编制单位"]
+    {
         assert!(first.contains(word), "page 1 lacks {word}: {first}");
     }
     let balance = pages
@@ -614,4 +616,27 @@ fn a_cancelled_report_leaves_no_file() {
     .unwrap();
     assert_eq!(progress.fraction(), 1.0);
     assert!(std::fs::read(&out).unwrap().starts_with(b"%PDF-"));
+}
+
+#[test]
+fn default_titles_name_the_park_the_selection_or_the_plan() {
+    use parcelview::report::{ReportKind, ReportLang, default_title};
+    let layer = parcels();
+    let park = selected(&layer);
+    let all: Vec<usize> = (0..layer.len()).collect();
+    let plan = "嘉兴高新区空港新城规划（示意）";
+    assert_eq!(
+        default_title(&layer, &all, plan, ReportKind::Summary, ReportLang::Zh),
+        plan
+    );
+    assert_eq!(
+        default_title(&layer, &park, plan, ReportKind::Cards, ReportLang::Zh),
+        "光电信息产业园地块报告卡"
+    );
+    // Parcels of two parks (or none) are the plan's selection.
+    let mixed: Vec<usize> = all.iter().copied().step_by(97).collect();
+    assert_eq!(
+        default_title(&layer, &mixed, plan, ReportKind::Summary, ReportLang::En),
+        format!("{plan} (selected parcels)")
+    );
 }
