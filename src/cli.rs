@@ -1319,6 +1319,11 @@ fn handout_cmd(a: &HandoutArgs, out: &mut dyn Write, err: &mut dyn Write) -> any
         &layers,
         Some(&basemap),
         &title,
+        project
+            .file
+            .sheet_info(lang == ReportLang::Zh)
+            .disclaimer
+            .as_deref(),
         lang,
         a.page,
         plan_balance.as_ref(),

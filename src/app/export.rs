@@ -313,6 +313,10 @@ impl ParcelApp {
             super::stats_panel::StatsGroup::Class(1),
         );
         let title = self.report_title(self.settings.lang);
+        let disclaimer = self
+            .project_base
+            .sheet_info(self.settings.lang == Lang::Zh)
+            .disclaimer;
         let lang = match self.settings.lang {
             Lang::Zh => ReportLang::Zh,
             Lang::En => ReportLang::En,
@@ -340,6 +344,7 @@ impl ParcelApp {
                 &slide_layers,
                 Some(&basemap),
                 &title,
+                disclaimer.as_deref(),
                 lang,
                 page,
                 plan_balance.as_deref(),

@@ -485,6 +485,7 @@ pub fn write_handout(
     layers: &[SlideLayer],
     basemap: Option<&crate::render::Basemap>,
     title: &str,
+    disclaimer: Option<&str>,
     lang: ReportLang,
     page: pdf::PageSetup,
     plan_balance: Option<&BalanceTable>,
@@ -607,7 +608,7 @@ pub fn write_handout(
             }
         })
         .collect();
-    let layout = pdf::handout_layout(&slides, basemap, page, title, lang, progress)?;
+    let layout = pdf::handout_layout(&slides, basemap, page, title, disclaimer, lang, progress)?;
     write_pdf_file(&layout, title, lang, path, progress)?;
     Ok(warnings)
 }

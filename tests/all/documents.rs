@@ -289,6 +289,23 @@ fn cards_and_slides_have_one_bookmark_each() {
         .map(|b| b.title.clone())
         .collect();
     assert_eq!(outline_titles(&deck), slides);
+    // Cards and handouts have no title block: every page carries the project's
+    // disclaimer above its footer.
+    let disclaimer: String = project
+        .file
+        .disclaimer
+        .clone()
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for (name, pdf) in [("cards", &out), ("handout", &deck)] {
+        let pages = pages_of(pdf);
+        assert!(
+            pages.iter().all(|p| p.contains(&disclaimer)),
+            "{name}: a page without the disclaimer"
+        );
+    }
 }
 
 #[test]

@@ -207,6 +207,7 @@ pub fn cards_layout(
             progress.step()?;
         }
     }
+    l.footnote = ctx.sheet.disclaimer.clone();
     l.footers(&options.title, lang);
     Ok(l)
 }

@@ -34,6 +34,7 @@ pub fn handout_layout(
     basemap: Option<&crate::render::Basemap>,
     setup: PageSetup,
     title: &str,
+    footnote: Option<&str>,
     lang: ReportLang,
     progress: &Progress,
 ) -> Result<Layout, ReportError> {
@@ -198,6 +199,7 @@ pub fn handout_layout(
         }
         progress.step()?;
     }
+    l.footnote = footnote.map(str::to_string);
     l.footers(title, lang);
     Ok(l)
 }

@@ -58,6 +58,9 @@ pub struct Layout {
     /// The padding above and below a table cell's text, in ems of the table's
     /// type: 0.45 by default, less where a table must keep to one page.
     pub(crate) cell_pad_em: f32,
+    /// A line every page prints above its footer: the project's disclaimer on
+    /// documents that have no title block to carry it (cards, handouts).
+    pub(crate) footnote: Option<String>,
 }
 
 impl Layout {
@@ -73,6 +76,7 @@ impl Layout {
             col_x: 15.0 * MM,
             col_w: page_w - 30.0 * MM,
             cell_pad_em: 0.45,
+            footnote: None,
         }
     }
 
@@ -390,6 +394,7 @@ impl Layout {
             col_x: self.col_x,
             col_w: self.col_w,
             cell_pad_em: self.cell_pad_em,
+            footnote: None,
         };
         probe.table(t);
         probe.y
@@ -414,12 +419,34 @@ impl Layout {
         });
     }
 
-    /// Adds "title · page k / n" footers once the page count is known.
+    /// Adds "title · page k / n" footers once the page count is known, with the
+    /// footnote, in small type, above each.
     pub(crate) fn footers(&mut self, title: &str, lang: ReportLang) {
         let n = self.pages.len();
         let size = 8.0;
         let y = self.page_h - self.margin + 2.0;
+        // The footnote sits in the band between the content's bottom and the
+        // footer, on one line: its type shrinks to fit the page's width.
+        let note = self
+            .footnote
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| {
+                let natural = self.text_w(&t, 1.0);
+                let size = (self.page_content_w() / natural.max(1.0)).min(6.5);
+                let x = (self.page_w - self.text_w(&t, size)) / 2.0;
+                (t, size, x)
+            });
         for k in 0..n {
+            if let (Some((text, size, x)), Some(page)) = (&note, self.pages.get_mut(k)) {
+                page.push(Op::Text {
+                    x: *x,
+                    y: y - 9.0,
+                    size: *size,
+                    rgb: GREY,
+                    text: text.clone(),
+                });
+            }
             let label = match lang {
                 ReportLang::Zh => format!("{title} · 第 {} / {n} 页", k + 1),
                 ReportLang::En => format!("{title} · page {} of {n}", k + 1),
