@@ -84,6 +84,9 @@ pub struct Summary {
     pub balance: BalanceTable,
     /// Parcels in id order.
     pub parcels: Vec<ParcelRow>,
+    /// The park the parcels all lie in, with its planned extent, when a layer of
+    /// the report's maps outlines it.
+    pub extent: Option<Extent>,
 }
 
 /// Today's date (UTC) as YYYY-MM-DD, from the system clock (civil-from-days, so no
@@ -129,11 +132,9 @@ pub fn default_title(
     if features.len() >= layer.len() {
         return plan_title.to_string();
     }
-    let mut parks = features
-        .iter()
-        .map(|&i| text_of(layer, i, &["所属园区", "park"]));
-    let first = parks.next().unwrap_or_default();
-    let one_park = !first.is_empty() && parks.all(|p| p == first);
+    let park = park_of(layer, features);
+    let one_park = park.is_some();
+    let first = park.unwrap_or_default();
     match (one_park, kind, lang) {
         (true, ReportKind::Summary, ReportLang::Zh) => format!("{first}用地汇总"),
         (true, ReportKind::Cards, ReportLang::Zh) => format!("{first}地块报告卡"),
@@ -142,6 +143,63 @@ pub fn default_title(
         (false, _, ReportLang::Zh) => format!("{plan_title}（选定地块）"),
         (false, _, ReportLang::En) => format!("{plan_title} (selected parcels)"),
     }
+}
+
+/// The park (所属园区) every one of `features` lies in, if they all lie in one.
+pub fn park_of(layer: &Layer, features: &[usize]) -> Option<String> {
+    let mut parks = features
+        .iter()
+        .map(|&i| text_of(layer, i, &["所属园区", "park"]));
+    let first = parks.next()?;
+    (!first.is_empty() && parks.all(|p| p == first)).then_some(first)
+}
+
+/// A named area the reported parcels lie in (a park), with its own planned extent:
+/// a park's outline holds its roads and green as well as its parcels, so a reader
+/// of a park's summary needs both figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extent {
+    pub name: String,
+    /// The area inside the named outline, in m², by the report's area method.
+    pub area_m2: f64,
+}
+
+/// The planned extent of the park the parcels all lie in: the polygons named as the
+/// park in any of `layers` other than the parcels' own, by `method`. None when the
+/// parcels lie in no single park, or no layer outlines it.
+pub fn extent_of(
+    parcels: &Layer,
+    features: &[usize],
+    layers: &[&Layer],
+    method: AreaMethod,
+) -> Option<Extent> {
+    let name = park_of(parcels, features)?;
+    layers
+        .iter()
+        .filter(|l| !std::ptr::eq(**l, parcels))
+        .find_map(|l| {
+            let k = l.roles.name?;
+            let named: Vec<usize> = (0..l.len())
+                .filter(|&i| l.value(i, k).to_text().as_deref() == Some(name.as_str()))
+                .filter(|&i| {
+                    matches!(
+                        l.geometries.get(i),
+                        Some(Some(
+                            geo::Geometry::Polygon(_) | geo::Geometry::MultiPolygon(_)
+                        ))
+                    )
+                })
+                .collect();
+            if named.is_empty() {
+                return None;
+            }
+            let areas = stats::feature_areas(l, method).ok()?;
+            let area_m2: f64 = named.iter().filter_map(|&i| areas.get(i)).sum();
+            Some(Extent {
+                name: name.clone(),
+                area_m2,
+            })
+        })
 }
 
 /// The row of one parcel.
@@ -246,7 +304,56 @@ pub fn summary_with(
         table,
         balance,
         parcels,
+        extent: None,
     })
+}
+
+/// The headline under a summary's title: the planning area when the balance
+/// covers more than the parcels (the whole plan, with roads and water), or the
+/// park's planned area when the parcels are one park's, so the two figures are not
+/// mistaken for one another; else the parcels' count and area.
+pub fn headline(s: &Summary) -> String {
+    let zh = s.lang == ReportLang::Zh;
+    let t = &s.table;
+    let plan_total = s
+        .balance
+        .total
+        .plan
+        .filter(|c| pdf::cents(c.area_ha_rounded) != pdf::cents(t.total_area_ha_rounded));
+    if let (None, Some(e)) = (plan_total, &s.extent) {
+        let ha = e.area_m2 / crate::stats::M2_PER_HA;
+        let mu = e.area_m2 / crate::stats::M2_PER_MU;
+        let share = 100.0 * t.total_area_ha_rounded / ha.max(1e-9);
+        return if zh {
+            format!(
+                "{}规划面积 {:.2} 公顷（{:.2} 亩），其中地块 {} 个、{:.2} 公顷，占 {:.1}%",
+                e.name, ha, mu, t.features, t.total_area_ha_rounded, share
+            )
+        } else {
+            format!(
+                "{}: planned area {:.2} ha ({:.2} mu), of which {} parcels, {:.2} ha ({:.1}%)",
+                e.name, ha, mu, t.features, t.total_area_ha_rounded, share
+            )
+        };
+    }
+    match (zh, plan_total) {
+        (true, Some(p)) => format!(
+            "规划总用地 {:.2} 公顷（{:.2} 亩），其中地块 {} 个、{:.2} 公顷",
+            p.area_ha_rounded, p.area_mu_rounded, t.features, t.total_area_ha_rounded
+        ),
+        (true, None) => format!(
+            "共 {} 个地块，用地面积 {:.2} 公顷（{:.2} 亩）",
+            t.features, t.total_area_ha_rounded, t.total_area_mu_rounded
+        ),
+        (false, Some(p)) => format!(
+            "Planning area {:.2} ha ({:.2} mu), of which {} parcels, {:.2} ha",
+            p.area_ha_rounded, p.area_mu_rounded, t.features, t.total_area_ha_rounded
+        ),
+        (false, None) => format!(
+            "{} parcels, {:.2} ha ({:.2} mu)",
+            t.features, t.total_area_ha_rounded, t.total_area_mu_rounded
+        ),
+    }
 }
 
 /// Why a report could not be written.
@@ -405,7 +512,7 @@ pub fn write_report(
     let (layer, features, lang) = (req.layer, req.features, req.lang);
     progress.check()?;
     let make_summary = || {
-        summary_with(
+        let mut s = summary_with(
             layer,
             features,
             req.method,
@@ -413,7 +520,10 @@ pub fn write_report(
             lang,
             &req.options,
             req.balance,
-        )
+        )?;
+        let others: Vec<&Layer> = req.map.layers.iter().map(|(l, _)| *l).collect();
+        s.extent = extent_of(layer, features, &others, req.method);
+        Ok::<Summary, crate::crs::CrsError>(s)
     };
     match (req.kind, ext.as_str()) {
         (_, "geojson" | "json") => {

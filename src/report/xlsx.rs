@@ -542,6 +542,11 @@ pub fn summary_bytes(s: &Summary) -> Result<Vec<u8>, XlsxError> {
             sh.banner(r, columns, &format!("{prefix}{note}"), &st.line, 15.0)?;
             r += 1;
         }
+        if s.extent.is_some() {
+            // A park's summary says the park's own planned area beside its parcels'.
+            sh.banner(r, columns, &crate::report::headline(s), &st.line, 15.0)?;
+            r += 1;
+        }
         let source = if zh {
             format!("资料来源：{}，{}", s.source, s.date)
         } else {

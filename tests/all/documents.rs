@@ -347,3 +347,146 @@ fn the_compare_slide_shows_present_and_plan_side_by_side() {
         .unwrap_or_else(|_| 0);
     assert_eq!(images, 2, "the compare slide has {images} maps");
 }
+
+/// The laid-out summary of the bundled parcels on `page`.
+fn parcels_layout(page: &str) -> (parcelview::model::Layer, parcelview::report::pdf::Layout) {
+    use parcelview::report::pdf::{PageSetup, summary_layout};
+    use parcelview::report::{MapContext, Progress, ReportLang, summary};
+    let layer = load_path(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/parcels.geojson"),
+        &LoadOptions::default(),
+        LoadControl::default(),
+    )
+    .unwrap();
+    let all: Vec<usize> = (0..layer.len()).collect();
+    let s = summary(
+        &layer,
+        &all,
+        parcelview::stats::AreaMethod::Ellipsoidal,
+        "空港新城用地汇总",
+        ReportLang::Zh,
+    )
+    .unwrap();
+    let l = summary_layout(
+        &s,
+        &layer,
+        &all,
+        &MapContext::default(),
+        PageSetup::parse(page).unwrap(),
+        &Progress::new(),
+    )
+    .unwrap();
+    (layer, l)
+}
+
+#[test]
+fn the_parcel_list_keeps_statuses_whole_and_rows_short_on_a4_portrait() {
+    use parcelview::report::pdf::Op;
+    let (layer, l) = parcels_layout("a4");
+    let status = layer.field_index("状态").unwrap();
+    let statuses: std::collections::BTreeSet<String> = (0..layer.len())
+        .filter_map(|i| layer.value(i, status).to_text())
+        .collect();
+    assert!(statuses.len() >= 3, "{statuses:?}");
+    // The list's pages: those whose ops set the parcel ids.
+    let ids: std::collections::BTreeSet<String> =
+        (0..layer.len()).map(|i| layer.feature_id(i)).collect();
+    let mut rows_per_page = Vec::new();
+    for page in &l.pages {
+        let texts: Vec<&str> = page
+            .iter()
+            .filter_map(|op| match op {
+                Op::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        let rows = texts.iter().filter(|t| ids.contains(**t)).count();
+        if rows == 0 || !texts.iter().any(|t| t.contains("地块清单")) {
+            continue;
+        }
+        rows_per_page.push(rows);
+        // A status is set whole on one line, never broken into characters.
+        for t in &texts {
+            for s in &statuses {
+                let broken = *t != s.as_str()
+                    && !t.is_empty()
+                    && s.starts_with(*t)
+                    && t.chars().count() < s.chars().count();
+                assert!(!broken, "the status {s} broken as {t:?}");
+            }
+        }
+    }
+    // Rows of one or two lines, three where an enterprise's name is long: a whole
+    // A4 page of the list (neither the first, which starts under the indicators,
+    // nor the last) holds at least 22 and on average 28.
+    assert!(rows_per_page.len() >= 3, "{rows_per_page:?}");
+    let inner = &rows_per_page[1..rows_per_page.len() - 1];
+    assert!(inner.iter().all(|&n| n >= 22), "{rows_per_page:?}");
+    let mean = inner.iter().sum::<usize>() as f64 / inner.len() as f64;
+    assert!(mean >= 28.0, "{mean} rows a page: {rows_per_page:?}");
+}
+
+#[test]
+fn a_park_summary_gives_the_parks_planned_area_beside_its_parcels() {
+    use parcelview::stats::AreaMethod;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("park.pdf");
+    let p = project();
+    let park = "光伏新能源产业园";
+    let filter = format!("\"所属园区\" = '{park}'");
+    ok(&run(&[
+        "report",
+        p.to_str().unwrap(),
+        "--where",
+        &filter,
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    // The park's own outline, measured here from the parks layer.
+    let parks = load_path(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/parks.geojson"),
+        &LoadOptions::default(),
+        LoadControl::default(),
+    )
+    .unwrap();
+    let name = parks.field_index("名称").unwrap();
+    let areas = parcelview::stats::feature_areas(&parks, AreaMethod::Ellipsoidal).unwrap();
+    let park_m2: f64 = (0..parks.len())
+        .filter(|&i| parks.value(i, name).to_text().as_deref() == Some(park))
+        .map(|i| areas[i])
+        .sum();
+    assert!(park_m2 > 0.0);
+    let first = &pages_of(&out)[0];
+    let expected = format!("{park}规划面积{:.2}公顷", park_m2 / 10_000.0);
+    assert!(first.contains(&expected), "{expected} not in {first}");
+    assert!(first.contains("其中地块"), "{first}");
+}
+
+#[test]
+fn a_handout_balance_page_has_its_structure_chart_and_prints_decreases_with_a_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project();
+    let deck = dir.path().join("deck.pdf");
+    ok(&run(&[
+        "handout",
+        p.to_str().unwrap(),
+        "--out",
+        deck.to_str().unwrap(),
+    ]));
+    let pages = pages_of(&deck);
+    let balance: Vec<&String> = pages.iter().filter(|t| t.contains("单位：公顷")).collect();
+    assert!(!balance.is_empty(), "no balance page");
+    for t in &balance {
+        assert!(t.contains("用地结构"), "no chart beside the table: {t}");
+        assert!(t.contains('%'), "{t}");
+    }
+    // A decrease is printed with the en dash, never with a hyphen before a figure.
+    let with_present: Vec<&&String> = balance.iter().filter(|t| t.contains("增减")).collect();
+    for t in &with_present {
+        let hyphen_figure = t
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0] == b'-' && w[1].is_ascii_digit());
+        assert!(!hyphen_figure, "a hyphen minus in {t}");
+    }
+}

@@ -5,9 +5,10 @@ use geo::Rect;
 use krilla::image::Image;
 use rayon::prelude::*;
 
+use super::chart::structure_chart;
 use super::layout::Layout;
 use super::sheet::{Entry, legend, legend_height};
-use super::summary::balance_table;
+use super::summary::{balance_table, balance_table_of};
 use super::{GREY, INK, MAP_DPI, PageSetup, pdf_image, px};
 use crate::render::map_image::{self, ImageLayer, MapImage};
 use crate::report::{Progress, ReportError, ReportLang};
@@ -194,12 +195,37 @@ pub fn handout_layout(
         if let Some(bt) = &s.balance {
             l.new_page();
             l.line(&s.title, 16.0, INK);
-            // Handed out at a briefing: larger type than the report's.
-            balance_table(&mut l, bt, lang == ReportLang::Zh, 11.0);
+            balance_page(&mut l, bt, zh);
         }
         progress.step()?;
     }
     l.footnote = footnote.map(str::to_string);
     l.footers(title, lang);
     Ok(l)
+}
+
+/// A slide's balance page: the table on the left in a briefing's larger type, and
+/// the structure chart in the room to its right (or under it, when the table takes
+/// the page's width), so the page reads as a whole rather than half empty.
+fn balance_page(l: &mut Layout, bt: &crate::stats::BalanceTable, zh: bool) {
+    // Handed out at a briefing: larger type than the report's.
+    let size = 11.0;
+    let gap = 10.0 * super::MM;
+    let (x0, y0) = (l.margin, l.y);
+    let full_w = l.content_w();
+    let table_w = l.table_width(&balance_table_of(bt, zh, size));
+    let beside_w = full_w - table_w - gap;
+    if beside_w >= 200.0 {
+        l.set_column(x0, table_w, y0);
+        balance_table(l, bt, zh, size);
+        let table_h = l.y - y0;
+        let chart_h = (l.bottom() - y0).min(table_h.max(0.5 * (l.bottom() - y0)));
+        structure_chart(l, bt, zh, (x0 + table_w + gap, y0 + 4.0, beside_w, chart_h));
+        l.set_column(x0, full_w, l.y);
+    } else {
+        balance_table(l, bt, zh, size);
+        let (y, room) = (l.y + 8.0, l.bottom() - l.y - 8.0);
+        let used = structure_chart(l, bt, zh, (x0, y, full_w.min(480.0), room.min(260.0)));
+        l.y = y + used;
+    }
 }

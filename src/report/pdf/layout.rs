@@ -19,6 +19,10 @@ pub(crate) struct Column {
     pub(crate) align: Align,
     /// The widest the column may grow, in points.
     pub(crate) max_w: f32,
+    /// The narrowest its cells may be set, in points, when they are wider than
+    /// their longest word: 0 lets them wrap down to the word (a CJK character),
+    /// infinity keeps every cell on one line. Headings wrap regardless.
+    pub(crate) min_w: f32,
 }
 
 pub(crate) fn col(heading: &str, align: Align, max_w: f32) -> Column {
@@ -26,6 +30,7 @@ pub(crate) fn col(heading: &str, align: Align, max_w: f32) -> Column {
         heading: heading.to_string(),
         align,
         max_w,
+        min_w: 0.0,
     }
 }
 
@@ -40,6 +45,26 @@ pub(crate) struct Table {
     /// What the table is, repeated as "…（续）" above the header when the table
     /// continues on a new page.
     pub(crate) continues: Option<String>,
+}
+
+/// Whether cell `k` of a total row may run on over the empty cells after it: a
+/// 合计（2410 个） label need not widen the id column it starts in.
+fn spills(total: &[String], k: usize) -> bool {
+    total.get(k).is_some_and(|c| !c.is_empty())
+        && total.get(k + 1).is_some_and(|c| c.is_empty())
+}
+
+/// The width cell `k` of a total row may take: its column's and those of the
+/// empty cells after it.
+fn spill_width(total: &[String], widths: &[f32], k: usize) -> f32 {
+    let own = widths.get(k).copied().unwrap_or(0.0);
+    if !spills(total, k) {
+        return own;
+    }
+    own + (k + 1..widths.len())
+        .take_while(|&j| total.get(j).is_some_and(|c| c.is_empty()))
+        .filter_map(|j| widths.get(j))
+        .sum::<f32>()
 }
 
 /// Pages being laid out.
@@ -188,7 +213,8 @@ impl Layout {
         let mut least = Vec::with_capacity(t.columns.len());
         let mut full = Vec::with_capacity(t.columns.len());
         for (k, c) in t.columns.iter().enumerate() {
-            let cells = || t.rows.iter().chain(t.total.iter()).filter_map(|r| r.get(k));
+            let total = t.total.iter().filter(|r| !spills(r, k));
+            let cells = || t.rows.iter().chain(total.clone()).filter_map(|r| r.get(k));
             let longest = |texts: &mut dyn Iterator<Item = &String>| {
                 texts.map(|s| self.text_w(s, t.size)).fold(0.0, f32::max)
             };
@@ -200,16 +226,198 @@ impl Layout {
             };
             let natural = longest(&mut cells().chain([&c.heading]));
             let heading_word = word_of(&mut [&c.heading].into_iter());
+            let floor = c.min_w.min(longest(&mut cells()));
             let word = match c.align {
-                Align::Left => word_of(&mut cells()).max(heading_word),
+                Align::Left => word_of(&mut cells()).max(heading_word).max(floor),
                 Align::Right => longest(&mut cells()).max(heading_word),
             };
             let extra = 2.0 * pad + if k == 0 { swatch_w } else { 0.0 };
             widths.push(natural.min(c.max_w.max(word)) + extra);
             least.push(word + extra);
-            full.push(natural + extra);
+            // Half a point more than the text, so that rounding in the line
+            // breaker never wraps a cell set at exactly its width.
+            full.push(natural + extra + 0.5);
         }
         (widths, least, full)
+    }
+
+    /// The columns' widths in the current column, and the lines the table's rows
+    /// take at them (estimated as below). A table that fits on one line a cell gets
+    /// its one-line widths. One that is too wide even at its least (every column
+    /// down to its longest word) shrinks every column alike, and words break. In
+    /// between, the columns start at their least and the room left goes, an em at a
+    /// time or all a column lacks at once, to the column where it saves the most
+    /// lines of the whole table per point, so a long list is as short as the page
+    /// allows. It is a heuristic, not an optimum: a cell's lines are counted as its
+    /// one-line width over the column's (a heading's as it wraps), and a row's as its tallest cell's, with a
+    /// fifth of its cells' mean so that narrowing one of two tall cells counts too,
+    /// and each line of a heading beyond two as a fifth of the rows (ten at least).
+    fn allocate(
+        &self,
+        t: &Table,
+        capped: Vec<f32>,
+        least: &[f32],
+        full: &[f32],
+    ) -> (Vec<f32>, u64) {
+        let avail = self.content_w();
+        let sum = |v: &[f32]| v.iter().sum::<f32>();
+        let n_rows = t.rows.len() + usize::from(t.total.is_some()) + 1;
+        if sum(full) <= avail {
+            return (full.to_vec(), n_rows as u64);
+        }
+        let pad = t.size * 0.5;
+        let swatch_w = if t.swatches.is_empty() {
+            0.0
+        } else {
+            t.size * 1.6
+        };
+        let extra = |k: usize| 2.0 * pad + if k == 0 { swatch_w } else { 0.0 };
+        // Each cell's one-line width, the heading row first; figures never wrap.
+        let rows: Vec<&Vec<String>> = t.rows.iter().chain(t.total.iter()).collect();
+        let natural: Vec<Vec<f32>> = t
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let mut v = vec![self.text_w(&c.heading, t.size)];
+                v.extend(rows.iter().enumerate().map(|(i, r)| {
+                    let spilt = i >= t.rows.len() && spills(r, k);
+                    match (c.align, r.get(k)) {
+                        (Align::Left, Some(text)) if !spilt => self.text_w(text, t.size),
+                        _ => 0.0,
+                    }
+                }));
+                v
+            })
+            .collect();
+        let column_lines = |k: usize, w: f32| -> Vec<u32> {
+            let inner = (w - extra(k)).max(1.0);
+            let mut lines: Vec<u32> = natural
+                .get(k)
+                .map(|v| {
+                    v.iter()
+                        .map(|text_w| ((text_w / inner - 1e-3).ceil() as u32).max(1))
+                        .collect()
+                })
+                .unwrap_or_default();
+            // The heading is wrapped for real: it is one cell, and where its words
+            // break decides whether it takes two lines or three.
+            if let (Some(first), Some(c)) = (lines.first_mut(), t.columns.get(k)) {
+                *first = self.wrap(&c.heading, t.size, inner).len().max(1) as u32;
+            }
+            lines
+        };
+        let n_cols = t.columns.len().max(1) as f32;
+        let heading_weight = (n_rows as f32 / 5.0).max(10.0);
+        // The rows' lines, and the score the allocation lowers.
+        let measure = |cells: &[Vec<u32>]| -> (u64, f32) {
+            let mut lines = 0u64;
+            let mut score = 0.0f32;
+            for r in 0..n_rows {
+                let of_row = cells.iter().map(|c| c.get(r).copied().unwrap_or(1));
+                let tallest = of_row.clone().max().unwrap_or(1);
+                let all: u32 = of_row.sum();
+                lines += u64::from(tallest);
+                score += tallest as f32 + 0.2 * all as f32 / n_cols;
+                // A heading of more than two lines counts as many rows: it is
+                // printed on every page, and a heading set a character a line
+                // reads badly.
+                if r == 0 {
+                    let over: u32 = cells
+                        .iter()
+                        .map(|c| c.first().copied().unwrap_or(1).saturating_sub(2))
+                        .sum();
+                    score += heading_weight * over as f32;
+                }
+            }
+            (lines, score)
+        };
+        if sum(least) >= avail {
+            let k = avail / sum(least).max(1e-3);
+            let widths: Vec<f32> = least.iter().map(|w| w * k).collect();
+            let cells: Vec<Vec<u32>> = widths
+                .iter()
+                .enumerate()
+                .map(|(k, w)| column_lines(k, *w))
+                .collect();
+            return (widths, measure(&cells).0);
+        }
+        let mut widths = least.to_vec();
+        let mut cells: Vec<Vec<u32>> = widths
+            .iter()
+            .enumerate()
+            .map(|(k, w)| column_lines(k, *w))
+            .collect();
+        let (mut lines, mut score) = measure(&cells);
+        let em = t.size;
+        loop {
+            let spare = avail - sum(&widths);
+            if spare < 0.5 {
+                break;
+            }
+            let mut best: Option<(f32, usize, f32, Vec<u32>, u64, f32)> = None;
+            for (k, (w, f)) in widths.iter().zip(full).enumerate() {
+                let lack = f - w;
+                if lack <= 0.01 {
+                    continue;
+                }
+                for step in [em.min(lack).min(spare), lack.min(spare)] {
+                    let col = column_lines(k, w + step);
+                    let mut trial = cells.clone();
+                    if let Some(c) = trial.get_mut(k) {
+                        *c = col.clone();
+                    }
+                    let (after_lines, after) = measure(&trial);
+                    let gain = (score - after) / step.max(1e-3);
+                    if gain > 1e-6 && best.as_ref().is_none_or(|b| gain > b.0) {
+                        best = Some((gain, k, step, col, after_lines, after));
+                    }
+                }
+            }
+            let Some((_, k, step, col, after_lines, after)) = best else {
+                break;
+            };
+            if let (Some(w), Some(c)) = (widths.get_mut(k), cells.get_mut(k)) {
+                *w += step;
+                *c = col;
+            }
+            (lines, score) = (after_lines, after);
+        }
+        // What no column can use to save a line goes, as before, to the columns
+        // held below their cap, then to those below their one-line width.
+        for target in [&capped[..], full] {
+            let spare = avail - sum(&widths);
+            let lack: Vec<f32> = widths
+                .iter()
+                .zip(target)
+                .map(|(w, f)| (f - w).max(0.0))
+                .collect();
+            let lacking = sum(&lack);
+            if spare > 0.01 && lacking > 0.0 {
+                let k = (spare / lacking).min(1.0);
+                for (w, g) in widths.iter_mut().zip(&lack) {
+                    *w += g * k;
+                }
+            }
+        }
+        (widths, lines)
+    }
+
+    /// The lines a table's rows take in the current column (its heading row
+    /// included), as its widths are chosen: a measure of how long it runs.
+    pub(crate) fn table_lines(&self, t: &Table) -> u64 {
+        let (capped, least, full) = self.column_widths(t);
+        self.allocate(t, capped, &least, &full).1
+    }
+
+    /// The width a table takes in the current column: its columns' one-line
+    /// widths, capped by the column.
+    pub(crate) fn table_width(&self, t: &Table) -> f32 {
+        self.column_widths(t)
+            .2
+            .iter()
+            .sum::<f32>()
+            .min(self.content_w())
     }
 
     /// Whether a table fits the column without breaking a word or a figure.
@@ -229,56 +437,25 @@ impl Layout {
         };
         let all_rows = || t.rows.iter().chain(t.total.iter());
         let (widths, least, full) = self.column_widths(t);
-        let mut widths = widths;
-        // Too wide for the column: the wrapping text columns give up room first,
-        // down to their longest word, since numbers must stay on one line; only if
-        // that is not enough does every column shrink, and then words break.
-        let avail = self.content_w();
-        let total_w: f32 = widths.iter().sum();
-        if total_w > avail {
-            let give: Vec<f32> = widths.iter().zip(&least).map(|(w, l)| w - l).collect();
-            let givable: f32 = give.iter().sum();
-            let excess = total_w - avail;
-            if givable >= excess {
-                let k = excess / givable.max(1e-3);
-                for (w, g) in widths.iter_mut().zip(&give) {
-                    *w -= g * k;
-                }
-            } else {
-                let k = avail / total_w;
-                widths.iter_mut().for_each(|w| *w *= k);
-            }
-        }
-        // Room to spare: the columns held below their one-line width by their cap
-        // take it, in proportion to what they lack, so text wraps no more than the
-        // column forces it to.
-        let total_w: f32 = widths.iter().sum();
-        if total_w < avail {
-            let lack: Vec<f32> = widths
-                .iter()
-                .zip(&full)
-                .map(|(w, f)| (f - w).max(0.0))
-                .collect();
-            let lacking: f32 = lack.iter().sum();
-            if lacking > 0.0 {
-                let k = ((avail - total_w) / lacking).min(1.0);
-                for (w, g) in widths.iter_mut().zip(&lack) {
-                    *w += g * k;
-                }
-            }
-        }
+        let (widths, _) = self.allocate(t, widths, &least, &full);
         let table_w: f32 = widths.iter().sum();
         let line_h = t.size * 1.25;
         let cell_pad = t.size * self.cell_pad_em;
         let x0 = self.col_x;
         // Every cell's lines, and each row's height.
         let lines_of = |me: &Layout, cells: &[String], heading: bool| -> Vec<Vec<String>> {
+            let is_total = t.total.as_deref() == Some(cells);
             t.columns
                 .iter()
                 .zip(&widths)
                 .enumerate()
                 .map(|(k, (c, w))| {
                     let text = cells.get(k).map(String::as_str).unwrap_or("");
+                    let w = if is_total && !heading {
+                        spill_width(cells, &widths, k)
+                    } else {
+                        *w
+                    };
                     let inner = w - 2.0 * pad - if k == 0 { swatch_w } else { 0.0 };
                     // Figures stay on one line; text and headings wrap.
                     if heading || c.align == Align::Left {

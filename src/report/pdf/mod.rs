@@ -13,6 +13,7 @@
 //! borrowing rules, and lets tests inspect the layout without parsing a PDF.
 
 mod cards;
+mod chart;
 mod handout;
 mod layout;
 mod sheet;

@@ -3,14 +3,14 @@
 
 use super::layout::{Align, Layout, Table, col};
 use super::sheet::{legend, map_figure, title_block, title_block_height};
-use super::{GREY, INK, MM, PageSetup, cents, num, opt_num};
+use super::{GREY, INK, MM, PageSetup, num, opt_num};
 use crate::model::Layer;
 use crate::render::map_image::SheetInfo;
 use crate::report::{MapContext, Progress, ReportError, ReportLang, Summary, parcel_headings};
 
 /// A balance table as a laid-out table: rows with finer levels indented, each
 /// with its class colour, and the total.
-fn balance_rows(bt: &crate::stats::BalanceTable, zh: bool, size: f32) -> Table {
+pub(super) fn balance_table_of(bt: &crate::stats::BalanceTable, zh: bool, size: f32) -> Table {
     let title = if zh { &bt.title } else { &bt.title_en };
     let heads = bt.headings(zh);
     Table {
@@ -36,6 +36,7 @@ fn balance_rows(bt: &crate::stats::BalanceTable, zh: bool, size: f32) -> Table {
                 if let Some(code) = cells.get_mut(0) {
                     *code = format!("{indent}{code}");
                 }
+                typeset_minus(&mut cells);
                 cells
             })
             .collect(),
@@ -50,9 +51,21 @@ fn balance_rows(bt: &crate::stats::BalanceTable, zh: bool, size: f32) -> Table {
             if let Some(name) = cells.get_mut(1) {
                 *name = if zh { "合计" } else { "Total" }.to_string();
             }
+            typeset_minus(&mut cells);
             cells
         }),
         size,
+    }
+}
+
+/// Prints a decrease (增减) with a dash as wide as the plus rather than the hyphen
+/// the figures carry for the spreadsheets, which parse them. The bundled font has
+/// no minus sign (U+2212), so the en dash stands in for it, as typesetters do.
+fn typeset_minus(cells: &mut [String]) {
+    for c in cells.iter_mut().skip(2) {
+        if let Some(rest) = c.strip_prefix('-') {
+            *c = format!("\u{2013}{rest}");
+        }
     }
 }
 
@@ -66,7 +79,7 @@ fn balance_height(l: &Layout, bt: &crate::stats::BalanceTable, zh: bool, size: f
     12.0 * 1.6
         + 4.0
         + 8.0 * 1.45
-        + l.table_height(&balance_rows(bt, zh, size))
+        + l.table_height(&balance_table_of(bt, zh, size))
         + note_lines as f32 * 8.0 * 1.45
 }
 
@@ -124,7 +137,7 @@ fn draw_balance(l: &mut Layout, bt: &crate::stats::BalanceTable, zh: bool, chose
     let title = if zh { &bt.title } else { &bt.title_en };
     l.heading(title);
     l.line(if zh { &bt.unit } else { &bt.unit_en }, 8.0, GREY);
-    l.table(&balance_rows(bt, zh, size));
+    l.table(&balance_table_of(bt, zh, size));
     l.cell_pad_em = saved_pad;
     for note in if zh { &bt.notes } else { &bt.notes_en } {
         l.line(
@@ -239,6 +252,16 @@ fn parcel_table(l: &Layout, s: &Summary) -> (Table, Vec<String>) {
         String::new(),
     ];
     let size = 8.0;
+    // How narrow each column's cells may be set before a row grows a line: ids,
+    // codes and statuses stay whole (a status broken into one character a line is
+    // unreadable), class and enterprise names wrap, but no narrower than a few
+    // characters, so a row takes two lines at most.
+    let min_w = |k: usize| match k {
+        0 | 1 | 10 => f32::INFINITY,
+        2 | 11 => 4.0 * size,
+        12 => 6.0 * size,
+        _ => 0.0,
+    };
     let table_of = |drop: &[usize]| {
         let keep = |k: &usize| !drop.contains(k);
         let pick = |row: &Vec<String>| -> Vec<String> {
@@ -255,7 +278,11 @@ fn parcel_table(l: &Layout, s: &Summary) -> (Table, Vec<String>) {
                 .zip(numeric)
                 .enumerate()
                 .filter(|(k, _)| keep(k))
-                .map(|(_, ((h, w), n))| col(h, if n { Align::Right } else { Align::Left }, w))
+                .map(|(k, ((h, w), n))| {
+                    let mut c = col(h, if n { Align::Right } else { Align::Left }, w);
+                    c.min_w = min_w(k);
+                    c
+                })
                 .collect(),
             rows: all_rows.iter().map(pick).collect(),
             swatches: Vec::new(),
@@ -294,47 +321,25 @@ fn parcel_table(l: &Layout, s: &Summary) -> (Table, Vec<String>) {
         .collect();
     let with_constant =
         |drop: &[usize]| -> Vec<usize> { drop.iter().chain(&constant).copied().collect() };
+    // The most columns that fit without breaking a word, unless giving up a column
+    // shortens the list by more than a tenth (rows wrapped onto more lines).
     let choices: [&[usize]; 3] = [&[], &[3], &[3, 5]];
-    let mut chosen = table_of(&with_constant(&[3, 5]));
-    for drop in choices {
-        let t = table_of(&with_constant(drop));
-        if l.table_fits(&t) {
-            chosen = t;
-            break;
-        }
-    }
+    let fitting: Vec<(Table, u64)> = choices
+        .iter()
+        .map(|drop| table_of(&with_constant(drop)))
+        .filter(|t| l.table_fits(t))
+        .map(|t| {
+            let lines = l.table_lines(&t);
+            (t, lines)
+        })
+        .collect();
+    let fewest = fitting.iter().map(|(_, n)| *n).min().unwrap_or(0);
+    let chosen = fitting
+        .into_iter()
+        .find(|(_, n)| *n as f64 <= fewest as f64 * 1.1)
+        .map(|(t, _)| t)
+        .unwrap_or_else(|| table_of(&with_constant(&[3, 5])));
     (chosen, notes)
-}
-
-/// The headline under a summary's title: the planning area when the balance
-/// covers more than the parcels (the whole plan, with roads and water), so the
-/// two figures are not mistaken for one another, else the parcels' count and area.
-fn headline(s: &Summary) -> String {
-    let zh = s.lang == ReportLang::Zh;
-    let t = &s.table;
-    let plan_total = s
-        .balance
-        .total
-        .plan
-        .filter(|c| cents(c.area_ha_rounded) != cents(t.total_area_ha_rounded));
-    match (zh, plan_total) {
-        (true, Some(p)) => format!(
-            "规划总用地 {:.2} 公顷（{:.2} 亩），其中地块 {} 个、{:.2} 公顷",
-            p.area_ha_rounded, p.area_mu_rounded, t.features, t.total_area_ha_rounded
-        ),
-        (true, None) => format!(
-            "共 {} 个地块，用地面积 {:.2} 公顷（{:.2} 亩）",
-            t.features, t.total_area_ha_rounded, t.total_area_mu_rounded
-        ),
-        (false, Some(p)) => format!(
-            "Planning area {:.2} ha ({:.2} mu), of which {} parcels, {:.2} ha",
-            p.area_ha_rounded, p.area_mu_rounded, t.features, t.total_area_ha_rounded
-        ),
-        (false, None) => format!(
-            "{} parcels, {:.2} ha ({:.2} mu)",
-            t.features, t.total_area_ha_rounded, t.total_area_mu_rounded
-        ),
-    }
 }
 
 /// Lays out a selection summary. On a portrait page the map comes first with its
@@ -403,7 +408,7 @@ pub fn summary_layout(
         }
         l.set_column(x1, w1, y0);
         l.paragraph(&s.title, 16.0, INK);
-        l.paragraph(&headline(s), 9.5, INK);
+        l.paragraph(&crate::report::headline(s), 9.5, INK);
         l.gap(4.0);
         legend(&mut l, &entries, zh);
         let block_h = title_block_height(&l, &s.title, &sheet, zh);
@@ -420,7 +425,7 @@ pub fn summary_layout(
         l.new_page();
     } else {
         l.paragraph(&s.title, 18.0, INK);
-        l.paragraph(&headline(s), 10.0, INK);
+        l.paragraph(&crate::report::headline(s), 10.0, INK);
         l.gap(4.0);
         if let Some(bbox) = bbox {
             let w = l.content_w();
