@@ -8,7 +8,7 @@ use std::ops::Range;
 use egui::Color32;
 use geo::{Geometry, InteriorPoint, Polygon, TriangulateEarcut};
 
-use crate::landuse::{LanduseTable, Palette};
+use crate::landuse::{ClassId, LanduseTable, Palette};
 use crate::model::Layer;
 use crate::project::StyleSpec;
 use crate::render::world_from_lon_lat;
@@ -251,6 +251,80 @@ impl DrawLayer {
             }
         }
     }
+}
+
+/// The selection's default outline colour: a deep magenta. No class of either
+/// palette (2023 national classes, GB 50137) is within ΔE 39 of it (CIE76), while
+/// the usual choices are taken: yellow is residential, pure magenta (#ff00ff) is
+/// 公共管理与公共服务用地, orange is commercial, and cyan is close to GB 50137's
+/// water (E1, ΔE 13).
+pub const DEFAULT_SELECTION_RGB: [u8; 3] = [190, 0, 160];
+
+/// The suggested selection colours, each at least ΔE 30 from every land-use class
+/// of both standards (checked by a test), with the keys of their names.
+pub const SELECTION_PRESETS: [([u8; 3], &str); 5] = [
+    (DEFAULT_SELECTION_RGB, "colour_magenta"),
+    ([133, 0, 204], "colour_violet"),
+    ([0, 60, 220], "colour_blue"),
+    ([0, 255, 191], "colour_aquamarine"),
+    ([0, 0, 0], "colour_black"),
+];
+
+/// The halo drawn under a selection outline of colour `rgb`: white under a dark
+/// colour, near-black under a light one, so the outline stands out on pale and on
+/// saturated fills alike.
+pub fn selection_halo([r, g, b]: [u8; 3]) -> Color32 {
+    let [l, _, _] = lab([r, g, b]);
+    if l > 60.0 {
+        Color32::from_rgba_unmultiplied(20, 20, 20, 220)
+    } else {
+        Color32::from_rgba_unmultiplied(255, 255, 255, 230)
+    }
+}
+
+/// CIE L*a*b* (D65) of an sRGB colour.
+pub fn lab(rgb: [u8; 3]) -> [f64; 3] {
+    let linear = |u: u8| {
+        let u = f64::from(u) / 255.0;
+        if u > 0.04045 {
+            ((u + 0.055) / 1.055).powf(2.4)
+        } else {
+            u / 12.92
+        }
+    };
+    let [r, g, b] = rgb.map(linear);
+    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+    let f = |t: f64| {
+        if t > 0.008856 {
+            t.cbrt()
+        } else {
+            7.787 * t + 16.0 / 116.0
+        }
+    };
+    let (fx, fy, fz) = (f(x), f(y), f(z));
+    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+/// The CIE76 colour difference ΔE*ab of two sRGB colours: about 2 is the least a
+/// viewer notices side by side; below about 20 two map colours are easily taken
+/// for each other.
+pub fn delta_e(a: [u8; 3], b: [u8; 3]) -> f64 {
+    let (a, b) = (lab(a), lab(b));
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+/// The land-use class (of either standard: the GB 50137 palette keeps some 2023
+/// colours) whose colour is nearest to `rgb`, with the difference (ΔE), so the
+/// menu can warn when a selection colour looks like a class.
+pub fn nearest_class_colour(rgb: [u8; 3]) -> Option<(ClassId, f64)> {
+    LanduseTable::global()
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(id, c)| (id as ClassId, delta_e(rgb, c.rgb)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// The symbol glyph and colour of a facility type, from the core's table so the

@@ -161,6 +161,7 @@ impl ParcelApp {
             (self.home[1] + self.home[3]) / 2.0,
         );
         let selected = self.selected;
+        let selection_rgb = self.settings.selection_rgb;
         let lang = self.settings.lang;
         let tool = self.tool;
         let layers = &self.layers;
@@ -183,9 +184,17 @@ impl ParcelApp {
         let result = map.show(ui, |ui, response, projector, _memory| {
             let view = View::new(projector);
             let painter = ui.painter().with_clip_rect(projector.clip_rect());
-            paint_overlay_compared(&painter, &view, layers, selected, lang, compare);
+            paint_overlay_compared(
+                &painter,
+                &view,
+                layers,
+                selected,
+                lang,
+                compare,
+                selection_rgb,
+            );
             if spotlight && let Some(layer) = active.and_then(|a| layers.get(a)) {
-                paint_spotlight(&painter, &view, layer);
+                paint_spotlight(&painter, &view, layer, selection_rgb);
             }
             if let Some((left, right, x)) = compare {
                 swipe_line(&painter, projector.clip_rect(), x, layers, left, right);
@@ -213,9 +222,19 @@ impl ParcelApp {
                 }
             }
             if tool == super::Tool::Pan {
-                if response.clicked() {
+                if response.clicked()
+                    && let Some(p) = response.interact_pointer_pos().or(response.hover_pos())
+                {
                     let op = super::tools::op_from(response.ctx.input(|i| i.modifiers));
-                    out.command = Some(Command::ClickFeature(out.hovered, op));
+                    let ll = view.lon_lat(p);
+                    // The click identifies what lies on top, but selects in the
+                    // active layer only, so the area tools keep their layer.
+                    let in_active = active.and_then(|a| pick_in(layers, a, &view, p, ll, compare));
+                    out.command = Some(Command::ClickFeature {
+                        identified: pick(layers, &view, p, ll, compare),
+                        in_active,
+                        op,
+                    });
                 }
             } else {
                 out.command =
@@ -369,12 +388,20 @@ pub fn paint_overlay(
     selected: Option<(usize, usize)>,
     lang: super::Lang,
 ) {
-    paint_overlay_compared(painter, view, layers, selected, lang, None);
+    paint_overlay_compared(
+        painter,
+        view,
+        layers,
+        selected,
+        lang,
+        None,
+        super::draw::DEFAULT_SELECTION_RGB,
+    );
 }
 
 /// [`paint_overlay`] with two layers compared: `(left, right, x)` shows the left
 /// layer only left of the screen position `x` and the right one only right of it,
-/// whether or not they are switched on.
+/// whether or not they are switched on. Selections are outlined in `selection_rgb`.
 pub fn paint_overlay_compared(
     painter: &egui::Painter,
     view: &View,
@@ -382,6 +409,7 @@ pub fn paint_overlay_compared(
     selected: Option<(usize, usize)>,
     lang: super::Lang,
     compare: Option<(usize, usize, f32)>,
+    selection_rgb: [u8; 3],
 ) {
     // Symbols are drawn on top of everything, so labels of the layers beneath keep
     // clear of them: their discs are placed first.
@@ -416,27 +444,24 @@ pub fn paint_overlay_compared(
             )),
             _ => None,
         };
+        let frame = Frame {
+            view,
+            li,
+            selected,
+            lang,
+            selection_rgb,
+        };
         match side {
-            Some(r) => draw_layer(
-                &painter.with_clip_rect(r),
-                view,
-                layer,
-                li,
-                selected,
-                lang,
-                &mut labels,
-            ),
-            None if layer.spec.visible => {
-                draw_layer(painter, view, layer, li, selected, lang, &mut labels)
-            }
+            Some(r) => draw_layer(&painter.with_clip_rect(r), &frame, layer, &mut labels),
+            None if layer.spec.visible => draw_layer(painter, &frame, layer, &mut labels),
             None => {}
         }
     }
 }
 
 /// Dims the map except the layer's selection, which is drawn again on top in its
-/// highlight colours.
-fn paint_spotlight(painter: &egui::Painter, view: &View, layer: &MapLayer) {
+/// own fill colours and outlined in the selection colour.
+fn paint_spotlight(painter: &egui::Painter, view: &View, layer: &MapLayer, selection_rgb: [u8; 3]) {
     if layer.selection.is_empty() {
         return;
     }
@@ -444,7 +469,8 @@ fn paint_spotlight(painter: &egui::Painter, view: &View, layer: &MapLayer) {
     painter.rect_filled(clip, 0.0, Color32::from_rgba_unmultiplied(0, 0, 0, 150));
     let Some(d) = &layer.draw else { return };
     let mut mesh = egui::Mesh::default();
-    let stroke = Stroke::new(2.5, SELECTED_EDGE);
+    let [r, g, b] = selection_rgb;
+    let edge = Color32::from_rgb(r, g, b);
     for &i in layer.selection.ids() {
         let Some(f) = d.features.get(i) else { continue };
         if !view.visible(&f.bbox) {
@@ -452,7 +478,7 @@ fn paint_spotlight(painter: &egui::Painter, view: &View, layer: &MapLayer) {
         }
         if d.paint == Paint::Symbols {
             if let Some(a) = f.anchor {
-                painter.circle_filled(view.screen(a), 9.0, SELECTED_EDGE);
+                painter.circle_filled(view.screen(a), 9.0, edge);
             }
             continue;
         }
@@ -462,14 +488,8 @@ fn paint_spotlight(painter: &egui::Painter, view: &View, layer: &MapLayer) {
         }
     }
     painter.add(Shape::mesh(mesh));
-    for &i in layer.selection.ids().iter().take(MAX_SELECTED_OUTLINES) {
-        if let Some(f) = d.features.get(i)
-            && view.visible(&f.bbox)
-            && view.size(&f.bbox) >= OUTLINE_FROM
-        {
-            outline_feature(painter, view, d, f, stroke);
-        }
-    }
+    let shown = selected_in_view(layer, d, view);
+    paint_selection(painter, view, d, &shown, selection_rgb);
 }
 
 /// The compare swipe line, with the two layers' names beside it.
@@ -531,6 +551,16 @@ pub fn overlay_loading(layers: &[MapLayer]) -> usize {
         .sum()
 }
 
+/// The share of the layer's box that the view shows (0 to 1).
+fn shown_share(d: &DrawLayer, view: &View) -> f64 {
+    let rect = view.lon_lat_rect();
+    d.bbox.map_or(1.0, |b| {
+        let w = (rect.max().x.min(b.max().x) - rect.min().x.max(b.min().x)).max(0.0);
+        let h = (rect.max().y.min(b.max().y) - rect.min().y.max(b.min().y)).max(0.0);
+        w * h / (b.width() * b.height()).max(f64::MIN_POSITIVE)
+    })
+}
+
 /// The features at least `min_world` across (world units; 0 for all) whose boxes
 /// meet the view, in drawing order (feature order, as in the file).
 ///
@@ -544,11 +574,7 @@ fn visible_features(layer: &MapLayer, d: &DrawLayer, view: &View, min_world: f64
         return Vec::new();
     };
     let rect = view.lon_lat_rect();
-    let shown_share = d.bbox.map_or(1.0, |b| {
-        let w = (rect.max().x.min(b.max().x) - rect.min().x.max(b.min().x)).max(0.0);
-        let h = (rect.max().y.min(b.max().y) - rect.min().y.max(b.min().y)).max(0.0);
-        w * h / (b.width() * b.height()).max(f64::MIN_POSITIVE)
-    });
+    let shown_share = shown_share(d, view);
     let wanted = |i: usize| {
         d.features.get(i).is_some_and(|f| {
             (min_world <= 0.0 || f.world_size() >= min_world) && view.visible(&f.bbox)
@@ -584,24 +610,154 @@ const MAX_ZOOM: f64 = 21.0;
 /// Features at least this large (points) get an outline; smaller ones read as
 /// patches of colour, and their outlines would only grey the map.
 const OUTLINE_FROM: f32 = 12.0;
-/// The outline of selected features.
-const SELECTED_EDGE: Color32 = {
-    let [r, g, b] = crate::render::map_image::SELECTED_EDGE;
-    Color32::from_rgb(r, g, b)
-};
 /// At most this many selected features are outlined in a frame, so a selection of a
 /// whole million-parcel layer costs no more to draw than the layer.
 const MAX_SELECTED_OUTLINES: usize = 20_000;
+/// Features smaller than this many points get their box outlined when selected:
+/// at that size the box and the shape cover the same pixels.
+const SELECTED_BOX_BELOW: f32 = 4.0;
 
-/// A selected feature's fill: its colour pulled 60 % towards a bright yellow, so the
-/// class stays readable under the highlight.
+/// A selected feature's fill: its own colour. A selection is shown by an outline
+/// with a halo drawn over the fills (see [`paint_selection`]), never by a tint, so
+/// selected industrial land still reads as industrial and a whole-layer selection
+/// keeps the plan's colours. (The overlay tiles ask this for their features too.)
 pub fn selected_fill(c: Color32) -> Color32 {
-    let [r, g, b] = crate::render::map_image::selected_rgb([c.r(), c.g(), c.b()]);
-    Color32::from_rgb(r, g, b)
+    c
 }
 
-/// Draws a filled layer's overlay tiles for the view, starting or renewing the tile
-/// set when it is missing or shows an older selection.
+/// The selected features of a layer whose boxes meet the view, in feature order,
+/// at most [`MAX_SELECTED_OUTLINES`].
+///
+/// Walking the selection costs its size, asking the spatial index what the view
+/// holds: a large selection seen close up takes the index, the rest the selection.
+pub fn selected_in_view(layer: &MapLayer, d: &DrawLayer, view: &View) -> Vec<usize> {
+    let sel = &layer.selection;
+    if sel.is_empty() {
+        return Vec::new();
+    }
+    let in_view = |i: &usize| d.features.get(*i).is_some_and(|f| view.visible(&f.bbox));
+    let indexed = layer
+        .data
+        .as_ref()
+        .ok()
+        .filter(|data| data.index.len() == d.features.len());
+    match indexed {
+        Some(data) if sel.len() > 2_000 && shown_share(d, view) < 0.05 => {
+            let mut v: Vec<usize> = data
+                .index
+                .in_rect(view.lon_lat_rect())
+                .map(|(i, _)| i)
+                .filter(|&i| sel.contains(i))
+                .filter(in_view)
+                .collect();
+            v.sort_unstable();
+            v.truncate(MAX_SELECTED_OUTLINES);
+            v
+        }
+        _ => sel
+            .ids()
+            .iter()
+            .copied()
+            .filter(in_view)
+            .take(MAX_SELECTED_OUTLINES)
+            .collect(),
+    }
+}
+
+/// Outlines features as selected: a halo (white under a dark colour, near-black
+/// under a light one) and over it a line in `rgb`, both above the fills, which
+/// keep their own colours. Every halo goes down before any line, so a neighbour's
+/// halo never covers a selected edge. Many selected features at once get finer
+/// lines, so their class colours still read between the outlines.
+pub fn paint_selection(
+    painter: &egui::Painter,
+    view: &View,
+    d: &DrawLayer,
+    ids: &[usize],
+    rgb: [u8; 3],
+) {
+    let fine = match ids.len() {
+        0..=400 => 1.0,
+        401..=2_000 => 0.5,
+        _ => 0.35,
+    };
+    paint_outlines(painter, view, d, ids, rgb, fine);
+}
+
+/// How much bolder than a selection's the identified feature's outline is.
+const IDENTIFIED_WIDTH: f32 = 1.6;
+
+/// The halo and line of [`paint_selection`], their widths times `fine`.
+fn paint_outlines(
+    painter: &egui::Painter,
+    view: &View,
+    d: &DrawLayer,
+    ids: &[usize],
+    rgb: [u8; 3],
+    fine: f32,
+) {
+    if ids.is_empty() {
+        return;
+    }
+    let [r, g, b] = rgb;
+    let line = Color32::from_rgb(r, g, b);
+    let halo = super::draw::selection_halo(rgb);
+    // Each mark once in screen points: rings and lines, boxes of tiny features, and
+    // circles round symbols.
+    let mut paths: Vec<(Vec<Pos2>, bool, f32)> = Vec::new();
+    let mut boxes: Vec<Rect> = Vec::new();
+    let mut circles: Vec<Pos2> = Vec::new();
+    for f in ids.iter().filter_map(|&i| d.features.get(i)) {
+        if d.paint == Paint::Symbols {
+            if let Some(a) = f.anchor {
+                circles.push(view.screen(a));
+            }
+            continue;
+        }
+        let size = view.size(&f.bbox);
+        if size < SELECTED_BOX_BELOW {
+            let a = view.screen([f.bbox[0], f.bbox[1]]);
+            let b = view.screen([f.bbox[2], f.bbox[3]]);
+            boxes.push(Rect::from_two_pos(a, b).expand(1.0));
+            continue;
+        }
+        let k = if size >= OUTLINE_FROM { 1.0 } else { 0.6 };
+        for (range, open) in d
+            .rings
+            .get(f.rings.start as usize..f.rings.end as usize)
+            .unwrap_or(&[])
+        {
+            if let Some(verts) = d.verts.get(range.start as usize..range.end as usize) {
+                paths.push((verts.iter().map(|w| view.screen(*w)).collect(), *open, k));
+            }
+        }
+    }
+    for (color, width) in [(halo, 6.0 * fine), (line, 3.0 * fine)] {
+        for (points, open, k) in &paths {
+            let stroke = Stroke::new(width * k, color);
+            if *open {
+                painter.add(Shape::line(points.clone(), stroke));
+            } else {
+                painter.add(Shape::closed_line(points.clone(), stroke));
+            }
+        }
+        for r in &boxes {
+            painter.rect_stroke(
+                *r,
+                0.0,
+                Stroke::new(width * 0.5, color),
+                egui::StrokeKind::Middle,
+            );
+        }
+        for c in &circles {
+            painter.circle_stroke(*c, 11.5, Stroke::new(width, color));
+        }
+    }
+}
+
+/// Draws a filled layer's overlay tiles for the view, starting the tile set when it
+/// is missing. The tiles hold fills only, which a selection does not change (it is
+/// outlined over them), so selecting never redraws them.
 fn paint_tiles(
     painter: &egui::Painter,
     view: &View,
@@ -618,18 +774,14 @@ fn paint_tiles(
         Paint::Single { edge, .. } => edge,
         _ => Color32::from_rgba_unmultiplied(60, 60, 60, 150),
     };
-    let source = || OverlaySource {
-        data: data.clone(),
-        draw: d.clone(),
-        selection: layer.selection.clone(),
-        edge,
-    };
-    match slot.as_mut() {
-        None => *slot = Some(OverlayTiles::new(painter.ctx(), source())),
-        Some(t) if t.generation() != layer.selection.generation() => {
-            t.replace(painter.ctx(), source());
-        }
-        Some(_) => {}
+    if slot.is_none() {
+        let source = OverlaySource {
+            data: data.clone(),
+            draw: d.clone(),
+            selection: std::sync::Arc::new(crate::selection::Selection::new(data.len())),
+            edge,
+        };
+        *slot = Some(OverlayTiles::new(painter.ctx(), source));
     }
     if let Some(t) = slot.as_mut() {
         t.receive();
@@ -637,18 +789,25 @@ fn paint_tiles(
     }
 }
 
-// The frame's inputs are passed as they are rather than bundled, as in egui's own
-// painting helpers.
-#[allow(clippy::too_many_arguments)]
-fn draw_layer(
-    painter: &egui::Painter,
-    view: &View,
-    layer: &MapLayer,
+/// What drawing one layer of a frame needs besides the layer.
+struct Frame<'a> {
+    view: &'a View,
+    /// The layer's index.
     li: usize,
+    /// The feature the identify panel shows.
     selected: Option<(usize, usize)>,
     lang: super::Lang,
-    labels: &mut Vec<Rect>,
-) {
+    selection_rgb: [u8; 3],
+}
+
+fn draw_layer(painter: &egui::Painter, frame: &Frame, layer: &MapLayer, labels: &mut Vec<Rect>) {
+    let Frame {
+        view,
+        li,
+        selected,
+        lang,
+        selection_rgb,
+    } = *frame;
     let far_label = super::tr(lang, "far");
     let Some(d) = &layer.draw else { return };
     let opacity = layer.opacity;
@@ -668,12 +827,9 @@ fn draw_layer(
             let mut mesh = egui::Mesh::default();
             for &i in &visible {
                 let Some(f) = d.features.get(i) else { continue };
-                let color = if layer.selection.contains(i) {
-                    with_opacity(selected_fill(f.color), opacity.max(0.6))
-                } else {
-                    with_opacity(f.color, opacity)
-                };
-                fill_feature(&mut mesh, view, d, f, color);
+                // Selected or not, a feature keeps its fill: the selection is
+                // outlined over the layer below.
+                fill_feature(&mut mesh, view, d, f, with_opacity(f.color, opacity));
                 // Large meshes are split so no single shape grows without bound.
                 if mesh.vertices.len() > 60_000 {
                     painter.add(Shape::mesh(std::mem::take(&mut mesh)));
@@ -710,41 +866,18 @@ fn draw_layer(
         }
         Paint::Symbols => {}
     }
-    // Selected features large enough to see get a bold outline; a whole-layer
-    // selection seen from afar shows through its fill colour alone.
-    if !layer.selection.is_empty() {
-        let stroke = Stroke::new(2.0, SELECTED_EDGE);
-        let mut drawn = 0;
-        for &i in &visible {
-            if drawn >= MAX_SELECTED_OUTLINES {
-                break;
-            }
-            if !layer.selection.contains(i) {
-                continue;
-            }
-            let Some(f) = d.features.get(i) else { continue };
-            if d.paint == Paint::Symbols {
-                if let Some(a) = f.anchor {
-                    painter.circle_stroke(view.screen(a), 11.0, stroke);
-                    drawn += 1;
-                }
-            } else if view.size(&f.bbox) >= OUTLINE_FROM {
-                outline_feature(painter, view, d, f, stroke);
-                drawn += 1;
-            }
-        }
-    }
+    // The selection over the whole layer, small features (drawn in the tiles)
+    // included, so neighbours drawn later do not cover its outlines.
+    let shown = selected_in_view(layer, d, view);
+    paint_selection(painter, view, d, &shown, selection_rgb);
+    // The identified feature: the selection's outline, bolder, so it reads as the
+    // one of the selection the panel shows (or, in another layer, as shown only),
+    // in no colour of its own that a land-use class might have.
     if let Some((sl, sf)) = selected
         && sl == li
-        && let Some(f) = d.features.get(sf)
+        && d.features.get(sf).is_some()
     {
-        outline_feature(
-            painter,
-            view,
-            d,
-            f,
-            Stroke::new(3.5, Color32::from_rgb(255, 200, 0)),
-        );
+        paint_outlines(painter, view, d, &[sf], selection_rgb, IDENTIFIED_WIDTH);
     }
     // Labels and symbols, where they fit and do not overlap earlier ones.
     let Ok(data) = &layer.data else { return };
@@ -923,42 +1056,70 @@ fn pick(
     ll: geo::Coord<f64>,
     compare: Option<(usize, usize, f32)>,
 ) -> Option<(usize, usize)> {
-    for (li, layer) in layers.iter().enumerate().rev() {
-        let shown = match compare {
-            Some((left, _, x)) if li == left => p.x < x,
-            Some((_, right, x)) if li == right => p.x >= x,
-            _ => layer.spec.visible,
-        };
-        if !shown || layer.spec.role.as_deref() == Some("basemap") {
-            continue;
+    layers.iter().enumerate().rev().find_map(|(li, layer)| {
+        if !shown_at(li, layer, p, compare) {
+            return None;
         }
-        let (Some(d), Ok(data)) = (&layer.draw, &layer.data) else {
-            continue;
-        };
-        match d.paint {
-            Paint::Symbols => {
-                let hit = d
-                    .features
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, f)| f.anchor.map(|a| (i, view.screen(a).distance(p))))
-                    .filter(|(_, dist)| *dist <= 10.0)
-                    .min_by(|a, b| a.1.total_cmp(&b.1));
-                if let Some((i, _)) = hit {
-                    return Some((li, i));
-                }
-            }
-            // Outlines (parks, the district) are not picked from inside: they cover
-            // the parcels a planner is pointing at.
-            Paint::Outline { .. } => {}
-            _ => {
-                if let Some(i) = selection::pick(data, ll) {
-                    return Some((li, i));
-                }
-            }
-        }
+        // Outlines (parks, the district) are not picked from inside: they cover
+        // the parcels a planner is pointing at.
+        pick_layer(layer, view, p, ll, false).map(|fi| (li, fi))
+    })
+}
+
+/// The feature of layer `li` under the pointer, if the layer is shown there: what a
+/// click selects when `li` is the active layer. An outlined layer (the parks) is
+/// picked from inside here, since a planner who made it active means its areas.
+fn pick_in(
+    layers: &[MapLayer],
+    li: usize,
+    view: &View,
+    p: Pos2,
+    ll: geo::Coord<f64>,
+    compare: Option<(usize, usize, f32)>,
+) -> Option<(usize, usize)> {
+    let layer = layers.get(li)?;
+    if !shown_at(li, layer, p, compare) {
+        return None;
     }
-    None
+    pick_layer(layer, view, p, ll, true).map(|fi| (li, fi))
+}
+
+/// Whether a layer is shown at a screen position: a compared layer on its side of
+/// the swipe line, any other when switched on; never the basemap's layers.
+fn shown_at(li: usize, layer: &MapLayer, p: Pos2, compare: Option<(usize, usize, f32)>) -> bool {
+    let shown = match compare {
+        Some((left, _, x)) if li == left => p.x < x,
+        Some((_, right, x)) if li == right => p.x >= x,
+        _ => layer.spec.visible,
+    };
+    shown && layer.spec.role.as_deref() != Some("basemap")
+}
+
+/// The feature of one layer under the pointer: a symbol within 10 points (the
+/// nearest), else the top-most polygon or line containing the point; outlines only
+/// if `inside_outlines`.
+fn pick_layer(
+    layer: &MapLayer,
+    view: &View,
+    p: Pos2,
+    ll: geo::Coord<f64>,
+    inside_outlines: bool,
+) -> Option<usize> {
+    let (Some(d), Ok(data)) = (&layer.draw, &layer.data) else {
+        return None;
+    };
+    match d.paint {
+        Paint::Symbols => d
+            .features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.anchor.map(|a| (i, view.screen(a).distance(p))))
+            .filter(|(_, dist)| *dist <= 10.0)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i),
+        Paint::Outline { .. } if !inside_outlines => None,
+        _ => selection::pick(data, ll),
+    }
 }
 
 /// A feature's heading (id and name) and its lines: land-use class and area, as

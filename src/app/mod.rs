@@ -58,7 +58,7 @@ pub fn install_fonts(ctx: &egui::Context) {
 }
 
 /// What persists between runs.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     pub lang: Lang,
@@ -73,6 +73,35 @@ pub struct Settings {
     pub palette: Palette,
     /// Projects opened or saved lately, newest first.
     pub recent_projects: Vec<PathBuf>,
+    /// The colour of the selection's outline on the map (视图 → 选择集颜色). Settings
+    /// saved before it existed get the default, which no land-use class uses.
+    pub selection_rgb: [u8; 3],
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            lang: Lang::default(),
+            basemap: BasemapChoice::default(),
+            tianditu_token: String::new(),
+            xyz_template: String::new(),
+            view: None,
+            palette: Palette::default(),
+            recent_projects: Vec::new(),
+            selection_rgb: draw::DEFAULT_SELECTION_RGB,
+        }
+    }
+}
+
+/// One search hit: a feature of a visible layer, with the text its button shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub layer: usize,
+    pub feature: usize,
+    /// The feature's id, and its name when it has one.
+    pub label: String,
+    /// Whether the id or the name equals the searched text (not only contains it).
+    pub exact: bool,
 }
 
 /// Every user action, applied after drawing.
@@ -86,8 +115,14 @@ pub enum Command {
     Home,
     /// Shows a feature in the identify panel (and outlines it), or nothing.
     Select(Option<(usize, usize)>),
-    /// A click on a feature: identify it and select it with the modifiers' op.
-    ClickFeature(Option<(usize, usize)>, SelectOp),
+    /// A click on the map: identify the top-most feature under the pointer
+    /// (`identified`) and select the active layer's feature there (`in_active`)
+    /// with the modifiers' op. The active layer never changes.
+    ClickFeature {
+        identified: Option<(usize, usize)>,
+        in_active: Option<(usize, usize)>,
+        op: SelectOp,
+    },
     /// Selects in the active layer what a drawn area meets.
     SelectArea(AreaQuery, SelectOp),
     /// Selects in the active layer by an attribute expression.
@@ -103,6 +138,13 @@ pub enum Command {
     SetTool(Tool),
     SetAreaMode(AreaMode),
     Search(String),
+    /// Goes to a search hit: zooms to it and identifies it, and selects it when it is
+    /// in the active layer.
+    GoToHit(usize, usize),
+    /// Closes the list of search hits.
+    ClearSearch,
+    /// The colour selections are outlined in.
+    SetSelectionColor([u8; 3]),
     /// Restyles a layer (land use, a field's categories, one colour); the drawing is
     /// rebuilt in the background.
     SetStyle(usize, StyleSpec),
@@ -315,6 +357,8 @@ pub struct ParcelApp {
     pub handout_path: String,
     /// The name typed for a selection to keep.
     pub selection_name: String,
+    /// Whether the window choosing the selection colour is open.
+    pub selection_colour_open: bool,
     pub settings: Settings,
     /// The feature the identify panel shows.
     pub selected: Option<(usize, usize)>,
@@ -330,8 +374,11 @@ pub struct ParcelApp {
     pub expr_text: String,
     pub expr_error: Option<String>,
     pub search_text: String,
-    /// Search hits: (layer, feature, label).
-    pub search_results: Vec<(usize, usize, String)>,
+    /// Search hits in visible layers, grouped by layer: the active layer's first,
+    /// then the others from the top of the drawing order down.
+    pub search_results: Vec<SearchHit>,
+    /// The text last searched for, so an empty result can say what found nothing.
+    pub searched: Option<String>,
     pub right_tab: RightTab,
     pub show_table: bool,
     pub table: table::TableState,
@@ -395,6 +442,7 @@ impl ParcelApp {
             save_as_path: String::new(),
             handout_path: String::new(),
             selection_name: String::new(),
+            selection_colour_open: false,
             settings,
             selected: None,
             active: None,
@@ -406,6 +454,7 @@ impl ParcelApp {
             expr_error: None,
             search_text: String::new(),
             search_results: Vec::new(),
+            searched: None,
             right_tab: RightTab::Identify,
             show_table: false,
             table: table::TableState::default(),
@@ -506,17 +555,21 @@ impl ParcelApp {
             }
             Command::Home => self.fit = Some(FitRequest { bbox: self.home }),
             Command::Select(s) => self.selected = s,
-            Command::ClickFeature(hit, op) => {
-                self.selected = hit;
-                match hit {
-                    Some((li, fi)) => {
-                        self.active = Some(li);
-                        self.select_in(li, &[fi], op);
-                    }
+            Command::ClickFeature {
+                identified,
+                in_active,
+                op,
+            } => {
+                match (in_active, identified) {
+                    // The active layer's feature is selected, whatever lies on top.
+                    (Some((li, fi)), _) => self.select_in(li, &[fi], op),
                     // A plain click on empty map clears; with modifiers it keeps.
-                    None if op == SelectOp::Replace => self.clear_selection(),
-                    None => {}
+                    (None, None) if op == SelectOp::Replace => self.clear_selection(),
+                    // Another layer's feature (a facility, the airport) is only
+                    // identified: clicking to see what it is keeps the selection.
+                    (None, _) => {}
                 }
+                self.selected = identified.or(in_active);
             }
             Command::SelectArea(query, op) => {
                 if let Some(li) = self.active {
@@ -569,6 +622,12 @@ impl ParcelApp {
             }
             Command::SetAreaMode(m) => self.area_mode = m,
             Command::Search(text) => self.search(&text),
+            Command::GoToHit(li, fi) => self.go_to_hit(li, fi),
+            Command::ClearSearch => {
+                self.search_results.clear();
+                self.searched = None;
+            }
+            Command::SetSelectionColor(rgb) => self.settings.selection_rgb = rgb,
             Command::SetStyle(i, style) => {
                 if let Some(l) = self.layers.get_mut(i) {
                     l.spec.style = style;
@@ -729,18 +788,41 @@ impl ParcelApp {
         l.data.as_ref().ok()?.bbox_of(l.selection.ids())
     }
 
-    /// Finds features by id or name (exact matches first, then those containing the
-    /// text, ignoring case), lists up to 50, and jumps to and selects the first.
+    /// Finds features of the visible layers by id or name (ignoring case): exact
+    /// matches first, then those containing the text, at most [`SEARCH_PER_LAYER`] a
+    /// layer. The hits are grouped by layer, the active layer's first and then the
+    /// others from the top of the drawing order down, as the layers panel lists
+    /// them. Hidden layers and the basemap's are not searched: a hit there could not
+    /// be seen. The map goes to the first exact hit (else the first hit), which is
+    /// identified, and selected only if it is in the active layer: searching never
+    /// changes the layer the tools work on.
     fn search(&mut self, text: &str) {
         let needle = text.trim().to_lowercase();
         self.search_results.clear();
+        self.searched = None;
         if needle.is_empty() {
             return;
         }
-        let mut exact = Vec::new();
-        let mut partial = Vec::new();
-        for (li, l) in self.layers.iter().enumerate() {
+        self.searched = Some(text.trim().to_string());
+        let active = self.active;
+        let order: Vec<usize> = active
+            .into_iter()
+            .chain(
+                (0..self.layers.len())
+                    .rev()
+                    .filter(|&li| Some(li) != active),
+            )
+            .collect();
+        for li in order {
+            let Some(l) = self.layers.get(li) else {
+                continue;
+            };
+            if !l.spec.visible || l.spec.role.as_deref() == Some("basemap") {
+                continue;
+            }
             let Ok(data) = &l.data else { continue };
+            let mut exact = Vec::new();
+            let mut partial = Vec::new();
             for fi in 0..data.len() {
                 let id = data.feature_id(fi);
                 let name = data
@@ -749,27 +831,58 @@ impl ParcelApp {
                     .and_then(|k| data.value(fi, k).to_text())
                     .unwrap_or_default();
                 let (id_l, name_l) = (id.to_lowercase(), name.to_lowercase());
-                let label = if name.is_empty() {
-                    format!("{} · {id}", l.spec.name)
+                let is_exact = id_l == needle || name_l == needle;
+                if !is_exact && !id_l.contains(&needle) && !name_l.contains(&needle) {
+                    continue;
+                }
+                let label = if name.is_empty() || name == id {
+                    id
                 } else {
-                    format!("{} · {id} {name}", l.spec.name)
+                    format!("{id} {name}")
                 };
-                if id_l == needle || name_l == needle {
-                    exact.push((li, fi, label));
-                } else if id_l.contains(&needle) || name_l.contains(&needle) {
-                    partial.push((li, fi, label));
+                let hit = SearchHit {
+                    layer: li,
+                    feature: fi,
+                    label,
+                    exact: is_exact,
+                };
+                if is_exact {
+                    exact.push(hit);
+                } else {
+                    partial.push(hit);
                 }
             }
+            exact.extend(partial);
+            exact.truncate(SEARCH_PER_LAYER);
+            self.search_results.extend(exact);
         }
-        exact.extend(partial);
-        exact.truncate(50);
-        self.search_results = exact;
-        if let Some(&(li, fi, _)) = self.search_results.first() {
-            self.selected = Some((li, fi));
-            self.active = Some(li);
+        let first = self
+            .search_results
+            .iter()
+            .find(|h| h.exact)
+            .or(self.search_results.first())
+            .map(|h| (h.layer, h.feature));
+        if let Some((li, fi)) = first {
+            self.go_to_hit(li, fi);
+        }
+    }
+
+    /// Zooms to a feature and identifies it; selects it (replacing the selection)
+    /// only when it belongs to the active layer, which stays the active layer.
+    fn go_to_hit(&mut self, li: usize, fi: usize) {
+        if self.layers.get(li).is_none() {
+            return;
+        }
+        self.selected = Some((li, fi));
+        if self.active == Some(li) {
             self.select_in(li, &[fi], SelectOp::Replace);
-            self.apply(Command::ZoomToFeature(li, fi));
         }
+        self.apply(Command::ZoomToFeature(li, fi));
+    }
+
+    /// The sketch of the current drawing or measuring tool, in lon/lat.
+    pub fn sketch(&self) -> &tools::Sketch {
+        &self.sketch
     }
 
     fn start_loading(&mut self, path: PathBuf) {
@@ -1002,6 +1115,9 @@ impl ParcelApp {
         if self.recovery_offer.is_some() {
             self.recovery_ui(&ui.ctx().clone());
         }
+        if self.selection_colour_open {
+            self.selection_colour_ui(&ui.ctx().clone());
+        }
 
         if !self.loading.is_empty()
             || !self.restyling.is_empty()
@@ -1036,6 +1152,9 @@ impl eframe::App for ParcelApp {
         self.autosave_now();
     }
 }
+
+/// At most this many search hits are listed for each layer.
+pub const SEARCH_PER_LAYER: usize = 50;
 
 /// The layer tools act on by default: the first shown layer with a land-use field
 /// (the parcels), else any with one, else the first filled layer, else the first.

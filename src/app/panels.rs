@@ -7,7 +7,7 @@ use egui::{Color32, RichText};
 use super::{BasemapChoice, Command, Lang, ParcelApp};
 use crate::landuse::Palette;
 use crate::landuse::{ClassId, LanduseTable};
-use crate::selection::{AreaMode, SelectOp};
+use crate::selection::AreaMode;
 use crate::stats::{M2_PER_HA, M2_PER_MU};
 
 impl ParcelApp {
@@ -136,6 +136,13 @@ impl ParcelApp {
                         self.push(Command::SetPalette(palette));
                         ui.close();
                     }
+                }
+                ui.separator();
+                // A window, not the menu itself: a menu closes at the first click
+                // inside it, so a colour could not be adjusted there.
+                if ui.button(self.tr("selection_colour_menu")).clicked() {
+                    self.selection_colour_open = true;
+                    ui.close();
                 }
                 ui.separator();
                 self.compare_menu_ui(ui);
@@ -368,16 +375,151 @@ impl ParcelApp {
                 self.push(Command::Search(self.search_text.clone()));
             }
         });
-        if !self.search_results.is_empty() {
+        self.search_results_ui(ui);
+    }
+
+    /// The search hits, a line a layer (the active layer's first), each a button
+    /// that goes to the feature; or what found nothing.
+    fn search_results_ui(&mut self, ui: &mut egui::Ui) {
+        const SHOWN_PER_LAYER: usize = 10;
+        let lang = self.settings.lang;
+        let Some(searched) = self.searched.clone() else {
+            return;
+        };
+        if self.search_results.is_empty() {
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(format!("{} “{searched}”", tr(lang, "search_none")))
+                        .color(Color32::from_rgb(200, 60, 60)),
+                );
+                ui.label(RichText::new(tr(lang, "search_scope")).small().weak());
+                if ui.small_button(tr(lang, "close")).clicked() {
+                    self.push(Command::ClearSearch);
+                }
+            });
+            return;
+        }
+        let hits = self.search_results.clone();
+        let mut groups: Vec<&[super::SearchHit]> = Vec::new();
+        let mut rest = hits.as_slice();
+        while let Some(first) = rest.first() {
+            let n = rest
+                .iter()
+                .position(|h| h.layer != first.layer)
+                .unwrap_or(rest.len());
+            let (group, tail) = rest.split_at(n);
+            groups.push(group);
+            rest = tail;
+        }
+        for (k, group) in groups.iter().enumerate() {
+            let Some(li) = group.first().map(|h| h.layer) else {
+                continue;
+            };
+            let name = self
+                .layers
+                .get(li)
+                .map(|l| l.spec.name.clone())
+                .unwrap_or_default();
             ui.horizontal_wrapped(|ui| {
-                for (li, fi, label) in self.search_results.clone().into_iter().take(12) {
-                    if ui.small_button(label).clicked() {
-                        self.push(Command::SelectFeatures(li, vec![fi], SelectOp::Replace));
-                        self.push(Command::Select(Some((li, fi))));
-                        self.push(Command::ZoomToFeature(li, fi));
+                let mut heading = format!("{name} ({})", group.len());
+                if self.active == Some(li) {
+                    heading = format!("{heading} · {}", tr(lang, "active_layer"));
+                }
+                ui.label(RichText::new(heading).strong());
+                for hit in group.iter().take(SHOWN_PER_LAYER) {
+                    if ui.small_button(&hit.label).on_hover_text(&name).clicked() {
+                        self.push(Command::GoToHit(hit.layer, hit.feature));
+                    }
+                }
+                if group.len() > SHOWN_PER_LAYER {
+                    ui.label(
+                        RichText::new(format!(
+                            "{} {}",
+                            tr(lang, "search_more"),
+                            group.len() - SHOWN_PER_LAYER
+                        ))
+                        .weak(),
+                    );
+                }
+                if k == 0 {
+                    ui.label(RichText::new(tr(lang, "search_scope")).small().weak());
+                    if ui.small_button(tr(lang, "close")).clicked() {
+                        self.push(Command::ClearSearch);
                     }
                 }
             });
+        }
+    }
+
+    /// The window choosing the selection's outline colour: suggested colours (none
+    /// like a land-use class), R G B values for any other, a preview on the class
+    /// colours the map shows most, and a warning when the colour is close to a
+    /// class's. It stays open while the colour is adjusted.
+    pub(super) fn selection_colour_ui(&mut self, ctx: &egui::Context) {
+        let lang = self.settings.lang;
+        let mut open = self.selection_colour_open;
+        let mut rgb = self.settings.selection_rgb;
+        egui::Window::new(tr(lang, "selection_colour"))
+            .id(egui::Id::unique("selection-colour"))
+            .open(&mut open)
+            .resizable(false)
+            .collapsible(false)
+            // Over the map's top left corner, clear of the tool bar.
+            .default_pos([360.0, 140.0])
+            .show(ctx, |ui| {
+                ui.label(
+                    RichText::new(tr(lang, "selection_colour_hint"))
+                        .small()
+                        .weak(),
+                );
+                ui.horizontal(|ui| {
+                    for (preset, key) in super::draw::SELECTION_PRESETS {
+                        if colour_swatch_button(ui, preset, rgb == preset, tr(lang, key)).clicked()
+                        {
+                            rgb = preset;
+                        }
+                    }
+                });
+                ui.horizontal(|ui| {
+                    for (k, name) in ["R", "G", "B"].into_iter().enumerate() {
+                        let label = ui.label(name);
+                        if let Some(v) = rgb.get_mut(k) {
+                            ui.add(egui::DragValue::new(v).range(0..=255).speed(1.0))
+                                .labelled_by(label.id);
+                        }
+                    }
+                    let default = super::draw::DEFAULT_SELECTION_RGB;
+                    if ui
+                        .add_enabled(
+                            rgb != default,
+                            egui::Button::new(tr(lang, "default_colour")),
+                        )
+                        .clicked()
+                    {
+                        rgb = default;
+                    }
+                });
+                selection_preview(ui, rgb);
+                // Below about ΔE 20 an outline can be taken for a class's fill.
+                let table = LanduseTable::global();
+                if let Some((class, de)) = super::draw::nearest_class_colour(rgb)
+                    && de < 20.0
+                    && let Some(c) = table.class(class)
+                {
+                    ui.label(
+                        RichText::new(format!(
+                            "{} {} {}",
+                            tr(lang, "colour_like_class"),
+                            c.code,
+                            class_name(c, lang)
+                        ))
+                        .color(Color32::from_rgb(200, 60, 60)),
+                    );
+                }
+            });
+        self.selection_colour_open = open;
+        if rgb != self.settings.selection_rgb {
+            self.push(Command::SetSelectionColor(rgb));
         }
     }
 
@@ -784,6 +926,11 @@ impl ParcelApp {
             ))
             .strong(),
         );
+        // Identifying another layer's feature leaves the tools on the active layer;
+        // say so, so that the click not selecting it is no surprise.
+        if self.active.is_some() && self.active != Some(li) {
+            ui.label(RichText::new(self.tr("not_in_active")).small().weak());
+        }
         if let Some(class) = layer
             .class
             .get(fi)
@@ -836,6 +983,68 @@ fn class_name(class: &crate::landuse::LanduseClass, lang: Lang) -> &str {
     match lang {
         Lang::Zh => &class.name_zh,
         Lang::En => &class.name_en,
+    }
+}
+
+/// A clickable colour patch named `name` (for screen readers and tests), framed
+/// when it is the current colour.
+fn colour_swatch_button(
+    ui: &mut egui::Ui,
+    [r, g, b]: [u8; 3],
+    current: bool,
+    name: &str,
+) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(26.0, 18.0), egui::Sense::click());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name));
+    ui.painter()
+        .rect_filled(rect, 2.0, Color32::from_rgb(r, g, b));
+    let frame = if current {
+        egui::Stroke::new(2.0, ui.visuals().strong_text_color())
+    } else {
+        egui::Stroke::new(0.5, Color32::DARK_GRAY)
+    };
+    ui.painter()
+        .rect_stroke(rect, 2.0, frame, egui::StrokeKind::Outside);
+    response.on_hover_text(name)
+}
+
+/// Three parcels in the commonest class colours (residential, industrial, green),
+/// the middle one outlined as the map outlines a selection.
+fn selection_preview(ui: &mut egui::Ui, rgb: [u8; 3]) {
+    let table = LanduseTable::global();
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(240.0, 54.0), egui::Sense::hover());
+    let painter = ui.painter();
+    let w = rect.width() / 3.0;
+    for (k, code) in ["0701", "1001", "1401"].into_iter().enumerate() {
+        let [r, g, b] = table
+            .by_code(code)
+            .map_or([200, 200, 200], |c| table.rgb(c));
+        let cell = egui::Rect::from_min_size(
+            rect.min + egui::vec2(w * k as f32, 0.0),
+            egui::vec2(w, rect.height()),
+        );
+        painter.rect_filled(cell, 0.0, Color32::from_rgb(r, g, b));
+        painter.rect_stroke(
+            cell,
+            0.0,
+            egui::Stroke::new(0.6, Color32::from_rgba_unmultiplied(60, 60, 60, 150)),
+            egui::StrokeKind::Inside,
+        );
+    }
+    let [r, g, b] = rgb;
+    let selected =
+        egui::Rect::from_min_size(rect.min + egui::vec2(w, 0.0), egui::vec2(w, rect.height()))
+            .shrink(4.0);
+    for (color, width) in [
+        (super::draw::selection_halo(rgb), 6.0),
+        (Color32::from_rgb(r, g, b), 3.0),
+    ] {
+        painter.rect_stroke(
+            selected,
+            0.0,
+            egui::Stroke::new(width, color),
+            egui::StrokeKind::Middle,
+        );
     }
 }
 

@@ -150,12 +150,26 @@ pub fn tool_input(
             sketch.clear();
         }
     } else if tool.clicks_vertices() {
-        if response.double_clicked() {
-            // The double click's first click already placed the last vertex.
+        let at = response.interact_pointer_pos().or(response.hover_pos());
+        // egui counts a click as the third of a triple click when the vertex before
+        // was clicked less than 0.3 s earlier, wherever it was; such a "triple" ends
+        // a sketch like a double click. One on a finished sketch is the third
+        // click of a real triple click, and is ignored.
+        let finishing = response.double_clicked() || (response.triple_clicked() && !sketch.done);
+        if finishing {
+            // The double click's place is the last vertex. Its first click has
+            // placed it already when the two clicks came in separate frames; when a
+            // slow frame takes in both, that first click is seen only as part of
+            // this double click, and the vertex is added here.
+            if let Some(p) = at {
+                let near = response.ctx.options(|o| o.input_options.max_click_dist);
+                close_at(sketch, view, p, near);
+            }
             out = finish_vertices(tool, sketch, op);
             sketch.done = true;
         } else if response.clicked()
-            && let Some(p) = response.interact_pointer_pos()
+            && !response.triple_clicked()
+            && let Some(p) = at
         {
             if sketch.done {
                 sketch.clear();
@@ -165,6 +179,23 @@ pub fn tool_input(
     }
     paint_sketch(tool, sketch, hover, view, painter, lang);
     out
+}
+
+/// Makes the screen position `p` of a finishing double click the sketch's last
+/// vertex: added, unless the last vertex already lies within `near` points of it
+/// (placed by the double click's first click), so it is never doubled. A double
+/// click on a finished sketch starts a new one there.
+pub fn close_at(sketch: &mut Sketch, view: &View, p: Pos2, near: f32) {
+    if sketch.done {
+        sketch.clear();
+    }
+    let placed = sketch
+        .points
+        .last()
+        .is_some_and(|q| view.pos_on_screen(*q).distance(p) <= near);
+    if !placed {
+        sketch.points.push(view.lon_lat(p));
+    }
 }
 
 fn finish_drag(tool: Tool, sketch: &Sketch, op: SelectOp) -> Option<Command> {

@@ -15,10 +15,17 @@ fn bundled() -> Project {
 }
 
 fn harness(settings: Settings) -> Harness<'static, ParcelApp> {
+    harness_stepping(settings, 0.25)
+}
+
+/// A harness whose frames are `step_s` seconds apart (kittest's default is 0.25 s,
+/// slower than a double click's 0.3 s allows between its clicks in two frames).
+fn harness_stepping(settings: Settings, step_s: f32) -> Harness<'static, ParcelApp> {
     let app = ParcelApp::new(bundled(), settings);
     let mut h = Harness::builder()
         .with_size([1440.0, 900.0])
         .with_max_steps(20)
+        .with_step_dt(step_s)
         .build_ui_state(|ui, app: &mut ParcelApp| app.frame_ui(ui), app);
     // Basemap tiles keep arriving from the worker, so a fixed number of frames is
     // enough rather than waiting for the app to go idle.
@@ -428,8 +435,8 @@ fn arrow_keys_pan_and_plus_minus_zoom() {
     assert!((h.state().map_memory.zoom() - zoom).abs() < 1e-9);
 }
 
-/// Overlay tiles paint a parcel in its class colour where it lies, in the selection
-/// colour once it is selected, and nothing outside the parcels.
+/// Overlay tiles paint a parcel in its class colour where it lies, selected or not,
+/// and nothing outside the parcels.
 #[test]
 fn overlay_tiles_paint_parcels_in_their_colours() {
     use parcelview::app::overlay_tiles::OverlaySource;
@@ -482,9 +489,10 @@ fn overlay_tiles_paint_parcels_in_their_colours() {
         "{plain:?} vs {want:?}"
     );
     assert_eq!(plain[3], 255);
+    // A selected parcel keeps its class colour in the tiles: the selection is an
+    // outline drawn over them, not a tint.
     let chosen = pixel(parcelview::selection::Selection::of(data.len(), &[i]));
-    let sel = parcelview::app::map_view::selected_fill(want);
-    assert!(close(chosen[0], sel.r()) && close(chosen[1], sel.g()) && close(chosen[2], sel.b()));
+    assert_eq!(chosen, plain, "selection changed the tile's fill");
     // Far outside the district, the tile has nothing to draw.
     let empty = OverlaySource {
         data,
@@ -600,4 +608,532 @@ fn the_export_dialog_writes_a_summary_and_a_map_image_in_the_background() {
     run_until(&mut h, |app| !app.is_exporting());
     let img = image::open(&png).unwrap();
     assert_eq!((img.width(), img.height()), (640, 480));
+}
+
+/// Every vertex (position and colour) of the last frame's untextured meshes, in
+/// drawing order: the map's fills (overlay tiles are textured and left out).
+fn fill_vertices(h: &Harness<'static, ParcelApp>) -> Vec<(Pos2, egui::Color32)> {
+    fn walk(shape: &egui::Shape, out: &mut Vec<(Pos2, egui::Color32)>) {
+        match shape {
+            egui::Shape::Vec(v) => v.iter().for_each(|s| walk(s, out)),
+            egui::Shape::Mesh(m) if m.texture_id == egui::TextureId::default() => {
+                out.extend(m.vertices.iter().map(|v| (v.pos, v.color)));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for c in &h.output().shapes {
+        walk(&c.shape, &mut out);
+    }
+    out
+}
+
+/// How many lines, rings, boxes and circles the last frame stroked in `color`.
+fn strokes_in(h: &Harness<'static, ParcelApp>, color: egui::Color32) -> usize {
+    fn walk(shape: &egui::Shape, color: egui::Color32) -> usize {
+        match shape {
+            egui::Shape::Vec(v) => v.iter().map(|s| walk(s, color)).sum(),
+            egui::Shape::Path(p) => {
+                usize::from(p.stroke.color == egui::epaint::ColorMode::Solid(color))
+            }
+            egui::Shape::Rect(r) => usize::from(r.stroke.color == color && r.fill != color),
+            egui::Shape::Circle(c) => usize::from(c.stroke.color == color),
+            _ => 0,
+        }
+    }
+    h.output()
+        .shapes
+        .iter()
+        .map(|c| walk(&c.shape, color))
+        .sum()
+}
+
+fn selection_color(app: &ParcelApp) -> egui::Color32 {
+    let [r, g, b] = app.settings.selection_rgb;
+    egui::Color32::from_rgb(r, g, b)
+}
+
+/// Selecting changes no fill: the map's meshes are the same, vertex for vertex and
+/// colour for colour, before and after 全选 and 反选; the selection shows as
+/// outlines in the selection colour instead.
+#[test]
+fn selecting_never_changes_a_parcel_fill_colour() {
+    let mut h = harness(Settings::default());
+    let parcels = layer_index(h.state(), "地块");
+    h.run_steps(2);
+    let before = fill_vertices(&h);
+    assert!(before.len() > 100, "the map meshes its larger parcels");
+    let edge = selection_color(h.state());
+    assert_eq!(
+        strokes_in(&h, edge),
+        0,
+        "nothing selected, nothing outlined"
+    );
+    h.get_by_label("全选").click();
+    h.run_steps(3);
+    let n = h.state().layers[parcels].data.as_ref().unwrap().len();
+    assert_eq!(h.state().layers[parcels].selection.len(), n);
+    let after = fill_vertices(&h);
+    assert_eq!(before.len(), after.len());
+    let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+    assert_eq!(
+        changed, 0,
+        "{changed} fill vertices changed colour or place"
+    );
+    assert!(
+        strokes_in(&h, edge) > 100,
+        "the selection is outlined in its colour"
+    );
+    // Inverting (nothing left selected) and selecting a few by expression: the
+    // fills stay as they were.
+    h.get_by_label("反选").click();
+    h.run_steps(3);
+    assert!(h.state().layers[parcels].selection.is_empty());
+    type_into(&mut h, "表达式", "\"用地代码\" LIKE '1001%'");
+    h.get_by_label("按表达式选择").click();
+    h.run_steps(3);
+    assert!(!h.state().layers[parcels].selection.is_empty());
+    assert_eq!(fill_vertices(&h), before);
+    // The class colours themselves are those of the land-use table.
+    let d = h.state().layers[parcels].draw.as_ref().unwrap().clone();
+    let data = h.state().layers[parcels].data.as_ref().unwrap().clone();
+    let table = parcelview::landuse::LanduseTable::global();
+    for &i in h.state().layers[parcels].selection.ids() {
+        let [r, g, b] = table.rgb(data.class[i].unwrap());
+        assert_eq!(d.features[i].color, egui::Color32::from_rgb(r, g, b));
+    }
+}
+
+/// The default selection colour is no land-use colour: at least ΔE 30 from every
+/// class of both standards, where yellow (the old tint) was residential.
+#[test]
+fn the_default_selection_colour_is_unlike_every_class_colour() {
+    use parcelview::app::draw::{DEFAULT_SELECTION_RGB, delta_e};
+    let table = parcelview::landuse::LanduseTable::global();
+    assert!(table.classes.len() > 100);
+    let (nearest, de) = table
+        .classes
+        .iter()
+        .map(|c| (c, delta_e(DEFAULT_SELECTION_RGB, c.rgb)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    assert!(
+        de >= 30.0,
+        "ΔE {de:.1} from {} {}",
+        nearest.code,
+        nearest.name_zh
+    );
+    // So are the suggested colours of the colour window.
+    for (rgb, _) in parcelview::app::draw::SELECTION_PRESETS {
+        let near = table
+            .classes
+            .iter()
+            .map(|c| delta_e(rgb, c.rgb))
+            .fold(f64::INFINITY, f64::min);
+        assert!(near >= 30.0, "{rgb:?}: ΔE {near:.1}");
+    }
+    // The measure itself: a residential yellow is far from blue and near itself.
+    assert!(delta_e([255, 255, 0], [0, 0, 255]) > 100.0);
+    assert!(delta_e([255, 255, 0], [255, 255, 45]) < 10.0);
+    // Settings saved before the colour existed get the default; a chosen one is
+    // kept.
+    let old: Settings = serde_json::from_str(r#"{"lang":"En"}"#).unwrap();
+    assert_eq!(old.selection_rgb, DEFAULT_SELECTION_RGB);
+    let mut chosen = Settings::default();
+    chosen.selection_rgb = [0, 200, 255];
+    let back: Settings = serde_json::from_str(&serde_json::to_string(&chosen).unwrap()).unwrap();
+    assert_eq!(back.selection_rgb, [0, 200, 255]);
+}
+
+/// The selection colour is chosen in 视图 → 选择集颜色…: a window with suggested
+/// colours and R G B values that stays open while the colour is adjusted; the map
+/// outlines in the new colour, and a colour like a class's is warned about.
+#[test]
+fn the_selection_colour_is_chosen_in_a_window_from_the_view_menu() {
+    use parcelview::app::draw::DEFAULT_SELECTION_RGB;
+    let mut h = harness(Settings::default());
+    h.get_by_label("全选").click();
+    h.run_steps(3);
+    h.get_by_label("视图").click();
+    h.run_steps(2);
+    h.get_by_label("选择集颜色…").click();
+    h.run_steps(2);
+    assert!(h.state().selection_colour_open);
+    // A suggested colour.
+    h.get_by_label("蓝").click();
+    h.run_steps(3);
+    assert_eq!(h.state().settings.selection_rgb, [0, 60, 220]);
+    assert!(h.state().selection_colour_open, "the window stays open");
+    assert!(strokes_in(&h, egui::Color32::from_rgb(0, 60, 220)) > 100);
+    // Any colour, typed into R: a click makes the value editable.
+    let r = h
+        .get_by_role_and_label(egui::accesskit::Role::SpinButton, "R")
+        .rect()
+        .center();
+    click_at(&mut h, r);
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.event(Event::Text("200".into()));
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    assert_eq!(h.state().settings.selection_rgb, [200, 60, 220]);
+    assert!(strokes_in(&h, egui::Color32::from_rgb(200, 60, 220)) > 100);
+    // A residential yellow is warned about.
+    for (label, value) in [("R", "255"), ("G", "255"), ("B", "40")] {
+        let at = h
+            .get_by_role_and_label(egui::accesskit::Role::SpinButton, label)
+            .rect()
+            .center();
+        click_at(&mut h, at);
+        h.key_press_modifiers(Modifiers::COMMAND, egui::Key::A);
+        h.run_steps(1);
+        h.event(Event::Text(value.into()));
+        h.run_steps(1);
+        h.key_press(egui::Key::Enter);
+        h.run_steps(2);
+    }
+    assert_eq!(h.state().settings.selection_rgb, [255, 255, 40]);
+    h.get_by_label_contains("与此用地颜色相近：");
+    // 恢复默认 brings the default back; closing the window keeps it.
+    h.get_by_label("恢复默认").click();
+    h.run_steps(3);
+    assert_eq!(h.state().settings.selection_rgb, DEFAULT_SELECTION_RGB);
+    assert!(h.query_by_label_contains("与此用地颜色相近：").is_none());
+}
+
+fn click_into(h: &mut Harness<'static, ParcelApp>, label: &str) {
+    let at = h
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, label)
+        .rect()
+        .center();
+    click_at(h, at);
+}
+
+/// Types into the search box as a user does: a click in it, the text, Enter.
+fn search_for(h: &mut Harness<'static, ParcelApp>, text: &str) {
+    click_into(h, "搜索");
+    // Ctrl+A, so the new text replaces the last search.
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.event(Event::Text(text.to_string()));
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+}
+
+/// The layers (in order) that hold search hits, each once, checking that each
+/// layer's hits are together.
+fn hit_groups(app: &ParcelApp) -> Vec<usize> {
+    let mut groups: Vec<usize> = Vec::new();
+    for h in &app.search_results {
+        if groups.last() != Some(&h.layer) {
+            assert!(!groups.contains(&h.layer), "hits of a layer are together");
+            groups.push(h.layer);
+        }
+    }
+    groups
+}
+
+/// Search looks in the shown layers only, the active layer's hits first, grouped by
+/// layer; going to a hit never changes the active layer.
+#[test]
+fn search_finds_in_shown_layers_active_first_and_keeps_the_active_layer() {
+    let mut h = harness(Settings::default());
+    let app = h.state();
+    let parcels = layer_index(app, "地块");
+    let present = layer_index(app, "现状用地");
+    let facilities = layer_index(app, "公共服务设施");
+    assert!(!app.layers[present].spec.visible, "现状用地 starts hidden");
+    let pl = app.layers[parcels].data.as_ref().unwrap().clone();
+    let cl = app.layers[present].data.as_ref().unwrap().clone();
+    let fl = app.layers[facilities].data.as_ref().unwrap().clone();
+    // A parcel id that the hidden present-state layer holds too.
+    let (target, id) = (0..pl.len())
+        .map(|i| (i, pl.feature_id(i)))
+        .find(|(_, id)| id.starts_with("KG-") && (0..cl.len()).any(|j| cl.feature_id(j) == *id))
+        .expect("an id in both layers");
+    search_for(&mut h, &id);
+    let app = h.state();
+    assert_eq!(app.search_text, id);
+    assert_eq!(
+        app.active,
+        Some(parcels),
+        "searching keeps the active layer"
+    );
+    assert!(
+        app.search_results.iter().all(|r| r.layer != present),
+        "the hidden layer is not searched"
+    );
+    assert_eq!(hit_groups(app).first(), Some(&parcels));
+    assert_eq!(app.selected, Some((parcels, target)));
+    assert_eq!(app.layers[parcels].selection.ids(), &[target]);
+    let n = app
+        .search_results
+        .iter()
+        .filter(|r| r.layer == parcels)
+        .count();
+    h.get_by_label(&format!("地块 ({n}) · 当前图层"));
+    // Shown, the present-state layer is searched too, after the active layer.
+    h.get_by_label("现状用地").click();
+    h.run_steps(2);
+    assert!(h.state().layers[present].spec.visible);
+    search_for(&mut h, &id);
+    let app = h.state();
+    let groups = hit_groups(app);
+    assert_eq!(groups.first(), Some(&parcels), "{groups:?}");
+    assert!(groups.contains(&present), "{groups:?}");
+    assert_eq!(app.active, Some(parcels));
+    assert_eq!(app.selected, Some((parcels, target)));
+    h.get_by_label_contains("现状用地 (");
+    // A facility's name: parcels are named after what stands on them, so the
+    // active layer's parcel comes first and is gone to; the facility is listed in
+    // its own group, and its button shows it without changing the active layer or
+    // any selection.
+    let name_field = fl.field_index("名称").unwrap();
+    let (k, name) = (0..fl.len())
+        .filter_map(|k| Some((k, fl.value(k, name_field).to_text()?)))
+        .find(|(_, n)| {
+            (0..fl.len())
+                .filter(|&j| fl.value(j, name_field).to_text().as_deref() == Some(n))
+                .count()
+                == 1
+        })
+        .unwrap();
+    search_for(&mut h, &name);
+    let app = h.state();
+    let groups = hit_groups(app);
+    assert_eq!(groups.first(), Some(&parcels), "{groups:?}");
+    assert!(groups.contains(&facilities), "{groups:?}");
+    assert_eq!(app.active, Some(parcels));
+    let (sl, sf) = app.selected.unwrap();
+    assert_eq!(sl, parcels, "the active layer's hit is gone to first");
+    assert_eq!(app.layers[parcels].selection.ids(), &[sf]);
+    let button = app
+        .search_results
+        .iter()
+        .find(|r| r.layer == facilities && r.feature == k)
+        .unwrap()
+        .label
+        .clone();
+    // The facility's id is its parcel's, so the parcel's button reads the same: the
+    // facility's is the one in the lower line, its layer's.
+    let at = h
+        .query_all_by_role_and_label(egui::accesskit::Role::Button, &button)
+        .map(|n| n.rect().center())
+        .max_by(|a, b| a.y.total_cmp(&b.y))
+        .unwrap();
+    click_at(&mut h, at);
+    let app = h.state();
+    assert_eq!(app.active, Some(parcels));
+    assert_eq!(app.selected, Some((facilities, k)));
+    assert!(app.layers[facilities].selection.is_empty());
+    assert_eq!(app.layers[parcels].selection.ids(), &[sf]);
+    h.get_by_label_contains("不在当前图层");
+    // Nothing found says so, and names the shown layers as the scope.
+    search_for(&mut h, "没有这个地块");
+    assert!(h.state().search_results.is_empty());
+    h.get_by_label_contains("在显示的图层中未找到");
+}
+
+/// A screen position of a facility symbol in the map area, clear of the others.
+fn facility_on_screen(app: &ParcelApp, facilities: usize) -> (usize, Pos2) {
+    let view = app.last_view.unwrap();
+    let fl = app.layers[facilities].data.as_ref().unwrap();
+    let at: Vec<Pos2> = fl
+        .geometries
+        .iter()
+        .map(|g| view.pos_on_screen(g.as_ref().unwrap().interior_point().unwrap().0))
+        .collect();
+    at.iter()
+        .enumerate()
+        .find(|(k, p)| {
+            p.x > 450.0
+                && p.x < 1000.0
+                && p.y > 150.0
+                && p.y < 750.0
+                && at
+                    .iter()
+                    .enumerate()
+                    .all(|(j, q)| j == *k || q.distance(**p) > 40.0)
+        })
+        .map(|(k, p)| (k, *p))
+        .expect("a facility on screen")
+}
+
+/// Clicking a facility shows it, and the next 框选 still selects parcels.
+#[test]
+fn clicking_a_facility_keeps_the_active_layer() {
+    let mut h = harness(Settings::default());
+    let parcels = layer_index(h.state(), "地块");
+    let facilities = layer_index(h.state(), "公共服务设施");
+    let (k, pos) = facility_on_screen(h.state(), facilities);
+    click_at(&mut h, pos);
+    let app = h.state();
+    assert_eq!(
+        app.selected,
+        Some((facilities, k)),
+        "the facility is identified"
+    );
+    assert_eq!(
+        app.active,
+        Some(parcels),
+        "the click keeps the active layer"
+    );
+    assert!(app.layers[facilities].selection.is_empty());
+    h.get_by_label_contains("不在当前图层");
+    // The click selects in the active layer: the parcel under the symbol, if any.
+    let view = app.last_view.unwrap();
+    let pl = app.layers[parcels].data.as_ref().unwrap();
+    let under: Vec<usize> = selection::pick(pl, view.lon_lat(pos)).into_iter().collect();
+    assert_eq!(app.layers[parcels].selection.ids(), under.as_slice());
+    // 框选 around the facility takes parcels, not facilities.
+    h.get_by_label("框选").click();
+    h.run_steps(2);
+    let (a, b) = (pos - egui::vec2(60.0, 50.0), pos + egui::vec2(60.0, 50.0));
+    drag(&mut h, a, b);
+    let app = h.state();
+    let pl = app.layers[parcels].data.as_ref().unwrap();
+    let want = selection::in_rect(pl, geo::Rect::new(view.lon_lat(a), view.lon_lat(b)));
+    assert!(!want.is_empty());
+    assert_eq!(app.layers[parcels].selection.ids(), want.as_slice());
+    assert!(app.layers[facilities].selection.is_empty());
+}
+
+/// A double click at `pos`: in one frame (as a slow frame takes it in), or each
+/// press and release in a frame of its own.
+fn double_click_at(h: &mut Harness<'static, ParcelApp>, pos: Pos2, one_frame: bool) {
+    h.event(Event::PointerMoved(pos));
+    h.run_steps(1);
+    let events: Vec<Event> = [true, false, true, false]
+        .into_iter()
+        .map(|pressed| Event::PointerButton {
+            pos,
+            button: PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        })
+        .collect();
+    if one_frame {
+        h.input_mut().events.extend(events);
+        h.step();
+    } else {
+        for e in events {
+            h.event(e);
+            h.run_steps(1);
+        }
+    }
+    h.run_steps(2);
+}
+
+/// Four vertices in the map area whose polygon selects other parcels than the
+/// triangle of its first three, with their lon/lat.
+fn quad(app: &ParcelApp, parcels: usize) -> ([Pos2; 4], Vec<geo::Coord<f64>>) {
+    let view = app.last_view.unwrap();
+    let screen = [
+        Pos2::new(560.0, 300.0),
+        Pos2::new(860.0, 320.0),
+        Pos2::new(880.0, 600.0),
+        Pos2::new(540.0, 580.0),
+    ];
+    let ll: Vec<geo::Coord<f64>> = screen.iter().map(|p| view.lon_lat(*p)).collect();
+    let pl = app.layers[parcels].data.as_ref().unwrap();
+    assert_ne!(
+        polygon_selection(pl, &ll),
+        polygon_selection(pl, &ll[..3]),
+        "the fourth vertex matters"
+    );
+    (screen, ll)
+}
+
+fn polygon_selection(layer: &parcelview::model::Layer, vertices: &[geo::Coord<f64>]) -> Vec<usize> {
+    let poly = geo::Polygon::new(selection::ring(vertices), vec![]);
+    selection::in_polygon(
+        layer,
+        &geo::MultiPolygon(vec![poly]),
+        selection::AreaMode::Intersects,
+    )
+}
+
+/// 多边形: three clicks and a double click select what the four-vertex polygon
+/// meets, whether the double click comes in one frame or several.
+#[test]
+fn the_polygon_tool_keeps_the_double_clicked_vertex() {
+    let mut h = harness_stepping(Settings::default(), 1.0 / 60.0);
+    let parcels = layer_index(h.state(), "地块");
+    h.get_by_label("多边形").click();
+    h.run_steps(2);
+    assert_eq!(h.state().tool, parcelview::app::Tool::Polygon);
+    let (screen, ll) = quad(h.state(), parcels);
+    let view = h.state().last_view.unwrap();
+    let want = polygon_selection(h.state().layers[parcels].data.as_ref().unwrap(), &ll);
+    assert!(want.len() > 5, "{}", want.len());
+    for one_frame in [true, false] {
+        for p in &screen[..3] {
+            click_at(&mut h, *p);
+        }
+        double_click_at(&mut h, screen[3], one_frame);
+        let app = h.state();
+        assert_eq!(app.sketch().points.len(), 4, "one_frame {one_frame}");
+        assert_eq!(
+            app.layers[parcels].selection.ids(),
+            want.as_slice(),
+            "one_frame {one_frame}"
+        );
+        // The map did not move or zoom under the clicks.
+        let now = app.last_view.unwrap();
+        assert!(now.pos_on_screen(ll[0]).distance(screen[0]) < 0.01);
+        assert!((now.zoom() - view.zoom()).abs() < 1e-9);
+        h.get_by_label("清除选择").click();
+        h.run_steps(2);
+    }
+}
+
+/// 测面积: the measured area is that of the four vertices clicked, the last by the
+/// double click, as the preview showed it.
+#[test]
+fn the_area_measure_keeps_the_double_clicked_vertex() {
+    use parcelview::app::tools::{Tool, measurement};
+    use parcelview::measure::{format_area, path_length_m, polygon_area_from_vertices_m2};
+    let mut h = harness_stepping(Settings::default(), 1.0 / 60.0);
+    let parcels = layer_index(h.state(), "地块");
+    h.get_by_label("测面积").click();
+    h.run_steps(2);
+    assert_eq!(h.state().tool, Tool::MeasureArea);
+    let (screen, ll) = quad(h.state(), parcels);
+    let want_m2 = polygon_area_from_vertices_m2(&ll);
+    let triangle_m2 = polygon_area_from_vertices_m2(&ll[..3]);
+    assert!((want_m2 - triangle_m2).abs() > 0.05 * want_m2);
+    for one_frame in [true, false] {
+        for p in &screen[..3] {
+            click_at(&mut h, *p);
+        }
+        // While the pointer rests on the fourth vertex the preview shows the area
+        // of all four.
+        h.event(Event::PointerMoved(screen[3]));
+        h.run_steps(1);
+        let view = h.state().last_view.unwrap();
+        let preview = measurement(
+            Tool::MeasureArea,
+            h.state().sketch(),
+            Some(view.lon_lat(screen[3])),
+        )
+        .unwrap();
+        double_click_at(&mut h, screen[3], one_frame);
+        let sketch = h.state().sketch();
+        assert!(sketch.done);
+        assert_eq!(sketch.points.len(), 4, "one_frame {one_frame}");
+        let got_m2 = polygon_area_from_vertices_m2(&sketch.points);
+        assert!(
+            (got_m2 - want_m2).abs() < 1e-6 * want_m2,
+            "{got_m2} vs {want_m2}"
+        );
+        let shown = measurement(Tool::MeasureArea, sketch, None).unwrap();
+        assert!(shown.starts_with(&format_area(want_m2)), "{shown}");
+        assert_eq!(shown, preview, "the result is what the preview showed");
+        let mut ring = ll.clone();
+        ring.push(ll[0]);
+        assert!(shown.contains(&parcelview::measure::format_length(path_length_m(&ring))));
+    }
 }
