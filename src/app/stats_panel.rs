@@ -264,6 +264,13 @@ impl ParcelApp {
             .map(|d| d.fields.clone())
             .unwrap_or_default();
         let has_landuse = layer.data.as_ref().is_ok_and(|d| d.roles.landuse.is_some());
+        // Only category fields are offered: a breakdown by an id or an area would
+        // be a row a feature.
+        let groupable: Vec<usize> = layer
+            .data
+            .as_ref()
+            .map(|d| stats::groupable_fields(d))
+            .unwrap_or_default();
         // The whole plan spans several layers: the heading names the scope, not
         // the active layer alone.
         let heading = if self.stats.scope == StatsScope::Plan {
@@ -298,7 +305,9 @@ impl ParcelApp {
                         ui.separator();
                     }
                     for (k, f) in fields.iter().enumerate() {
-                        ui.selectable_value(&mut self.stats.group, StatsGroup::Field(k), f);
+                        if groupable.contains(&k) {
+                            ui.selectable_value(&mut self.stats.group, StatsGroup::Field(k), f);
+                        }
                     }
                 });
             ui.checkbox(&mut self.stats.gauss_kruger, super::tr(lang, "plane_area"));
@@ -358,7 +367,11 @@ impl ParcelApp {
                 if matches!(self.stats.group, StatsGroup::Class(_)) {
                     balance_table_ui(ui, &balance, lang);
                 } else {
-                    field_table_ui(ui, &table, lang);
+                    let field = match self.stats.group {
+                        StatsGroup::Field(k) => fields.get(k).cloned().unwrap_or_default(),
+                        StatsGroup::Class(_) => String::new(),
+                    };
+                    field_table_ui(ui, &table, &field, lang);
                     let method = match lang {
                         Lang::Zh => table.method.describe_zh(),
                         Lang::En => table.method.describe_en(),
@@ -369,7 +382,7 @@ impl ParcelApp {
                 indicators_ui(ui, &table.indicators, lang);
                 ui.separator();
                 if self.stats.pie {
-                    pie_ui(ui, &table);
+                    pie_ui(ui, &table, lang);
                 } else {
                     bars_ui(ui, &table, lang);
                 }
@@ -455,44 +468,75 @@ fn balance_table_ui(ui: &mut egui::Ui, b: &BalanceTable, lang: Lang) {
     }
 }
 
-/// A breakdown by the values of a field.
-fn field_table_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
-    let heads = stats::balance_headings(lang == Lang::Zh);
+/// A breakdown by the values of a field: each value with the swatch its bar or
+/// slice has, its count, area and share, then the total.
+fn field_table_ui(ui: &mut egui::Ui, table: &StatsTable, field: &str, lang: Lang) {
+    let zh = lang == Lang::Zh;
+    let heads = if zh {
+        [field, "数量", "面积（公顷）", "面积（亩）", "比例（%）"]
+    } else {
+        [field, "Count", "Area (ha)", "Area (mu)", "Share (%)"]
+    };
     egui::Grid::new("field_table")
         .striped(true)
-        .num_columns(6)
+        .num_columns(5)
         .min_col_width(30.0)
         .show(ui, |ui| {
             for h in heads {
                 ui.label(RichText::new(h).strong());
             }
             ui.end_row();
-            for r in &table.groups {
+            for (k, r) in table.groups.iter().enumerate() {
                 ui.horizontal(|ui| {
-                    if let Some(rgb) = r.rgb {
-                        super::panels::swatch_ui(ui, rgb);
-                    }
-                    ui.label(if r.key.is_empty() { "—" } else { &r.key });
+                    let c = row_color(r, k);
+                    super::panels::swatch_ui(ui, [c.r(), c.g(), c.b()]);
+                    let name = row_name(r, lang);
+                    let label = match (r.key.is_empty(), name.is_empty()) {
+                        (true, _) => "（空）".to_string(),
+                        (false, true) => r.key.clone(),
+                        (false, false) if name == r.key => name,
+                        (false, false) => format!("{} {name}", r.key),
+                    };
+                    ui.label(label);
                 });
-                ui.label(row_name(r, lang));
-                ui.label(r.count.to_string());
-                ui.label(format!("{:.2}", r.area_ha_rounded));
-                ui.label(format!("{:.2}", r.area_mu_rounded));
+                ui.label(thousands(r.count as f64, 0));
+                ui.label(thousands(r.area_ha_rounded, 2));
+                ui.label(thousands(r.area_mu_rounded, 2));
                 ui.label(format!("{:.2}", r.share_pct_rounded));
                 ui.end_row();
             }
-            let total = match lang {
-                Lang::Zh => "合计",
-                Lang::En => "Total",
-            };
-            ui.label(RichText::new(total).strong());
-            ui.label("");
-            ui.label(RichText::new(table.features.to_string()).strong());
-            ui.label(RichText::new(format!("{:.2}", table.total_area_ha_rounded)).strong());
-            ui.label(RichText::new(format!("{:.2}", table.total_area_mu_rounded)).strong());
+            ui.label(RichText::new(if zh { "合计" } else { "Total" }).strong());
+            ui.label(RichText::new(thousands(table.features as f64, 0)).strong());
+            ui.label(RichText::new(thousands(table.total_area_ha_rounded, 2)).strong());
+            ui.label(RichText::new(thousands(table.total_area_mu_rounded, 2)).strong());
             ui.label(RichText::new("100.00").strong());
             ui.end_row();
         });
+}
+
+/// A figure with its thousands separated by commas, as tables print large areas
+/// (12,345.67).
+fn thousands(value: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, value.abs());
+    let (whole, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
+    let digits: Vec<char> = whole.chars().collect();
+    let mut out = String::new();
+    if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.push('-');
+    }
+    for (k, c) in digits.iter().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(*c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
 }
 
 /// The indicators, each with how it is obtained (口径) on hover and in small type.
@@ -500,7 +544,7 @@ fn indicators_ui(ui: &mut egui::Ui, ind: &stats::Indicators, lang: Lang) {
     egui::Grid::new("indicators").num_columns(3).show(ui, |ui| {
         for row in stats::indicator_rows(ind, lang == Lang::Zh) {
             ui.label(row.label).on_hover_text(&row.basis);
-            let value = format!("{:.*} {}", row.decimals, row.value, row.unit);
+            let value = format!("{} {}", thousands(row.value, row.decimals), row.unit);
             ui.label(RichText::new(value.trim_end()).strong());
             ui.label(RichText::new(&row.basis).weak());
             ui.end_row();
@@ -519,33 +563,57 @@ fn row_color(r: &stats::GroupRow, k: usize) -> Color32 {
     }
 }
 
-/// Horizontal bars of each row's share, in the rows' colours, largest first.
+/// Horizontal bars of each row's share, in the rows' colours, largest first. The
+/// label column is as wide as the longest label (up to 45 % of the panel); a longer
+/// label is shortened with "…" and shown whole on hover, so no label runs into its
+/// bar.
 fn bars_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
     let mut rows: Vec<(usize, &stats::GroupRow)> = table.groups.iter().enumerate().collect();
     rows.sort_by(|a, b| b.1.area_m2.total_cmp(&a.1.area_m2));
     let row_h = 20.0;
     let width = ui.available_width().max(200.0);
-    let (rect, _) = ui.allocate_exact_size(vec2(width, row_h * rows.len() as f32), Sense::hover());
+    let (rect, response) =
+        ui.allocate_exact_size(vec2(width, row_h * rows.len() as f32), Sense::hover());
     let painter = ui.painter_at(rect);
-    let label_w = 120.0;
-    let max = rows.first().map_or(1.0, |r| r.1.share_pct.max(1e-9));
+    let font = FontId::proportional(12.0);
     let text = ui.visuals().text_color();
-    for (n, (k, r)) in rows.iter().enumerate() {
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|(_, r)| {
+            if r.key.is_empty() {
+                row_name(r, lang)
+            } else {
+                format!("{} {}", r.key, row_name(r, lang))
+            }
+        })
+        .collect();
+    let text_w = |t: &str| {
+        painter
+            .layout_no_wrap(t.to_string(), font.clone(), text)
+            .size()
+            .x
+    };
+    let widest = labels.iter().map(|l| text_w(l)).fold(0.0, f32::max);
+    let label_w = (widest + 8.0).min(width * 0.45);
+    let value_w = text_w("100.0%") + 8.0;
+    let max = rows.first().map_or(1.0, |r| r.1.share_pct.max(1e-9));
+    for (n, ((k, r), label)) in rows.iter().zip(&labels).enumerate() {
         let y = rect.top() + n as f32 * row_h;
-        let label = if r.key.is_empty() {
-            row_name(r, lang)
-        } else {
-            format!("{} {}", r.key, row_name(r, lang))
-        };
+        let mut shown = label.clone();
+        while text_w(&shown) > label_w - 8.0 && shown.chars().count() > 1 {
+            shown.pop();
+            shown.pop();
+            shown.push('…');
+        }
         painter.text(
             Pos2::new(rect.left(), y + row_h / 2.0),
             egui::Align2::LEFT_CENTER,
-            label,
-            FontId::proportional(12.0),
+            shown,
+            font.clone(),
             text,
         );
         let bar_w =
-            ((rect.width() - label_w - 60.0).max(20.0) * (r.share_pct / max) as f32).max(1.0);
+            ((rect.width() - label_w - value_w).max(20.0) * (r.share_pct / max) as f32).max(1.0);
         let bar = egui::Rect::from_min_size(
             Pos2::new(rect.left() + label_w, y + 3.0),
             vec2(bar_w, row_h - 6.0),
@@ -555,15 +623,23 @@ fn bars_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
             Pos2::new(bar.right() + 4.0, y + row_h / 2.0),
             egui::Align2::LEFT_CENTER,
             format!("{:.1}%", r.share_pct),
-            FontId::proportional(12.0),
+            font.clone(),
             text,
         );
+    }
+    if let Some(pos) = response.hover_pos() {
+        let n = ((pos.y - rect.top()) / row_h).floor();
+        if n >= 0.0 {
+            if let Some(label) = labels.get(n as usize) {
+                response.on_hover_text(label.as_str());
+            }
+        }
     }
 }
 
 /// A pie of the rows' shares. egui fills convex shapes only, so each slice is a fan
 /// of thin triangles.
-fn pie_ui(ui: &mut egui::Ui, table: &StatsTable) {
+fn pie_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
     let size = ui.available_width().clamp(160.0, 320.0);
     let (rect, _) = ui.allocate_exact_size(vec2(size, size), Sense::hover());
     let painter = ui.painter_at(rect);
@@ -593,4 +669,24 @@ fn pie_ui(ui: &mut egui::Ui, table: &StatsTable) {
         );
         start += sweep;
     }
+    // The legend: each slice's colour, name and share, as the bars would label them.
+    egui::Grid::new("pie_legend").num_columns(2).show(ui, |ui| {
+        for (k, r) in table.groups.iter().enumerate() {
+            if r.share_pct <= 0.0 {
+                continue;
+            }
+            let c = row_color(r, k);
+            ui.horizontal(|ui| {
+                super::panels::swatch_ui(ui, [c.r(), c.g(), c.b()]);
+                let name = row_name(r, lang);
+                ui.label(if r.key.is_empty() || name == r.key {
+                    name
+                } else {
+                    format!("{} {name}", r.key)
+                });
+            });
+            ui.label(format!("{:.1}%", r.share_pct));
+            ui.end_row();
+        }
+    });
 }

@@ -122,7 +122,11 @@ fn order_of(n: &GroupNode, palette: Option<Palette>) -> Order {
         NodeKind::Mixed => 4,
         NodeKind::Empty => 5,
     };
-    Order(rank, n.class.map_or(u32::MAX, u32::from), n.key.clone())
+    let within = match n.kind {
+        NodeKind::Value => super::tree::lifecycle_rank(&n.key),
+        _ => n.class.map_or(u32::MAX, u32::from),
+    };
+    Order(rank, within, n.key.clone())
 }
 
 fn is_urban(n: &GroupNode) -> bool {

@@ -355,6 +355,39 @@ pub fn balance_headings(chinese: bool) -> [&'static str; 6] {
     }
 }
 
+/// The fields a breakdown may group by: those whose values are categories (text,
+/// with fewer distinct values than a tenth of the features, or 200 at most),
+/// leaving out the id field and numbers such as areas or FAR, whose breakdown would
+/// be a row a feature. Judged on the first 5,000 features, so it is cheap to ask
+/// each frame.
+pub fn groupable_fields(layer: &crate::model::Layer) -> Vec<usize> {
+    use crate::model::AttrValue;
+    let sample = layer.len().min(5_000);
+    let most_distinct = (sample / 10).clamp(12, 200);
+    (0..layer.fields.len())
+        .filter(|&k| Some(k) != layer.roles.id)
+        .filter(|&k| {
+            let mut texts = 0usize;
+            let mut numbers = 0usize;
+            let mut distinct: std::collections::HashSet<&str> = Default::default();
+            for i in 0..sample {
+                match layer.value(i, k) {
+                    AttrValue::Text(t) => {
+                        texts += 1;
+                        if distinct.len() <= most_distinct {
+                            distinct.insert(t.as_str());
+                        }
+                    }
+                    AttrValue::Int(_) | AttrValue::Float(_) => numbers += 1,
+                    AttrValue::Bool(_) => texts += 1,
+                    AttrValue::Null => {}
+                }
+            }
+            texts > 0 && texts >= 9 * numbers && distinct.len() <= most_distinct
+        })
+        .collect()
+}
+
 impl StatsTable {
     /// The table as tab-separated text for pasting into a spreadsheet: a header, one
     /// line per row, the total, and the area method, in Chinese or English. Numbers

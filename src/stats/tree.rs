@@ -300,9 +300,40 @@ pub fn build_tree(
         }
         nodes.push(n);
     }
+    // Statuses in the order land passes through them, not the alphabet's.
+    // The sort is stable: classes keep their table order before the values, and
+    // mixed and empty values stay last.
+    nodes.sort_by_key(|n| match n.kind {
+        NodeKind::Class | NodeKind::Rest => (0, 0),
+        NodeKind::Value => (1, lifecycle_rank(&n.key)),
+        NodeKind::Mixed => (2, 0),
+        NodeKind::Empty => (3, 0),
+    });
     let total: f64 = nodes.iter().map(|n| n.area_m2).sum::<f64>() + 0.0;
     round_tree(&mut nodes, total);
     (nodes, tally)
+}
+
+/// The stages of land in a plan's life, in the order it passes through them:
+/// what stands now, what has been sold, what is planned, what is held in reserve.
+const LIFECYCLE: [&str; 8] = [
+    "现状",
+    "已建",
+    "在建",
+    "已出让",
+    "已批",
+    "规划",
+    "待出让",
+    "储备",
+];
+
+/// A field value's place among its siblings: a lifecycle stage by its stage, any
+/// other value after them (in key order, which the caller keeps).
+pub fn lifecycle_rank(value: &str) -> u32 {
+    LIFECYCLE
+        .iter()
+        .position(|s| *s == value)
+        .map_or(u32::MAX - 1, |k| k as u32)
 }
 
 fn node(

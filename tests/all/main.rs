@@ -2,6 +2,7 @@
 
 mod app;
 mod balance;
+mod breakdown;
 mod cards;
 mod cli;
 mod district;
