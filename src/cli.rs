@@ -1078,6 +1078,7 @@ fn report_input(
         };
         let title = project.file.title_in(chinese).to_string();
         let sheet = project.file.sheet_info(chinese);
+        let sources = project.file.basemap.sources.clone();
         let mut layers = Vec::new();
         let mut parcels = None;
         let mut facilities = None;
@@ -1092,7 +1093,9 @@ fn report_input(
             };
             // The parcels are the shown layer styled by land use (not the basemap's
             // water or roads, which may carry land-use codes too, nor a hidden layer
-            // of present land use kept for comparison).
+            // of present land use kept for comparison). The basemap's water and
+            // roads stay on the maps, which name them and list their classes.
+            let style = map_image::project_image_style(&l.spec, &l.path, &sources);
             if parcels.is_none()
                 && !basemap_role
                 && l.spec.visible
@@ -1102,10 +1105,13 @@ fn report_input(
                 parcels = Some(layers.len());
             } else if facilities.is_none() && l.spec.style.kind == "symbols" {
                 facilities = Some(layers.len());
-            } else if basemap_role || !l.spec.visible {
+            } else if !l.spec.visible {
                 continue;
             }
-            layers.push((data, map_image::image_style(&l.spec.name, &l.spec.style)));
+            let Some(style) = style else {
+                continue;
+            };
+            layers.push((data, style));
         }
         let parcels = parcels.with_context(|| {
             format!(
@@ -1356,13 +1362,18 @@ fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         let project = crate::project::Project::open(&a.input)?;
         let basemap = project.offline_basemap();
         let title = project.file.title.clone();
+        let sources = project.file.basemap.sources.clone();
         let mut layers = Vec::new();
         for l in project.layers {
-            if !l.spec.visible || l.spec.role.as_deref() == Some("basemap") {
+            // The basemap paints its water and roads; their layers stay in the
+            // image to name the roads and canals and to list their classes.
+            let Some(style) = map_image::project_image_style(&l.spec, &l.path, &sources)
+                .filter(|_| l.spec.visible)
+            else {
                 continue;
-            }
+            };
             match l.data {
-                Ok(d) => layers.push((d, map_image::image_style(&l.spec.name, &l.spec.style))),
+                Ok(d) => layers.push((d, style)),
                 Err(e) => writeln!(err, "warning: {}: {e}", l.spec.name)?,
             }
         }

@@ -183,20 +183,20 @@ impl ParcelApp {
         let watch = progress.clone();
         let out = path.clone();
         let kind = self.export.kind;
-        // A map image takes the view and the visible layers as they are now.
+        // A map image takes the view and the visible layers as they are now. The
+        // offline basemap paints the water and roads, whose layers stay in the
+        // image to name the roads and canals and to list their classes.
         let view = self.last_view.map(|v| v.lon_lat_rect());
+        let sources = &self.project_base.basemap.sources;
         let image_layers: Vec<(Arc<crate::model::Layer>, map_image::ImageStyle, bool)> = self
             .layers
             .iter()
             .enumerate()
-            .filter(|(_, l)| l.spec.visible && l.spec.role.as_deref() != Some("basemap"))
+            .filter(|(_, l)| l.spec.visible)
             .filter_map(|(k, l)| {
+                let style = map_image::project_image_style(&l.spec, &l.path, sources)?;
                 let d = l.data.as_ref().ok()?.clone();
-                Some((
-                    d,
-                    map_image::image_style(&l.spec.name, &l.spec.style),
-                    k == li,
-                ))
+                Some((d, style, k == li))
             })
             .collect();
         let basemap = self.basemap.clone();

@@ -93,6 +93,58 @@ impl Default for Settings {
     }
 }
 
+/// How much a message in the message bar matters: successes and information fade
+/// by themselves, warnings and errors stay until they are closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Success,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    /// Whether a message of this level leaves the bar by itself after [`FADE_AFTER_S`].
+    pub fn fades(self) -> bool {
+        matches!(self, Level::Success | Level::Info)
+    }
+}
+
+/// Seconds a success or information message stays in the message bar; it fades out
+/// over the last second of them.
+pub const FADE_AFTER_S: f64 = 6.0;
+
+/// At most this many messages show in the bar at once, the newest on top; the
+/// others are in the message log.
+pub const BAR_MAX: usize = 3;
+
+/// One message of the session: what the bar shows and the log keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Unique in the session; it keeps the bar's widgets apart.
+    pub id: u64,
+    pub level: Level,
+    /// The headline, in the interface language of the moment it was made.
+    pub text: String,
+    /// Lines under the headline in the log (import warnings, the system's own words
+    /// for an error), shown in full only there.
+    pub details: Vec<String>,
+    /// A file the message is about, for 打开文件 / 打开文件夹.
+    pub path: Option<PathBuf>,
+    /// When it was made, in seconds of the window's clock (`egui::InputState::time`).
+    pub created_s: f64,
+    /// Closed in the bar with its × (it stays in the log).
+    pub dismissed: bool,
+}
+
+impl Message {
+    /// Whether the bar shows it at `now_s`: not closed, and for a fading level not
+    /// yet past its time.
+    pub fn in_bar(&self, now_s: f64) -> bool {
+        !self.dismissed && !(self.level.fades() && now_s - self.created_s >= FADE_AFTER_S)
+    }
+}
+
 /// One search hit: a feature of a visible layer, with the text its button shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {
@@ -186,6 +238,12 @@ pub enum Command {
     SaveSelection(String),
     RestoreSelection(usize),
     DeleteSelection(usize),
+    /// Closes a message in the message bar (by its id); the log keeps it.
+    DismissMessage(u64),
+    /// Opens a file or folder with the desktop's own program for it.
+    OpenPath(PathBuf),
+    /// Opens or closes the message log window.
+    ToggleLog,
 }
 
 /// The basemap menu's text fields while they are being edited.
@@ -298,7 +356,37 @@ struct Loading {
     total: u64,
     cancel: Arc<AtomicBool>,
     /// Loads the file and prepares it for drawing, both off the UI thread.
-    handle: std::thread::JoinHandle<Result<MapLayer, String>>,
+    handle: std::thread::JoinHandle<Result<MapLayer, LoadFailure>>,
+}
+
+/// Why a file did not load: the kind of problem, as the key of a headline in the
+/// interface language, and the loader's own words for the details.
+struct LoadFailure {
+    problem: &'static str,
+    detail: String,
+}
+
+impl LoadFailure {
+    fn of(e: &crate::io::LoadError) -> LoadFailure {
+        use crate::io::LoadError as E;
+        let problem = match e {
+            E::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound => "load_not_found",
+                std::io::ErrorKind::PermissionDenied => "load_denied",
+                _ => "load_unreadable",
+            },
+            E::IsDirectory { .. } => "load_directory",
+            E::Syntax { .. } => "load_syntax",
+            E::NotGeoJson { .. } => "load_not_geojson",
+            E::ProjectedWithoutCrs { .. } => "load_no_crs",
+            E::Crs { .. } => "load_crs",
+            E::Cancelled { .. } => "load_cancelled",
+        };
+        LoadFailure {
+            problem,
+            detail: e.to_string(),
+        }
+    }
 }
 
 /// Which panel the right side shows.
@@ -404,7 +492,19 @@ pub struct ParcelApp {
     loading: Vec<Loading>,
     /// Drawings being rebuilt for a new style or palette.
     restyling: Vec<(Arc<Layer>, std::thread::JoinHandle<DrawLayer>)>,
+    /// Every message's text (with its detail lines), oldest first; the export code
+    /// adds its results here, and [`ParcelApp::route_messages`] turns texts added
+    /// that way into [`Message`]s.
     messages: Vec<String>,
+    /// How many of `messages` have a [`Message`] already.
+    messages_routed: usize,
+    /// The session's messages, oldest first: the bar shows the newest, the message
+    /// log all of them.
+    pub log: Vec<Message>,
+    /// Whether the message log window is open.
+    pub log_open: bool,
+    /// The window clock of the frame being drawn, in seconds.
+    now_s: f64,
     commands: Vec<Command>,
     gauss_kruger: Option<crate::crs::GaussKruger>,
 }
@@ -475,6 +575,10 @@ impl ParcelApp {
             loading: Vec::new(),
             restyling: Vec::new(),
             messages: Vec::new(),
+            messages_routed: 0,
+            log: Vec::new(),
+            log_open: false,
+            now_s: 0.0,
             commands: Vec::new(),
             gauss_kruger: crate::crs::GaussKruger::new(120.0).ok(),
         };
@@ -673,6 +777,13 @@ impl ParcelApp {
                     l.cancel.store(true, Ordering::Relaxed);
                 }
             }
+            Command::DismissMessage(id) => {
+                if let Some(m) = self.log.iter_mut().find(|m| m.id == id) {
+                    m.dismissed = true;
+                }
+            }
+            Command::OpenPath(path) => self.open_with_desktop(&path),
+            Command::ToggleLog => self.log_open = !self.log_open,
             other => self.apply_project_command(other),
         }
     }
@@ -899,7 +1010,7 @@ impl ParcelApp {
                 cancel: Some(&c),
             };
             let layer =
-                load_path(&p, &LoadOptions::default(), control).map_err(|e| e.to_string())?;
+                load_path(&p, &LoadOptions::default(), control).map_err(|e| LoadFailure::of(&e))?;
             Ok(MapLayer::new(
                 ProjectLayer::from_file(&p, Ok(layer)),
                 palette,
@@ -922,17 +1033,11 @@ impl ParcelApp {
                 still.push(l);
                 continue;
             }
-            let name = l
-                .path
-                .file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_default();
+            let file = file_name(&l.path);
             match l.handle.join() {
                 Ok(Ok(map_layer)) => {
                     if let Ok(layer) = &map_layer.data {
-                        for w in layer.warnings.iter().take(50) {
-                            self.messages.push(format!("{name}: {w}"));
-                        }
+                        self.report_loaded(&l.path, layer);
                         if let Some(r) = layer.bbox() {
                             self.fit = Some(FitRequest::of_rect(r));
                         }
@@ -943,11 +1048,19 @@ impl ParcelApp {
                         self.active = default_active(&self.layers);
                     }
                 }
-                Ok(Err(e)) => self.messages.push(e),
-                Err(_) => self.messages.push(format!(
-                    "{}: loading stopped unexpectedly",
-                    l.path.display()
-                )),
+                Ok(Err(f)) => {
+                    let level = if f.problem == "load_cancelled" {
+                        Level::Info
+                    } else {
+                        Level::Error
+                    };
+                    let text = format!("{} {file}: {}", self.tr("load_failed"), self.tr(f.problem));
+                    self.notify_with(level, text, vec![f.detail], Some(l.path.clone()));
+                }
+                Err(_) => {
+                    let text = format!("{} {file}: {}", self.tr("load_failed"), self.tr("load_crashed"));
+                    self.notify_with(Level::Error, text, Vec::new(), Some(l.path.clone()));
+                }
             }
         }
         self.loading = still;
@@ -989,7 +1102,10 @@ impl ParcelApp {
                 self.basemap_tiles = Some(tiles::TileLayer::new(ctx.clone(), source, workers));
             }
             Ok(None) => {}
-            Err(e) => self.messages.push(format!("{}: {e}", self.tr("basemap"))),
+            Err(e) => {
+                let text = format!("{}: {}", self.tr("basemap_unavailable"), e);
+                self.notify(Level::Error, text);
+            }
         }
     }
 
@@ -1003,8 +1119,8 @@ impl ParcelApp {
                 .as_ref()
                 .map(|e| e.to_string())
                 .unwrap_or_default();
-            self.messages
-                .push(format!("{}: {reason}", self.tr("network_failed")));
+            let text = format!("{}: {}", self.tr("offline_note"), self.tr("network_failed"));
+            self.notify_with(Level::Warning, text, vec![reason], None);
         }
     }
 
@@ -1019,10 +1135,20 @@ impl ParcelApp {
         if let Some(t) = &mut self.basemap_tiles {
             t.receive();
         }
+        self.now_s = ui.ctx().input(|i| i.time);
         self.check_network();
         self.poll_loading();
         self.poll_restyling();
+        // The export code reports its result as a text; knowing which file was
+        // being written turns it into a message with the file to open.
+        let exported = self.exporting.as_ref().map(|e| e.path.clone());
         self.poll_export();
+        if let Some(path) = exported
+            && self.exporting.is_none()
+        {
+            self.route_export_result(&path);
+        }
+        self.route_messages();
         self.poll_opening();
         self.autosave_tick(ui.ctx());
         if self.briefing.active {
@@ -1108,7 +1234,17 @@ impl ParcelApp {
                     RightTab::Statistics => self.stats_ui(ui),
                 }
             });
-        egui::CentralPanel::default().show(ui, |ui| self.map_ui(ui));
+        let map_rect = egui::CentralPanel::default()
+            .show(ui, |ui| self.map_ui(ui))
+            .response
+            .rect;
+        // Texts the export dialog added while it was drawn become messages before
+        // the bar is drawn, so they show in this frame.
+        self.route_messages();
+        self.message_bar_ui(&ui.ctx().clone(), map_rect);
+        if self.log_open {
+            self.message_log_ui(&ui.ctx().clone());
+        }
         if self.export.open {
             self.export_ui(&ui.ctx().clone());
         }

@@ -1,16 +1,22 @@
 //! Labels of a map image placed by scale and without overlaps: a greedy placement
 //! over an occupied-box grid. Candidates are ranked (park names, facility names,
-//! road and other names, then parcels) and, within a rank, by size, largest first;
-//! each tries its variants (more lines first, or positions around a symbol) and
-//! takes the first whose box is free. A label is only made for a feature in view
-//! that is large enough on the image to hold it, so the work grows with what is
-//! shown, not with the layer.
+//! road and water names and other names, then parcels) and, within a rank, by
+//! size, largest first; each tries its variants (more lines first, positions
+//! around a symbol, or places along a road) and takes the first whose boxes are
+//! free. A label is only made for a feature in view that is large enough on the
+//! image to hold it, so the work grows with what is shown, not with the layer.
+//!
+//! Roads, rivers and canals are named along their middle line, one upright
+//! character after another as Chinese maps letter them, where the part in view is
+//! long enough for the spaced name; ponds and lakes inside their outline where the
+//! name fits in it. Zoomed out, short roads and small ponds go unnamed.
 
 use std::collections::HashMap;
 
 use geo::{BoundingRect, Coord, Geometry, InteriorPoint};
 
 use super::canvas::{ASCENT_EM, Bounds, DESCENT_EM, Shape, text_advance};
+use super::BasemapKind;
 use super::map_image::{Fit, ImageLayer, ImagePaint};
 use crate::model::Layer;
 
@@ -75,12 +81,26 @@ impl Placer {
     }
 }
 
-/// A placed label: its box (halo included) and its lines.
+/// A placed label: its box (halo included) and its lines. A name along a road is
+/// one line whose characters are drawn apart; its box holds all of them, and
+/// [`Label::boxes`] gives the boxes the characters themselves take.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Label {
     pub bounds: Bounds,
     pub lines: Vec<String>,
     pub shapes: Vec<Shape>,
+}
+
+impl Label {
+    /// The boxes the label's text takes, halo included: one a line of a block, one
+    /// a character of a name along a line. Labels never overlap by these.
+    pub fn boxes(&self) -> Vec<Bounds> {
+        self.shapes
+            .iter()
+            .filter(|s| matches!(s, Shape::Text { .. }))
+            .map(super::canvas::shape_bounds)
+            .collect()
+    }
 }
 
 /// Lines of text centred on a point, each line `(text, size)`.
@@ -115,11 +135,19 @@ fn block(lines: &[(String, f32)], (cx, cy): (f32, f32), rgb: [u8; 3]) -> (Bounds
 }
 
 /// One way of labelling a feature: lines at a centre, and the box the lines
-/// must fit in (a parcel's extent on the image), if any.
-struct Variant {
-    centre: (f32, f32),
-    lines: Vec<(String, f32)>,
-    within: Option<(f32, f32)>,
+/// must fit in (a parcel's extent on the image), if any; or, for a name along a
+/// line, its characters each at its own point.
+enum Variant {
+    Block {
+        centre: (f32, f32),
+        lines: Vec<(String, f32)>,
+        within: Option<(f32, f32)>,
+    },
+    Along {
+        name: String,
+        size: f32,
+        chars: Vec<(String, (f32, f32))>,
+    },
 }
 
 struct Candidate {
@@ -141,8 +169,12 @@ pub struct LabelContext<'a, 'b> {
     pub chinese: bool,
     /// The radius of a facility symbol in pixels, so names sit beside the disc.
     pub symbol_r: f32,
-    /// The image's width and height in pixels.
+    /// The map's width and height in pixels (its frame's top-left corner is the
+    /// image's).
     pub size_px: (f32, f32),
+    /// Whether the image has a basemap, which paints (and so lets this name) the
+    /// layers of [`ImagePaint::Basemap`].
+    pub basemap: bool,
 }
 
 /// A colour darkened for text on a light map: a water fill's blue as the water's
@@ -181,7 +213,9 @@ fn line_text(layer: &Layer, i: usize, field: usize, first: bool, chinese: bool) 
 }
 
 /// The fields that label a layer's features: the style's, or for parcels styled
-/// without any, the id, FAR and height limit, as the window labels them.
+/// without any, the id, FAR and height limit, as the window labels them; the
+/// basemap's water and roads by their name field (名称, name …) when the style
+/// names none.
 fn label_fields(l: &ImageLayer) -> Vec<usize> {
     let layer = l.layer;
     let from_style: Vec<usize> = l
@@ -190,6 +224,9 @@ fn label_fields(l: &ImageLayer) -> Vec<usize> {
         .iter()
         .filter_map(|n| layer.field_index(n))
         .collect();
+    if matches!(l.style.paint, ImagePaint::Basemap(_)) && from_style.is_empty() {
+        return layer.roles.name.into_iter().collect();
+    }
     if l.style.paint != ImagePaint::Landuse {
         return from_style;
     }
@@ -337,7 +374,7 @@ fn candidates(ctx: &LabelContext, li: usize, out: &mut Vec<Candidate>) {
                 lines.extend(rest.into_iter().map(|t| (t, small)));
                 let variants = (1..=lines.len())
                     .rev()
-                    .map(|n| Variant {
+                    .map(|n| Variant::Block {
                         centre,
                         lines: lines.iter().take(n).cloned().collect(),
                         within: Some((fw, fh)),
@@ -377,13 +414,36 @@ fn candidates(ctx: &LabelContext, li: usize, out: &mut Vec<Candidate>) {
                     rgb: [40, 40, 40],
                     variants: centres
                         .into_iter()
-                        .map(|centre| Variant {
+                        .map(|centre| Variant::Block {
                             centre,
                             lines: lines.clone(),
                             within: None,
                         })
                         .collect(),
                 });
+            }
+            ImagePaint::Basemap(_) if !ctx.basemap => return,
+            ImagePaint::Fill(_) | ImagePaint::Basemap(_)
+                if !matches!(g, Geometry::Point(_) | Geometry::MultiPoint(_)) =>
+            {
+                let Some(name) = line_text(layer, i, first, true, ctx.chinese) else {
+                    continue;
+                };
+                let (size, rgb) = match l.style.paint {
+                    ImagePaint::Basemap(BasemapKind::Water) => (7.0 * pt, WATER_TEXT),
+                    ImagePaint::Basemap(_) => (7.0 * pt, ROAD_TEXT),
+                    ImagePaint::Fill(rgb) => (7.0 * pt, darker(rgb)),
+                    _ => (7.0 * pt, [60, 60, 60]),
+                };
+                if let Some((variants, measure)) = along_or_inside(g, &name, size, ctx) {
+                    out.push(Candidate {
+                        rank: 2,
+                        priority: measure,
+                        order: (li, i),
+                        rgb,
+                        variants,
+                    });
+                }
             }
             paint => {
                 let Some((centre, measure)) = anchor(g, &ctx.fit) else {
@@ -410,7 +470,7 @@ fn candidates(ctx: &LabelContext, li: usize, out: &mut Vec<Candidate>) {
                     priority: measure,
                     order: (li, i),
                     rgb,
-                    variants: vec![Variant {
+                    variants: vec![Variant::Block {
                         centre,
                         lines: vec![(name, size)],
                         within: None,
@@ -437,23 +497,469 @@ pub fn place_labels(ctx: &LabelContext, placer: &mut Placer) -> Vec<Label> {
     let mut out = Vec::new();
     for c in all {
         for v in &c.variants {
-            let (bounds, shapes) = block(&v.lines, v.centre, c.rgb);
-            if let Some((fw, fh)) = v.within
-                && (bounds.w > fw * 0.95 || bounds.h > fh * 0.9)
-            {
-                continue;
-            }
-            if placer.place(bounds) {
-                out.push(Label {
-                    bounds,
-                    lines: v.lines.iter().map(|(t, _)| t.clone()).collect(),
-                    shapes,
-                });
-                break;
+            match v {
+                Variant::Block {
+                    centre,
+                    lines,
+                    within,
+                } => {
+                    let (bounds, shapes) = block(lines, *centre, c.rgb);
+                    if let Some((fw, fh)) = within
+                        && (bounds.w > fw * 0.95 || bounds.h > fh * 0.9)
+                    {
+                        continue;
+                    }
+                    if placer.place(bounds) {
+                        out.push(Label {
+                            bounds,
+                            lines: lines.iter().map(|(t, _)| t.clone()).collect(),
+                            shapes,
+                        });
+                        break;
+                    }
+                }
+                Variant::Along { name, size, chars } => {
+                    let glyphs: Vec<(Bounds, Vec<Shape>)> = chars
+                        .iter()
+                        .map(|(ch, at)| block(&[(ch.clone(), *size)], *at, c.rgb))
+                        .collect();
+                    if !glyphs.iter().all(|(b, _)| placer.is_free(b)) {
+                        continue;
+                    }
+                    let mut bounds: Option<Bounds> = None;
+                    let mut shapes = Vec::new();
+                    for (b, s) in glyphs {
+                        placer.block(b);
+                        bounds = Some(bounds.map_or(b, |u| union(u, b)));
+                        shapes.extend(s);
+                    }
+                    if let Some(bounds) = bounds {
+                        out.push(Label {
+                            bounds,
+                            lines: vec![name.clone()],
+                            shapes,
+                        });
+                    }
+                    break;
+                }
             }
         }
     }
     out
+}
+
+fn union(a: Bounds, b: Bounds) -> Bounds {
+    let (x, y) = (a.x.min(b.x), a.y.min(b.y));
+    Bounds::new(x, y, a.right().max(b.right()) - x, a.bottom().max(b.bottom()) - y)
+}
+
+/// The ink of water names (a deep blue, as maps letter water) and road names.
+const WATER_TEXT: [u8; 3] = [28, 92, 160];
+const ROAD_TEXT: [u8; 3] = [64, 64, 64];
+
+/// A polygon's rings on the image, the exterior first.
+fn rings_px(p: &geo::Polygon<f64>, fit: &Fit) -> Vec<Vec<(f32, f32)>> {
+    std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(|r| r.0.iter().map(|c| fit.to_px(*c)).collect())
+        .collect()
+}
+
+/// The area and perimeter of a ring, pixels.
+fn ring_measures(ring: &[(f32, f32)]) -> (f32, f32) {
+    let (mut twice_area, mut length) = (0.0f32, 0.0f32);
+    for w in ring.windows(2) {
+        if let [a, b] = w {
+            twice_area += a.0 * b.1 - b.0 * a.1;
+            length += (b.0 - a.0).hypot(b.1 - a.1);
+        }
+    }
+    ((twice_area / 2.0).abs(), length)
+}
+
+/// Whether a point lies inside rings (even-odd).
+fn inside_rings(rings: &[Vec<(f32, f32)>], (x, y): (f32, f32)) -> bool {
+    let mut inside = false;
+    for ring in rings {
+        for w in ring.windows(2) {
+            if let [a, b] = w
+                && (a.1 > y) != (b.1 > y)
+                && x < a.0 + (y - a.1) / (b.1 - a.1) * (b.0 - a.0)
+            {
+                inside = !inside;
+            }
+        }
+    }
+    inside
+}
+
+/// The main axis of a polygon's rings: the direction along which its outline
+/// spreads most (the principal axis of the outline, each stretch weighted by its
+/// length), as a unit vector.
+fn main_axis(rings: &[Vec<(f32, f32)>]) -> Option<(f32, f32)> {
+    let (mut sw, mut sx, mut sy) = (0.0f64, 0.0f64, 0.0f64);
+    let mut segs: Vec<(f64, f64, f64)> = Vec::new();
+    for ring in rings {
+        for w in ring.windows(2) {
+            if let [a, b] = w {
+                let len = f64::from((b.0 - a.0).hypot(b.1 - a.1));
+                let (mx, my) = (f64::from(a.0 + b.0) / 2.0, f64::from(a.1 + b.1) / 2.0);
+                sw += len;
+                sx += len * mx;
+                sy += len * my;
+                segs.push((len, mx, my));
+            }
+        }
+    }
+    if sw <= 0.0 {
+        return None;
+    }
+    let (cx, cy) = (sx / sw, sy / sw);
+    let (mut xx, mut yy, mut xy) = (0.0, 0.0, 0.0);
+    for (len, x, y) in segs {
+        xx += len * (x - cx) * (x - cx);
+        yy += len * (y - cy) * (y - cy);
+        xy += len * (x - cx) * (y - cy);
+    }
+    let angle = 0.5 * (2.0 * xy).atan2(xx - yy);
+    Some((angle.cos() as f32, angle.sin() as f32))
+}
+
+/// The middle line of an elongated polygon on the image, as runs of points inside
+/// the map: cross-sections across its main axis every `step` pixels, each
+/// section's middle, a run broken where the polygon leaves the map or the middle
+/// jumps (a fork, a bend past the axis).
+fn middle_line(
+    rings: &[Vec<(f32, f32)>],
+    step: f32,
+    keep_in: Bounds,
+) -> Vec<Vec<(f32, f32)>> {
+    let Some((ux, uy)) = main_axis(rings) else {
+        return Vec::new();
+    };
+    let (vx, vy) = (-uy, ux);
+    let along = |p: &(f32, f32)| p.0 * ux + p.1 * uy;
+    let across = |p: &(f32, f32)| p.0 * vx + p.1 * vy;
+    let (mut t0, mut t1) = (f32::MAX, f32::MIN);
+    for p in rings.iter().flatten() {
+        t0 = t0.min(along(p));
+        t1 = t1.max(along(p));
+    }
+    let mut runs: Vec<Vec<(f32, f32)>> = Vec::new();
+    let mut run: Vec<(f32, f32)> = Vec::new();
+    let mut last: Option<(f32, f32)> = None;
+    let mut t = t0 + step / 2.0;
+    while t < t1 {
+        let mut crossings: Vec<f32> = Vec::new();
+        for ring in rings {
+            for w in ring.windows(2) {
+                if let [a, b] = w {
+                    let (ta, tb) = (along(a), along(b));
+                    if (ta > t) != (tb > t) {
+                        let k = (t - ta) / (tb - ta);
+                        crossings.push(across(a) + k * (across(b) - across(a)));
+                    }
+                }
+            }
+        }
+        crossings.sort_by(f32::total_cmp);
+        // The inside spans of the section; the one nearest the last middle.
+        let spans: Vec<(f32, f32)> = crossings
+            .chunks_exact(2)
+            .filter_map(|c| match c {
+                [a, b] => Some(((a + b) / 2.0, b - a)),
+                _ => None,
+            })
+            .collect();
+        let pick = match last {
+            Some((s, _)) => spans
+                .iter()
+                .min_by(|a, b| (a.0 - s).abs().total_cmp(&(b.0 - s).abs()))
+                .copied(),
+            None => spans.iter().max_by(|a, b| a.1.total_cmp(&b.1)).copied(),
+        };
+        let point = pick.and_then(|(s, width)| {
+            let jumped = last.is_some_and(|(prev, prev_w)| (s - prev).abs() > 2.0 * step + prev_w);
+            let p = (t * ux + s * vx, t * uy + s * vy);
+            (!jumped && keep_in.contains(&Bounds::new(p.0, p.1, 0.0, 0.0))).then_some((p, s, width))
+        });
+        match point {
+            Some((p, s, width)) => {
+                run.push(p);
+                last = Some((s, width));
+            }
+            None => {
+                if run.len() > 1 {
+                    runs.push(std::mem::take(&mut run));
+                }
+                run.clear();
+                last = pick.map(|(s, w)| (s, w));
+            }
+        }
+        t += step;
+    }
+    if run.len() > 1 {
+        runs.push(run);
+    }
+    runs
+}
+
+/// The length of a polyline.
+fn polyline_length(points: &[(f32, f32)]) -> f32 {
+    points
+        .windows(2)
+        .map(|w| match w {
+            [a, b] => (b.0 - a.0).hypot(b.1 - a.1),
+            _ => 0.0,
+        })
+        .sum()
+}
+
+/// The point `d` along a polyline.
+fn point_at(points: &[(f32, f32)], d: f32) -> Option<(f32, f32)> {
+    let mut left = d.max(0.0);
+    for w in points.windows(2) {
+        if let [a, b] = w {
+            let seg = (b.0 - a.0).hypot(b.1 - a.1);
+            if seg >= left && seg > 0.0 {
+                let k = left / seg;
+                return Some((a.0 + (b.0 - a.0) * k, a.1 + (b.1 - a.1) * k));
+            }
+            left -= seg;
+        }
+    }
+    points.last().copied()
+}
+
+/// Whether a name reads as Chinese, whose characters can stand one by one along
+/// a line; a Latin name is only ever set as a line of text.
+fn spaced_script(name: &str) -> bool {
+    let n = name.chars().count();
+    n > 0 && name.chars().filter(|c| !c.is_ascii()).count() * 2 > n
+}
+
+/// How a road, river or pond is named at this scale: along its middle line where
+/// it is long and thin and the part in view holds the spaced name, inside its
+/// outline where it is compact and the name fits in it; with its length or area
+/// on the image, which ranks it. `None` when it is too small here to be named.
+fn along_or_inside(
+    g: &Geometry<f64>,
+    name: &str,
+    size: f32,
+    ctx: &LabelContext,
+) -> Option<(Vec<Variant>, f64)> {
+    let polygons: Vec<&geo::Polygon<f64>> = match g {
+        Geometry::Polygon(p) => vec![p],
+        Geometry::MultiPolygon(mp) => mp.0.iter().collect(),
+        Geometry::LineString(_) | Geometry::MultiLineString(_) => {
+            return along_lines(g, name, size, ctx);
+        }
+        _ => Vec::new(),
+    };
+    let margin = size * 0.7;
+    let keep_in = Bounds::new(
+        margin,
+        margin,
+        ctx.size_px.0 - 2.0 * margin,
+        ctx.size_px.1 - 2.0 * margin,
+    );
+    let mut best_run: Option<Vec<(f32, f32)>> = None;
+    let mut best_len = 0.0f32;
+    let mut inside: Vec<(Vec<Vec<(f32, f32)>>, f32)> = Vec::new();
+    for p in polygons {
+        let rings = rings_px(p, &ctx.fit);
+        let Some(exterior) = rings.first() else {
+            continue;
+        };
+        let (area, perimeter) = ring_measures(exterior);
+        // A strip `length` long and `width` wide has this area and perimeter.
+        let half = perimeter / 2.0;
+        let disc = (half * half - 4.0 * area).max(0.0).sqrt();
+        let width = (half - disc) / 2.0;
+        let length = (half + disc) / 2.0;
+        if width > 0.0 && length / width >= 4.0 {
+            for run in middle_line(&rings, (size * 0.5).max(2.0), keep_in) {
+                let len = polyline_length(&run);
+                if len > best_len {
+                    best_len = len;
+                    best_run = Some(run);
+                }
+            }
+        } else {
+            inside.push((rings, area));
+        }
+    }
+    if let Some(run) = best_run
+        && let Some(variants) = along_run(run, name, size)
+    {
+        return Some((variants, f64::from(best_len)));
+    }
+    // Compact: inside the largest part where the name's box lies in its outline.
+    let (rings, area) = inside.into_iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let lines = vec![(name.to_string(), size)];
+    let probe = block(&lines, (0.0, 0.0), [0, 0, 0]).0;
+    let centre = match g.interior_point() {
+        Some(p) => ctx.fit.to_px(p.0),
+        None => return None,
+    };
+    let fits = |(cx, cy): (f32, f32)| {
+        let b = Bounds::new(cx + probe.x, cy + probe.y, probe.w, probe.h);
+        keep_in.contains(&b)
+            && [
+                (b.x, b.y),
+                (b.right(), b.y),
+                (b.x, b.bottom()),
+                (b.right(), b.bottom()),
+                (cx, cy),
+            ]
+            .into_iter()
+            .all(|q| inside_rings(&rings, q))
+    };
+    // The interior point, or the middle of the part's box when the name fits there
+    // and not on the interior point (a crescent-shaped lake, say).
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for q in rings.iter().flatten() {
+        x0 = x0.min(q.0);
+        y0 = y0.min(q.1);
+        x1 = x1.max(q.0);
+        y1 = y1.max(q.1);
+    }
+    let variants: Vec<Variant> = [centre, ((x0 + x1) / 2.0, (y0 + y1) / 2.0)]
+        .into_iter()
+        .filter(|c| fits(*c))
+        .map(|centre| Variant::Block {
+            centre,
+            lines: lines.clone(),
+            within: None,
+        })
+        .collect();
+    (!variants.is_empty()).then_some((variants, f64::from(area)))
+}
+
+/// Names along a line feature (a road or canal drawn as a line): along its
+/// longest part in view.
+fn along_lines(
+    g: &Geometry<f64>,
+    name: &str,
+    size: f32,
+    ctx: &LabelContext,
+) -> Option<(Vec<Variant>, f64)> {
+    let lines: Vec<&geo::LineString<f64>> = match g {
+        Geometry::LineString(l) => vec![l],
+        Geometry::MultiLineString(ml) => ml.0.iter().collect(),
+        _ => return None,
+    };
+    let margin = size * 0.7;
+    let keep_in = Bounds::new(
+        margin,
+        margin,
+        ctx.size_px.0 - 2.0 * margin,
+        ctx.size_px.1 - 2.0 * margin,
+    );
+    let mut best: Option<Vec<(f32, f32)>> = None;
+    let mut best_len = 0.0f32;
+    for l in lines {
+        // The line's stretches inside the map, each a run.
+        let mut run: Vec<(f32, f32)> = Vec::new();
+        let mut runs = Vec::new();
+        for c in &l.0 {
+            let p = ctx.fit.to_px(*c);
+            if keep_in.contains(&Bounds::new(p.0, p.1, 0.0, 0.0)) {
+                run.push(p);
+            } else if run.len() > 1 {
+                runs.push(std::mem::take(&mut run));
+            } else {
+                run.clear();
+            }
+        }
+        if run.len() > 1 {
+            runs.push(run);
+        }
+        for r in runs {
+            let len = polyline_length(&r);
+            if len > best_len {
+                best_len = len;
+                best = Some(r);
+            }
+        }
+    }
+    let variants = along_run(best?, name, size)?;
+    Some((variants, f64::from(best_len)))
+}
+
+/// The ways of setting a name along a run of its feature's middle line: its
+/// characters upright and spaced (a gap of most of a character, or closer where
+/// the run is short), the whole name in the run's middle or a third or a sixth
+/// of the way from either end, reading left to right (top to bottom on a line
+/// that runs more up and down). A Latin name is set as one line, on a run that
+/// runs more across than up and down. `None` when the run is too short for it.
+fn along_run(mut run: Vec<(f32, f32)>, name: &str, size: f32) -> Option<Vec<Variant>> {
+    let (first, last) = (*run.first()?, *run.last()?);
+    let (dx, dy) = (last.0 - first.0, last.1 - first.1);
+    let steep = dx.abs() < 0.3 * dy.abs();
+    if (steep && dy < 0.0) || (!steep && dx < 0.0) {
+        run.reverse();
+    }
+    let length = polyline_length(&run);
+    let mids = [0.5, 0.33, 0.67, 0.17, 0.83];
+    if !spaced_script(name) {
+        let lines = vec![(name.to_string(), size)];
+        let w = text_advance(name, size);
+        if steep || w + size > length {
+            return None;
+        }
+        let variants: Vec<Variant> = mids
+            .iter()
+            .map(|k| k * length)
+            .filter(|d| *d >= w / 2.0 && *d <= length - w / 2.0)
+            .filter_map(|d| point_at(&run, d))
+            .map(|centre| Variant::Block {
+                centre,
+                lines: lines.clone(),
+                within: None,
+            })
+            .collect();
+        return (!variants.is_empty()).then_some(variants);
+    }
+    let chars: Vec<String> = name
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(String::from)
+        .collect();
+    let n = chars.len();
+    if n == 0 {
+        return None;
+    }
+    let mut variants = Vec::new();
+    for spacing in [1.8, 1.2] {
+        let span = (n - 1) as f32 * spacing * size;
+        let half = span / 2.0 + size * 0.6;
+        if 2.0 * half > length {
+            continue;
+        }
+        for k in mids {
+            let mid = k * length;
+            if mid < half || mid > length - half {
+                continue;
+            }
+            let at: Option<Vec<(String, (f32, f32))>> = chars
+                .iter()
+                .enumerate()
+                .map(|(j, ch)| {
+                    let d = mid - span / 2.0 + j as f32 * spacing * size;
+                    point_at(&run, d).map(|p| (ch.clone(), p))
+                })
+                .collect();
+            if let Some(chars) = at {
+                variants.push(Variant::Along {
+                    name: name.to_string(),
+                    size,
+                    chars,
+                });
+            }
+        }
+    }
+    (!variants.is_empty()).then_some(variants)
 }
 
 #[cfg(test)]

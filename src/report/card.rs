@@ -6,7 +6,7 @@ use geo::{BoundingRect, Coord, Geometry, LineString, Rect};
 
 use super::{ParcelRow, ReportLang, parcel_row};
 use crate::crs::GaussKruger;
-use crate::landuse::{LanduseTable, parse_shares};
+use crate::landuse::{LanduseTable, Standard, parse_shares};
 use crate::model::{FieldRole, Layer, format_float};
 use crate::selection::{LocalPlane, distance_m};
 use crate::stats::tree::SHARE_FIELDS;
@@ -59,6 +59,42 @@ pub struct Condition {
     pub unit: String,
 }
 
+/// The sense of a control value (控制指标): an upper limit the parcel's building
+/// may not exceed (容积率 ≤ 2.0, 建筑限高 ≤ 24 m), or a lower limit it must reach
+/// (绿地率 ≥ 30%).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    AtMost,
+    AtLeast,
+}
+
+impl Limit {
+    /// The sign a 控规 writes before the value: ≤ or ≥.
+    pub fn sign(self) -> &'static str {
+        match self {
+            Limit::AtMost => "≤",
+            Limit::AtLeast => "≥",
+        }
+    }
+
+    fn reversed(self) -> Limit {
+        match self {
+            Limit::AtMost => Limit::AtLeast,
+            Limit::AtLeast => Limit::AtMost,
+        }
+    }
+}
+
+/// A condition's sense on a card: the condition named by its label and unit (as
+/// the card's [`Condition`] gives them) and whether its value is an upper or a
+/// lower limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConditionLimit {
+    pub label: String,
+    pub unit: String,
+    pub limit: Limit,
+}
+
 /// One parcel's report card.
 #[derive(Debug, Clone)]
 pub struct Card {
@@ -68,6 +104,10 @@ pub struct Card {
     /// The regulatory conditions (规划条件), with 计容建筑面积 and the compatible
     /// (mixed) uses.
     pub conditions: Vec<Condition>,
+    /// The sense of each condition that is a control value (容积率 ≤, 绿地率 ≥ …);
+    /// a condition not listed (用地性质, 用地面积, a value the data already give as
+    /// a range or with its own sign) is stated as it is.
+    pub limits: Vec<ConditionLimit>,
     pub boundary: Vec<BoundaryPoint>,
     /// The Gauss-Krüger zone of the boundary points: central meridian (degrees
     /// east) and 3° zone number (40 at 120°E).
@@ -356,87 +396,100 @@ fn short_num(v: f64, min: usize, max: usize) -> String {
     }
 }
 
-/// Regulatory attributes printed when the layer has them, beyond the indicators
-/// every 控规 gives: the field names tried, the Chinese and English labels, and
-/// the units (Chinese, English).
-type ExtraField = (
-    &'static [&'static str],
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-);
+/// A regulatory attribute printed when the layer has it, beyond the indicators
+/// every 控规 gives.
+struct ExtraField {
+    /// The field names tried, in order.
+    names: &'static [&'static str],
+    zh_label: &'static str,
+    en_label: &'static str,
+    zh_unit: &'static str,
+    en_unit: &'static str,
+    /// The sense of a numeric value: a setback and the parking a parcel must
+    /// provide (配建) are minimums; a count or a text is stated as it is.
+    limit: Option<Limit>,
+}
+
 const EXTRA_FIELDS: &[ExtraField] = &[
-    (
-        &["建筑退线", "退线", "建筑后退", "setback_m"],
-        "建筑退线",
-        "Building setback",
-        "m",
-        "m",
-    ),
-    (
-        &["机动车停车位", "停车泊位", "停车位", "parking"],
-        "机动车停车位",
-        "Parking spaces",
-        "个",
-        "",
-    ),
-    (
-        &["非机动车停车位", "bicycle_parking"],
-        "非机动车停车位",
-        "Bicycle spaces",
-        "个",
-        "",
-    ),
-    (
-        &["配套设施", "公共配套", "配套"],
-        "配套设施",
-        "Supporting facilities",
-        "",
-        "",
-    ),
-    (
-        &["出入口方位", "出入口", "access"],
-        "出入口方位",
-        "Access",
-        "",
-        "",
-    ),
-    (
-        &["居住人口", "人口", "population"],
-        "居住人口",
-        "Population",
-        "人",
-        "",
-    ),
-    (
-        &["住宅户数", "户数", "dwellings"],
-        "住宅户数",
-        "Dwellings",
-        "户",
-        "",
-    ),
-    (
-        &["城市设计要求", "城市设计", "urban_design"],
-        "城市设计要求",
-        "Urban design",
-        "",
-        "",
-    ),
+    ExtraField {
+        names: &["建筑退线", "退线", "建筑后退", "setback_m"],
+        zh_label: "建筑退线",
+        en_label: "Building setback",
+        zh_unit: "m",
+        en_unit: "m",
+        limit: Some(Limit::AtLeast),
+    },
+    ExtraField {
+        names: &["机动车停车位", "停车泊位", "停车位", "parking"],
+        zh_label: "机动车停车位",
+        en_label: "Parking spaces",
+        zh_unit: "个",
+        en_unit: "",
+        limit: Some(Limit::AtLeast),
+    },
+    ExtraField {
+        names: &["非机动车停车位", "bicycle_parking"],
+        zh_label: "非机动车停车位",
+        en_label: "Bicycle spaces",
+        zh_unit: "个",
+        en_unit: "",
+        limit: Some(Limit::AtLeast),
+    },
+    ExtraField {
+        names: &["配套设施", "公共配套", "配套"],
+        zh_label: "配套设施",
+        en_label: "Supporting facilities",
+        zh_unit: "",
+        en_unit: "",
+        limit: None,
+    },
+    ExtraField {
+        names: &["出入口方位", "出入口", "access"],
+        zh_label: "出入口方位",
+        en_label: "Access",
+        zh_unit: "",
+        en_unit: "",
+        limit: None,
+    },
+    ExtraField {
+        names: &["居住人口", "人口", "population"],
+        zh_label: "居住人口",
+        en_label: "Population",
+        zh_unit: "人",
+        en_unit: "",
+        limit: None,
+    },
+    ExtraField {
+        names: &["住宅户数", "户数", "dwellings"],
+        zh_label: "住宅户数",
+        en_label: "Dwellings",
+        zh_unit: "户",
+        en_unit: "",
+        limit: None,
+    },
+    ExtraField {
+        names: &["城市设计要求", "城市设计", "urban_design"],
+        zh_label: "城市设计要求",
+        en_label: "Urban design",
+        zh_unit: "",
+        en_unit: "",
+        limit: None,
+    },
 ];
 
-/// A role's value as printed: the number, shortened by `fmt`, or the field's text
-/// when it is not a number (≤2.0, 30–45 are conditions too); `None` when absent.
+/// A role's value as printed, and whether it is a number: the number, shortened
+/// by `fmt`, or the field's text when it is not a number (≤2.0, 30–45 are
+/// conditions too, and carry their own sense); `None` when absent.
 fn role_value(
     layer: &Layer,
     i: usize,
     role: FieldRole,
     fmt: &dyn Fn(f64) -> String,
-) -> Option<String> {
+) -> Option<(String, bool)> {
     if let Some(v) = layer.role_f64(i, role) {
-        return Some(fmt(v));
+        return Some((fmt(v), true));
     }
-    text_at(layer, i, layer.roles.get(role))
+    text_at(layer, i, layer.roles.get(role)).map(|t| (t, false))
 }
 
 /// A ratio as a percentage: 35 and 0.35 both read 35 %, as the statistics read
@@ -476,75 +529,192 @@ fn compatible_uses(layer: &Layer, i: usize, zh: bool) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(if zh { "；" } else { "; " }))
 }
 
+/// Whether a parcel's (dominant) use is industrial or warehousing land: 工业用地
+/// (1001) and 物流仓储用地 (1101) of the 2023 classes, M and W of GB 50137.
+fn industrial_land(layer: &Layer, i: usize) -> bool {
+    let table = LanduseTable::global();
+    let Some(class) = layer
+        .class
+        .get(i)
+        .copied()
+        .flatten()
+        .and_then(|c| table.class(c))
+    else {
+        return false;
+    };
+    match class.standard {
+        Standard::Gtkj2023 => class.code.starts_with("1001") || class.code.starts_with("1101"),
+        Standard::Gb50137 => class.code.starts_with('M') || class.code.starts_with('W'),
+    }
+}
+
+/// The sense of the four control indicators on a parcel: (容积率 and 计容建筑面积,
+/// 建筑密度, 绿地率, 建筑限高).
+///
+/// A 控规 caps what is built on most land: 容积率, 建筑密度 and 建筑限高 are
+/// upper limits, and 绿地率 is a lower limit. Industrial and warehousing land is
+/// controlled the other way round for land use efficiency, as the national
+/// 《工业项目建设用地控制指标》 has it and Zhejiang's plans state it: 容积率 and
+/// 建筑密度 (建筑系数) are lower limits, and 绿地率 an upper limit (no more than
+/// 20%); its height is still capped. The bundled plan agrees: its industrial
+/// parcels have 建筑密度 40–55% and 绿地率 10–15%, where its residential parcels
+/// have 20–28% and 30–35%.
+fn indicator_limits(industrial: bool) -> (Limit, Limit, Limit, Limit) {
+    let usual = (Limit::AtMost, Limit::AtMost, Limit::AtLeast, Limit::AtMost);
+    if industrial {
+        (
+            usual.0.reversed(),
+            usual.1.reversed(),
+            usual.2.reversed(),
+            usual.3,
+        )
+    } else {
+        usual
+    }
+}
+
 /// A parcel's planning conditions (规划条件) in the order a 控规图则 prints them:
 /// 用地性质, 用地面积 (m² and 公顷), 容积率, 计容建筑面积 (area × FAR), 建筑密度,
-/// 绿地率, 建筑限高, 兼容用地, then the other regulatory fields the layer has.
-/// A value the parcel lacks is left out, never printed as 0.
-fn conditions_of(layer: &Layer, i: usize, p: &ParcelRow, lang: ReportLang) -> Vec<Condition> {
+/// 绿地率, 建筑限高, 兼容用地, then the other regulatory fields the layer has;
+/// with the sense of those that are control values. A value the parcel lacks is
+/// left out, never printed as 0.
+fn conditions_of(
+    layer: &Layer,
+    i: usize,
+    p: &ParcelRow,
+    lang: ReportLang,
+) -> (Vec<Condition>, Vec<ConditionLimit>) {
     let zh = lang == ReportLang::Zh;
     let mut out = Vec::new();
-    let mut push = |zh_label: &str, en_label: &str, value: String, zh_unit: &str, en_unit: &str| {
-        out.push(Condition {
-            label: if zh { zh_label } else { en_label }.to_string(),
-            value,
-            unit: if zh { zh_unit } else { en_unit }.to_string(),
-        });
+    let mut limits = Vec::new();
+    let mut push = |zh_label: &str,
+                    en_label: &str,
+                    value: String,
+                    (zh_unit, en_unit): (&str, &str),
+                    limit: Option<Limit>| {
+        let label = if zh { zh_label } else { en_label }.to_string();
+        let unit = if zh { zh_unit } else { en_unit }.to_string();
+        if let Some(limit) = limit {
+            limits.push(ConditionLimit {
+                label: label.clone(),
+                unit: unit.clone(),
+                limit,
+            });
+        }
+        out.push(Condition { label, value, unit });
     };
+    // A number is a control value with its sense; a text (a range, or a value
+    // with its own sign) is stated as the data give it.
+    let sense = |numeric: bool, limit: Limit| numeric.then_some(limit);
+    let (far_limit, density_limit, green_limit, height_limit) =
+        indicator_limits(industrial_land(layer, i));
     let land_use = format!("{} {}", p.code, p.class_name).trim().to_string();
     if !land_use.is_empty() {
-        push("用地性质", "Land use", land_use, "", "");
+        push("用地性质", "Land use", land_use, ("", ""), None);
     }
     if p.area_m2 > 0.0 {
         push(
             "用地面积",
             "Site area",
             crate::model::format_fixed(p.area_m2, 2),
-            "m²",
-            "m²",
+            ("m²", "m²"),
+            None,
         );
         push(
             "用地面积",
             "Site area",
             crate::model::format_fixed(p.area_ha(), 4),
-            "公顷",
-            "ha",
+            ("公顷", "ha"),
+            None,
         );
     }
-    if let Some(far) = role_value(layer, i, FieldRole::Far, &|v| short_num(v, 1, 2)) {
-        push("容积率", "Floor area ratio", far, "", "");
+    if let Some((far, numeric)) = role_value(layer, i, FieldRole::Far, &|v| short_num(v, 1, 2)) {
+        push(
+            "容积率",
+            "Floor area ratio",
+            far,
+            ("", ""),
+            sense(numeric, far_limit),
+        );
     }
     if let Some(far) = p.far.filter(|f| *f >= 0.0 && p.area_m2 > 0.0) {
+        // The floor area the FAR allows (or asks for), with the FAR's sense.
         push(
             "计容建筑面积",
             "Floor area (counted in FAR)",
             crate::model::format_fixed(p.area_m2 * far, 2),
-            "m²",
-            "m²",
+            ("m²", "m²"),
+            Some(far_limit),
         );
     }
-    if let Some(d) = role_value(layer, i, FieldRole::BuildingDensity, &percent) {
-        push("建筑密度", "Building density", d, "%", "%");
+    if let Some((d, numeric)) = role_value(layer, i, FieldRole::BuildingDensity, &percent) {
+        push(
+            "建筑密度",
+            "Building density",
+            d,
+            ("%", "%"),
+            sense(numeric, density_limit),
+        );
     }
-    if let Some(g) = role_value(layer, i, FieldRole::GreenRatio, &percent) {
-        push("绿地率", "Green ratio", g, "%", "%");
+    if let Some((g, numeric)) = role_value(layer, i, FieldRole::GreenRatio, &percent) {
+        push(
+            "绿地率",
+            "Green ratio",
+            g,
+            ("%", "%"),
+            sense(numeric, green_limit),
+        );
     }
-    if let Some(h) = role_value(layer, i, FieldRole::HeightLimit, &|v| short_num(v, 0, 1)) {
-        push("建筑限高", "Height limit", h, "m", "m");
+    if let Some((h, numeric)) =
+        role_value(layer, i, FieldRole::HeightLimit, &|v| short_num(v, 0, 1))
+    {
+        push(
+            "建筑限高",
+            "Height limit",
+            h,
+            ("m", "m"),
+            sense(numeric, height_limit),
+        );
     }
     if let Some(mixed) = compatible_uses(layer, i, zh) {
-        push("兼容用地", "Compatible uses", mixed, "", "");
+        push("兼容用地", "Compatible uses", mixed, ("", ""), None);
     }
-    for (names, zh_label, en_label, zh_unit, en_unit) in EXTRA_FIELDS {
-        let field = first_field(layer, names);
+    for extra in EXTRA_FIELDS {
+        let field = first_field(layer, extra.names);
         let value = field.and_then(|k| match layer.value(i, k).as_f64() {
-            Some(v) => Some(format_float(v)),
-            None => text_at(layer, i, Some(k)),
+            Some(v) => Some((format_float(v), true)),
+            None => text_at(layer, i, Some(k)).map(|t| (t, false)),
         });
-        if let Some(v) = value {
-            push(zh_label, en_label, v, zh_unit, en_unit);
+        if let Some((v, numeric)) = value {
+            push(
+                extra.zh_label,
+                extra.en_label,
+                v,
+                (extra.zh_unit, extra.en_unit),
+                extra.limit.filter(|_| numeric),
+            );
         }
     }
-    out
+    (out, limits)
+}
+
+impl Card {
+    /// The sense of one of the card's conditions, when it is a control value.
+    pub fn limit(&self, k: &Condition) -> Option<Limit> {
+        self.limits
+            .iter()
+            .find(|l| l.label == k.label && l.unit == k.unit)
+            .map(|l| l.limit)
+    }
+
+    /// A condition's value as a 控规 states it: a control value with its sense
+    /// (`≤ 2.0`, `≥ 30`), anything else as it is.
+    pub fn control_value(&self, k: &Condition) -> String {
+        match self.limit(k) {
+            Some(l) => format!("{} {}", l.sign(), k.value),
+            None => k.value.clone(),
+        }
+    }
 }
 
 /// Report cards for `features`, in id order.
@@ -560,8 +730,10 @@ pub fn cards(
         .map(|&i| {
             let g = layer.geometries.get(i).and_then(|g| g.as_ref());
             let parcel = parcel_row(layer, i, &layer.area_m2, lang);
+            let (conditions, limits) = conditions_of(layer, i, &parcel, lang);
             Card {
-                conditions: conditions_of(layer, i, &parcel, lang),
+                conditions,
+                limits,
                 parcel,
                 attributes: layer
                     .fields

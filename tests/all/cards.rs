@@ -1,12 +1,15 @@
 //! Parcel report cards read back: the 界址点成果表's order and orientation
 //! (clockwise from the north-west corner, J1 repeated, sides adding up to the
 //! perimeter) in the model, the workbook and the PDF; multi-part parcels numbered
-//! 第1块 and 第2块; Y with the zone number; the 规划条件 with their units;
+//! 第1块 and 第2块; Y with the zone number; the 规划条件 with their units, stated
+//! as control values (容积率 ≤, 绿地率 ≥, the other way round on industrial land);
 //! facilities judged by their own service radius and the one on the parcel
-//! marked 本地块; continuation pages naming their parcel; one bookmark a card; and
-//! the location marker clear of the scale bar.
+//! marked 本地块; continuation pages naming their parcel; a long boundary set in
+//! column groups side by side, reading down each, on two pages; one bookmark a
+//! card; and the location marker, red, clear of the scale bar.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use crate::documents::{outline_titles, pages_of};
 use calamine::{Data, Reader, Xlsx, open_workbook};
@@ -621,6 +624,35 @@ fn the_location_marker_stays_clear_of_the_scale_bar() {
         .reduce(f32::min)
         .unwrap();
     assert!(ring_left >= ix && ring_bottom <= iy + ih);
+    // Red, over a white halo: "here" on any land-use colour.
+    let red = |rgb: &[u8; 3]| rgb[0] >= 200 && rgb[1] <= 60 && rgb[2] <= 60;
+    let rings: Vec<([u8; 3], f32)> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Path {
+                points,
+                close: true,
+                fill: None,
+                stroke: Some(s),
+            } if points.len() == 32 => Some(*s),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        rings.iter().any(|(rgb, _)| red(rgb)) && rings.iter().any(|(rgb, _)| *rgb == [255; 3]),
+        "{rings:?}"
+    );
+    assert!(
+        ops.iter()
+            .any(|op| matches!(op, Op::Path { fill: Some(f), .. } if red(f))),
+        "the parcel is filled red"
+    );
+    assert!(
+        !ops.iter().any(|op| matches!(op,
+            Op::Path { stroke: Some((rgb, _)), .. } | Op::Path { fill: Some(rgb), .. }
+                if rgb[2] > 150 && rgb[0] < 60)),
+        "no blue mark is left"
+    );
     // The scale bar's panel at one pixel a point, in the map's bottom-left
     // corner: its top is at the same height whatever the map shows.
     let img = MapImage {
@@ -649,4 +681,232 @@ fn the_location_marker_stays_clear_of_the_scale_bar() {
         "{ring_left} vs {}",
         ix + bar.x + bar.w
     );
+}
+
+#[test]
+fn conditions_are_stated_as_control_values_with_their_sense() {
+    let layer = parcels();
+    let cards = cards_of(&layer, ReportLang::Zh);
+    let c = card(&cards, "KG-T-0001");
+    let stated = |label: &str, unit: &str| {
+        let k = c
+            .conditions
+            .iter()
+            .find(|k| k.label == label && k.unit == unit)
+            .unwrap_or_else(|| panic!("no {label}"));
+        (c.limit(k).map(|l| l.sign()), c.control_value(k))
+    };
+    let area = c.parcel.area_m2;
+    // Residential land: the indicators are capped, the green ratio is a minimum.
+    assert_eq!(stated("容积率", ""), (Some("≤"), "≤ 2.0".to_string()));
+    assert_eq!(
+        stated("计容建筑面积", "m²"),
+        (Some("≤"), format!("≤ {:.2}", area * 2.0))
+    );
+    assert_eq!(stated("建筑密度", "%"), (Some("≤"), "≤ 35".to_string()));
+    assert_eq!(stated("绿地率", "%"), (Some("≥"), "≥ 30".to_string()));
+    assert_eq!(stated("建筑限高", "m"), (Some("≤"), "≤ 24".to_string()));
+    // What is not a control value is stated as it is.
+    for (label, unit) in [
+        ("用地性质", ""),
+        ("用地面积", "m²"),
+        ("用地面积", "公顷"),
+        ("兼容用地", ""),
+        ("配套设施", ""),
+    ] {
+        let (sign, value) = stated(label, unit);
+        assert_eq!(sign, None, "{label} has a sense");
+        assert!(!value.contains('≤') && !value.contains('≥'), "{value}");
+    }
+
+    // Industrial land is held to a least FAR and density and a most green ratio;
+    // a value the data give as a range keeps its own form; a setback is a
+    // minimum.
+    let industrial = load_bytes(
+        r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"地块编号":"KG-T-0101","用地代码":"100101","容积率":1.5,"建筑密度":45,"绿地率":12,"限高":30,"建筑退线":10},
+ "geometry":{"type":"Polygon","coordinates":[[[120.70,30.75],[120.701,30.75],[120.701,30.751],[120.70,30.751],[120.70,30.75]]]}},
+{"type":"Feature","properties":{"地块编号":"KG-T-0102","用地代码":"070102","容积率":"1.2–2.0","绿地率":"≥35"},
+ "geometry":{"type":"Polygon","coordinates":[[[120.702,30.75],[120.703,30.75],[120.703,30.751],[120.702,30.751],[120.702,30.75]]]}}
+]}"#
+        .as_bytes(),
+        "industrial.geojson",
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let cards = report::cards(&industrial, &all(&industrial), None, ReportLang::Zh).unwrap();
+    let values = |id: &str| -> Vec<(String, String)> {
+        let c = card(&cards, id);
+        c.conditions
+            .iter()
+            .map(|k| (k.label.clone(), c.control_value(k)))
+            .collect()
+    };
+    let m = values("KG-T-0101");
+    for (label, want) in [
+        ("容积率", "≥ 1.5"),
+        ("建筑密度", "≥ 45"),
+        ("绿地率", "≤ 12"),
+        ("建筑限高", "≤ 30"),
+        ("建筑退线", "≥ 10"),
+    ] {
+        assert!(
+            m.contains(&(label.to_string(), want.to_string())),
+            "{label} {want} not in {m:?}"
+        );
+    }
+    assert!(
+        m.iter()
+            .any(|(l, v)| l == "计容建筑面积" && v.starts_with("≥ "))
+    );
+    let r = values("KG-T-0102");
+    assert!(
+        r.contains(&("容积率".to_string(), "1.2–2.0".to_string())),
+        "{r:?}"
+    );
+    assert!(
+        r.contains(&("绿地率".to_string(), "≥35".to_string())),
+        "{r:?}"
+    );
+
+    // The PDF prints the sign before the value, in both languages.
+    let dir = tempfile::tempdir().unwrap();
+    let pages = pages_of(&pdf_of(dir.path(), "limits.pdf", ReportLang::Zh, false));
+    let one = card_pages(&pages, "KG-T-0001", "地块报告卡").concat();
+    for word in [
+        "容积率≤2.0".to_string(),
+        format!("计容建筑面积（m²）≤{:.2}", area * 2.0),
+        "建筑密度（%）≤35".to_string(),
+        "绿地率（%）≥30".to_string(),
+        "建筑限高（m）≤24".to_string(),
+    ] {
+        assert!(one.contains(&word), "the card lacks {word}: {one}");
+    }
+    let pages = pages_of(&pdf_of(dir.path(), "limits-en.pdf", ReportLang::En, false));
+    let one = card_pages(&pages, "KG-T-0001", "Reportcard").concat();
+    for word in [
+        "Floorarearatio≤2.0",
+        "Greenratio(%)≥30",
+        "Heightlimit(m)≤24",
+    ] {
+        assert!(one.contains(word), "the card lacks {word}: {one}");
+    }
+}
+
+/// The 界址点 labels (J1, J2 …) a page of a laid-out document draws, with their
+/// positions, in drawing order.
+fn point_labels(ops: &[parcelview::report::pdf::Op]) -> Vec<(f32, f32, String)> {
+    use parcelview::report::pdf::Op;
+    ops.iter()
+        .filter_map(|op| match op {
+            Op::Text { x, y, text, .. }
+                if text.len() > 1
+                    && text.starts_with('J')
+                    && text[1..].bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Some((*x, *y, text.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_boundary_reads_down_two_column_groups_on_two_pages() {
+    use parcelview::report::pdf::Op;
+    let layer = parcels();
+    let cards = cards_of(&layer, ReportLang::Zh);
+    let l = parcelview::report::pdf::cards_layout(
+        &cards,
+        &layer,
+        &Default::default(),
+        Default::default(),
+        ReportLang::Zh,
+        &Default::default(),
+        &Progress::new(),
+    )
+    .unwrap();
+    let k = cards
+        .iter()
+        .position(|c| c.parcel.id == "KG-T-0003")
+        .unwrap();
+    let round = &cards[k];
+    let first = l.bookmarks[k].0;
+    let end = l.bookmarks.get(k + 1).map_or(l.pages.len(), |b| b.0);
+    // 121 rows (120 points and J1 again) on an A4 portrait card of two pages,
+    // where one narrow column took four.
+    assert_eq!(end - first, 2, "the long card's pages");
+    let mut read: Vec<String> = Vec::new();
+    for (n, page) in l.pages[first..end].iter().enumerate() {
+        let labels = point_labels(page);
+        // The groups of the page, left to right: the labels' left edges.
+        let mut xs: Vec<f32> = labels.iter().map(|(x, _, _)| *x).collect();
+        xs.sort_by(f32::total_cmp);
+        xs.dedup_by(|a, b| (*a - *b).abs() < 20.0);
+        assert_eq!(xs.len(), 2, "page {n}: groups at {xs:?}");
+        // Each group with the full header.
+        let heads = page
+            .iter()
+            .filter(
+                |op| matches!(op, Op::Text { text, .. } if text == "点号" || text == "边长（m）"),
+            )
+            .count();
+        assert_eq!(heads, 4, "page {n}: a header over each group");
+        // Reading order: down the first group, then down the second.
+        let mut placed = labels.clone();
+        placed.sort_by(|a, b| {
+            let group = |x: f32| xs.iter().position(|g| (x - g).abs() < 20.0);
+            group(a.0).cmp(&group(b.0)).then(a.1.total_cmp(&b.1))
+        });
+        let drawn: Vec<&String> = labels.iter().map(|(_, _, t)| t).collect();
+        let reading: Vec<&String> = placed.iter().map(|(_, _, t)| t).collect();
+        assert_eq!(drawn, reading, "page {n} is drawn in reading order");
+        read.extend(placed.into_iter().map(|(_, _, t)| t));
+    }
+    let want: Vec<String> = round.boundary.iter().map(|b| b.label.clone()).collect();
+    assert_eq!(read, want, "every point once, in order, J1 closing");
+
+    // Read back from the PDF: two pages, each group headed, the points in order.
+    let dir = tempfile::tempdir().unwrap();
+    let pages = pages_of(&pdf_of(dir.path(), "groups.pdf", ReportLang::Zh, false));
+    let own = card_pages(&pages, "KG-T-0003", "地块报告卡");
+    assert_eq!(own.len(), 2);
+    assert!(own[1].starts_with("地块报告卡KG-T-0003（续）"));
+    assert_eq!(own[1].matches("点号").count(), 2, "{}", own[1]);
+    let text = own.concat();
+    let mut at = 0;
+    for b in &round.boundary {
+        let x = format!("{}{:.3}", b.label, b.x_north_m);
+        let found = text[at..]
+            .find(&x)
+            .unwrap_or_else(|| panic!("{} missing or out of order", b.label));
+        at += found + x.len();
+    }
+}
+
+#[test]
+fn a_ninety_point_parcel_of_the_bundled_plan_fits_two_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/airport-city.json");
+    let out = dir.path().join("long.pdf");
+    // KG-A-0004 has 98 boundary points, KG-C-0203 two parts of 91.
+    for id in ["KG-A-0004", "KG-C-0203"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_parcelview"))
+            .args(["report", project.to_str().unwrap(), "--kind", "cards"])
+            .args(["--ids", id, "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let pages = pages_of(&out);
+        assert_eq!(pages.len(), 2, "{id}: {} pages", pages.len());
+        assert!(pages[1].starts_with(&format!("地块报告卡{id}（续）")));
+        let text = pages.concat();
+        assert!(
+            text.contains("周边公共设施"),
+            "{id}: the facilities are on the card"
+        );
+        if id == "KG-C-0203" {
+            assert!(text.contains("第1块") && text.contains("第2块"));
+        }
+    }
 }

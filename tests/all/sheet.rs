@@ -692,3 +692,26 @@ fn the_legend_lists_the_offline_basemaps_water_and_roads() {
     img.basemap = Some(&basemap);
     assert!(map_image::overlay(&img).legend.is_empty());
 }
+
+#[test]
+fn zz_debug_bar() {
+    let p = project();
+    let basemap = p.offline_basemap();
+    let layers: Vec<(&Layer, ImageStyle)> = p
+        .layers
+        .iter()
+        .filter(|l| l.spec.visible)
+        .filter_map(|l| {
+            let style = map_image::project_image_style(&l.spec, &l.path, &p.file.basemap.sources)?;
+            Some((l.data.as_ref().ok()?, style))
+        })
+        .collect();
+    let bbox = p.bbox().unwrap();
+    for (w, h) in [(1600u32, 990u32), (1200, 900)] {
+        let mut img = image(&layers, &[], None, bbox, (w, h, 200.0));
+        img.basemap = Some(&basemap);
+        img.legend = false;
+        let ov = map_image::overlay(&img);
+        eprintln!("{w}x{h} bar {:?} frame {:?}", ov.scale_bar.unwrap().bounds, ov.map_frame);
+    }
+}
