@@ -141,7 +141,7 @@ impl Message {
     /// Whether the bar shows it at `now_s`: not closed, and for a fading level not
     /// yet past its time.
     pub fn in_bar(&self, now_s: f64) -> bool {
-        !self.dismissed && !(self.level.fades() && now_s - self.created_s >= FADE_AFTER_S)
+        !self.dismissed && (!self.level.fades() || now_s - self.created_s < FADE_AFTER_S)
     }
 }
 
@@ -244,6 +244,8 @@ pub enum Command {
     OpenPath(PathBuf),
     /// Opens or closes the message log window.
     ToggleLog,
+    /// Shows a message in the bar again (from the log), for a fresh time.
+    ReshowMessage(u64),
 }
 
 /// The basemap menu's text fields while they are being edited.
@@ -784,6 +786,13 @@ impl ParcelApp {
             }
             Command::OpenPath(path) => self.open_with_desktop(&path),
             Command::ToggleLog => self.log_open = !self.log_open,
+            Command::ReshowMessage(id) => {
+                let now_s = self.now_s;
+                if let Some(m) = self.log.iter_mut().find(|m| m.id == id) {
+                    m.dismissed = false;
+                    m.created_s = now_s;
+                }
+            }
             other => self.apply_project_command(other),
         }
     }
@@ -1028,7 +1037,7 @@ impl ParcelApp {
     /// Takes in layers that finished loading.
     fn poll_loading(&mut self) {
         let mut still = Vec::new();
-        for l in self.loading.drain(..) {
+        for l in std::mem::take(&mut self.loading) {
             if !l.handle.is_finished() {
                 still.push(l);
                 continue;
@@ -1058,7 +1067,11 @@ impl ParcelApp {
                     self.notify_with(level, text, vec![f.detail], Some(l.path.clone()));
                 }
                 Err(_) => {
-                    let text = format!("{} {file}: {}", self.tr("load_failed"), self.tr("load_crashed"));
+                    let text = format!(
+                        "{} {file}: {}",
+                        self.tr("load_failed"),
+                        self.tr("load_crashed")
+                    );
                     self.notify_with(Level::Error, text, Vec::new(), Some(l.path.clone()));
                 }
             }
@@ -1103,8 +1116,13 @@ impl ParcelApp {
             }
             Ok(None) => {}
             Err(e) => {
-                let text = format!("{}: {}", self.tr("basemap_unavailable"), e);
-                self.notify(Level::Error, text);
+                // The source's own words (often English) go to the log's details.
+                let text = format!(
+                    "{}: {}",
+                    self.tr("basemap_unavailable"),
+                    self.tr("see_details")
+                );
+                self.notify_with(Level::Error, text, vec![e.to_string()], None);
             }
         }
     }
@@ -1266,6 +1284,207 @@ impl ParcelApp {
         for c in std::mem::take(&mut self.commands) {
             self.apply(c);
         }
+    }
+}
+
+/// The messages of the session: made, routed from the export code, and acted on.
+impl ParcelApp {
+    /// Adds a message to the bar and the log.
+    pub fn notify(&mut self, level: Level, text: String) {
+        self.notify_with(level, text, Vec::new(), None);
+    }
+
+    /// Adds a message with detail lines for the log and a file to open.
+    pub fn notify_with(
+        &mut self,
+        level: Level,
+        text: String,
+        details: Vec<String>,
+        path: Option<PathBuf>,
+    ) {
+        // Texts the export code added before this one keep their order.
+        self.route_messages();
+        self.messages.push(text.clone());
+        self.messages.extend(details.iter().cloned());
+        self.messages_routed = self.messages.len();
+        let id = self.log.last().map_or(0, |m| m.id + 1);
+        self.log.push(Message {
+            id,
+            level,
+            text,
+            details,
+            path,
+            created_s: self.now_s,
+            dismissed: false,
+        });
+    }
+
+    /// Turns texts added straight to `messages` (by the export dialog: a missing
+    /// path) into warnings, so nothing is reported only in the log's plain list.
+    fn route_messages(&mut self) {
+        let texts: Vec<String> = self
+            .messages
+            .get(self.messages_routed..)
+            .unwrap_or_default()
+            .to_vec();
+        self.messages_routed = self.messages.len();
+        for text in texts {
+            self.log_only(Level::Warning, text, Vec::new(), None);
+        }
+    }
+
+    /// A message for the log and bar whose text is in `messages` already.
+    fn log_only(
+        &mut self,
+        level: Level,
+        text: String,
+        details: Vec<String>,
+        path: Option<PathBuf>,
+    ) {
+        let id = self.log.last().map_or(0, |m| m.id + 1);
+        self.log.push(Message {
+            id,
+            level,
+            text,
+            details,
+            path,
+            created_s: self.now_s,
+            dismissed: false,
+        });
+    }
+
+    /// Turns the text the export code left for a finished export of `path` into a
+    /// message: a success naming the whole path with the file to open, a
+    /// cancellation, or an error saying in the interface language what went wrong,
+    /// with the system's words as the details.
+    fn route_export_result(&mut self, path: &std::path::Path) {
+        let texts: Vec<String> = self
+            .messages
+            .get(self.messages_routed..)
+            .unwrap_or_default()
+            .to_vec();
+        self.messages_routed = self.messages.len();
+        let full = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let file = file_name(path);
+        let exported = self.tr("exported");
+        for text in texts {
+            if let Some(rest) = text.strip_prefix(exported) {
+                // A handout appends its warnings after semicolons.
+                let details: Vec<String> = rest.split("; ").skip(1).map(str::to_string).collect();
+                let headline = format!("{exported} {}", full.display());
+                let level = if details.is_empty() {
+                    Level::Success
+                } else {
+                    Level::Warning
+                };
+                self.log_only(level, headline, details, Some(full.clone()));
+            } else if text.ends_with(": cancelled") {
+                let headline = format!("{} {file}", self.tr("export_cancelled"));
+                self.log_only(Level::Info, headline, Vec::new(), None);
+            } else {
+                let why = self.tr(write_problem(&full, &text));
+                let headline = format!("{} {}: {why}", self.tr("export_failed"), full.display());
+                self.log_only(Level::Error, headline, vec![text], None);
+            }
+        }
+    }
+
+    /// One message for a file that loaded: its name and feature count, and the
+    /// count of import warnings, which the log lists.
+    fn report_loaded(&mut self, path: &std::path::Path, layer: &Layer) {
+        let file = file_name(path);
+        let n = layer.len();
+        if layer.warnings.is_empty() {
+            let text = format!("{} {file}: {n} {}", self.tr("loaded"), self.tr("features"));
+            self.notify_with(Level::Success, text, Vec::new(), Some(path.to_path_buf()));
+        } else {
+            let text = format!(
+                "{} {file}: {n} {}, {} {}",
+                self.tr("loaded"),
+                self.tr("features"),
+                layer.warnings.len(),
+                self.tr("import_warnings")
+            );
+            let details = layer
+                .warnings
+                .iter()
+                .take(MAX_DETAILS)
+                .map(|w| w.to_string())
+                .collect();
+            self.notify_with(Level::Warning, text, details, Some(path.to_path_buf()));
+        }
+    }
+
+    /// Opens a file or folder with the desktop's program for it, without waiting: the
+    /// program is started and a thread collects it when it ends.
+    fn open_with_desktop(&mut self, path: &std::path::Path) {
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else if cfg!(target_os = "windows") {
+            "explorer"
+        } else {
+            "xdg-open"
+        };
+        match std::process::Command::new(opener)
+            .arg(path)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        {
+            Ok(mut child) => {
+                std::thread::spawn(move || child.wait());
+            }
+            Err(e) => {
+                let text = format!("{} {}", self.tr("cannot_open"), path.display());
+                self.notify_with(Level::Error, text, vec![format!("{opener}: {e}")], None);
+            }
+        }
+    }
+
+    /// The messages the bar shows now: at most [`BAR_MAX`], newest first.
+    pub fn bar_messages(&self) -> Vec<&Message> {
+        self.log
+            .iter()
+            .rev()
+            .filter(|m| m.in_bar(self.now_s))
+            .take(BAR_MAX)
+            .collect()
+    }
+
+    /// The window clock of the last frame, in seconds.
+    pub fn now_s(&self) -> f64 {
+        self.now_s
+    }
+}
+
+/// At most this many import warnings of a file are kept as a message's details.
+const MAX_DETAILS: usize = 200;
+
+/// A path's last part, as a message names a file.
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Why a file could not be written, as a text key: the folder is missing or is not
+/// a folder, writing is not allowed, the format is unknown, or the target is one of
+/// the inputs; else the reason is in the details.
+fn write_problem(full: &std::path::Path, reason: &str) -> &'static str {
+    let folder = full.parent();
+    if folder.is_some_and(|d| !d.exists()) {
+        "folder_missing"
+    } else if folder.is_some_and(|d| !d.is_dir()) {
+        "folder_not_folder"
+    } else if reason.contains("ermission denied") {
+        "write_denied"
+    } else if reason.contains("unsupported report format") {
+        "unsupported_format"
+    } else if reason.contains("refusing to overwrite an input") {
+        "would_overwrite_input"
+    } else {
+        "see_details"
     }
 }
 

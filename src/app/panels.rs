@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use egui::{Color32, RichText};
 
-use super::{BasemapChoice, Command, Lang, ParcelApp};
+use super::{BasemapChoice, Command, FADE_AFTER_S, Lang, Level, Message, ParcelApp};
 use crate::landuse::Palette;
 use crate::landuse::{ClassId, LanduseTable};
 use crate::selection::AreaMode;
@@ -142,6 +142,10 @@ impl ParcelApp {
                 // inside it, so a colour could not be adjusted there.
                 if ui.button(self.tr("selection_colour_menu")).clicked() {
                     self.selection_colour_open = true;
+                    ui.close();
+                }
+                if ui.button(self.tr("message_log_menu")).clicked() {
+                    self.log_open = true;
                     ui.close();
                 }
                 ui.separator();
@@ -288,7 +292,205 @@ impl ParcelApp {
                 self.push(Command::CancelLoading);
             }
             self.export_status_ui(ui);
+            // The message log's button sits at the far right, where it does not move
+            // as the read-outs change width.
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let open_errors = self
+                    .log
+                    .iter()
+                    .filter(|m| m.level == Level::Error && !m.dismissed)
+                    .count();
+                let text = format!("{} ({})", self.tr("messages_button"), self.log.len());
+                let text = if open_errors > 0 {
+                    RichText::new(text).color(ERROR_RGB)
+                } else {
+                    RichText::new(text)
+                };
+                if ui
+                    .selectable_label(self.log_open, text)
+                    .on_hover_text(self.tr("message_log"))
+                    .clicked()
+                {
+                    self.push(Command::ToggleLog);
+                }
+                if let Some(t) = &self.basemap_tiles
+                    && t.offline()
+                {
+                    ui.separator();
+                    let reason = t
+                        .last_error
+                        .as_ref()
+                        .map(|e| e.to_string())
+                        .unwrap_or_default();
+                    ui.label(
+                        RichText::new(self.tr("offline_note"))
+                            .strong()
+                            .color(ERROR_RGB),
+                    )
+                    .on_hover_text(format!("{}\n{reason}", self.tr("network_failed")));
+                }
+            });
         });
+    }
+
+    /// The message bar over the top of the map, as in QGIS: the newest messages
+    /// first, each with its level, text, the file's 打开文件 / 打开文件夹 and a close
+    /// ×. Drawn in an area of its own, so the panels and the tool bar never move.
+    pub(super) fn message_bar_ui(&mut self, ctx: &egui::Context, map_rect: egui::Rect) {
+        let shown: Vec<Message> = self.bar_messages().into_iter().cloned().collect();
+        if shown.is_empty() {
+            return;
+        }
+        let now_s = self.now_s();
+        let width = (map_rect.width() - 16.0).clamp(160.0, 880.0);
+        egui::Area::new(egui::Id::unique("message_bar"))
+            .order(egui::Order::Foreground)
+            .fixed_pos(map_rect.left_top() + egui::vec2(8.0, 8.0))
+            .show(ctx, |ui| {
+                ui.set_width(width);
+                for m in &shown {
+                    // A fading message goes transparent over its last second.
+                    let left_s = FADE_AFTER_S - (now_s - m.created_s);
+                    let opacity = if m.level.fades() {
+                        left_s.clamp(0.0, 1.0) as f32
+                    } else {
+                        1.0
+                    };
+                    ui.scope(|ui| {
+                        ui.multiply_opacity(opacity);
+                        self.message_row_ui(ui, m, width);
+                    });
+                    ui.add_space(4.0);
+                }
+            });
+        // Repaint when the next fading message should start to fade or go.
+        let next_s = shown
+            .iter()
+            .filter(|m| m.level.fades())
+            .map(|m| (m.created_s + FADE_AFTER_S - 1.0 - now_s).max(0.05))
+            .fold(f64::INFINITY, f64::min);
+        if next_s.is_finite() {
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(next_s.min(1.0)));
+        }
+    }
+
+    /// One message of the bar.
+    fn message_row_ui(&mut self, ui: &mut egui::Ui, m: &Message, width: f32) {
+        let lang = self.settings.lang;
+        let (fill, accent) = level_colours(m.level);
+        egui::Frame::new()
+            .fill(fill)
+            .stroke(egui::Stroke::new(1.0, accent))
+            .corner_radius(4.0)
+            .inner_margin(egui::Margin::symmetric(8, 5))
+            .show(ui, |ui| {
+                ui.set_width(width - 18.0);
+                ui.horizontal(|ui| {
+                    ui.label(
+                        RichText::new(tr(lang, level_key(m.level)))
+                            .strong()
+                            .color(accent),
+                    );
+                    let buttons_w = 250.0;
+                    ui.scope(|ui| {
+                        ui.set_max_width((width - 18.0 - buttons_w - 50.0).max(80.0));
+                        ui.add(
+                            egui::Label::new(RichText::new(&m.text).color(MESSAGE_TEXT_RGB)).wrap(),
+                        );
+                    });
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        let close = ui.small_button("×");
+                        // The × is labelled for screen readers (and tests) by what it does.
+                        let label = tr(lang, "dismiss_message");
+                        close.widget_info(|| {
+                            egui::WidgetInfo::labeled(egui::Role::Button, true, label)
+                        });
+                        if close.on_hover_text(label).clicked() {
+                            self.push(Command::DismissMessage(m.id));
+                        }
+                        self.path_buttons_ui(ui, m);
+                        if !m.details.is_empty() && ui.small_button(tr(lang, "details")).clicked() {
+                            self.push(Command::ToggleLog);
+                        }
+                    });
+                });
+            });
+    }
+
+    /// 打开文件 and 打开文件夹 for a message about a file that is there.
+    fn path_buttons_ui(&mut self, ui: &mut egui::Ui, m: &Message) {
+        let lang = self.settings.lang;
+        let Some(path) = &m.path else { return };
+        // Right to left: the folder button comes first so it ends up on the right.
+        if let Some(dir) = path.parent().filter(|d| d.is_dir())
+            && ui.small_button(tr(lang, "open_folder")).clicked()
+        {
+            self.push(Command::OpenPath(dir.to_path_buf()));
+        }
+        if path.is_file() && ui.small_button(tr(lang, "open_file")).clicked() {
+            self.push(Command::OpenPath(path.clone()));
+        }
+    }
+
+    /// The message log: every message of the session, newest first, with its
+    /// details; a message closed in the bar or faded can be shown there again.
+    pub(super) fn message_log_ui(&mut self, ctx: &egui::Context) {
+        let lang = self.settings.lang;
+        let mut open = self.log_open;
+        let now_s = self.now_s();
+        let log: Vec<Message> = self.log.iter().rev().cloned().collect();
+        egui::Window::new(tr(lang, "message_log"))
+            .open(&mut open)
+            .default_size([560.0, 360.0])
+            .resizable(true)
+            .show(ctx, |ui| {
+                if log.is_empty() {
+                    ui.label(RichText::new(tr(lang, "no_messages")).weak());
+                }
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    for m in &log {
+                        let (_, accent) = level_colours(m.level);
+                        let age_min = ((now_s - m.created_s).max(0.0) / 60.0).floor();
+                        let when = if age_min < 1.0 {
+                            tr(lang, "just_now").to_string()
+                        } else {
+                            format!("{age_min:.0} {}", tr(lang, "minutes_ago"))
+                        };
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(
+                                RichText::new(tr(lang, level_key(m.level)))
+                                    .strong()
+                                    .color(accent),
+                            );
+                            ui.label(RichText::new(when).weak().small());
+                            ui.label(&m.text);
+                        });
+                        ui.horizontal(|ui| {
+                            self.path_buttons_ui(ui, m);
+                            if !m.in_bar(now_s)
+                                && ui.small_button(tr(lang, "show_in_bar")).clicked()
+                            {
+                                self.push(Command::ReshowMessage(m.id));
+                            }
+                        });
+                        if !m.details.is_empty() {
+                            egui::CollapsingHeader::new(format!(
+                                "{} ({})",
+                                tr(lang, "details"),
+                                m.details.len()
+                            ))
+                            .id_salt(("message_details", m.id))
+                            .show(ui, |ui| {
+                                for d in &m.details {
+                                    ui.label(RichText::new(d).small().monospace());
+                                }
+                            });
+                        }
+                        ui.separator();
+                    }
+                });
+            });
+        self.log_open = open;
     }
 
     /// The tool bar: selection and measuring tools, the area mode, selection by
@@ -622,17 +824,6 @@ impl ParcelApp {
                 ui.separator();
                 ui.heading(tr(lang, "legend"));
                 self.legend_ui(ui);
-                if !self.messages.is_empty() {
-                    ui.separator();
-                    ui.collapsing(
-                        format!("{} ({})", tr(lang, "warnings"), self.messages.len()),
-                        |ui| {
-                            for m in &self.messages {
-                                ui.label(RichText::new(m).small());
-                            }
-                        },
-                    );
-                }
             });
     }
 
@@ -1059,4 +1250,40 @@ pub(super) fn swatch_ui(ui: &mut egui::Ui, [r, g, b]: [u8; 3]) {
         egui::Stroke::new(0.5, Color32::DARK_GRAY),
         egui::StrokeKind::Inside,
     );
+}
+
+/// Red for errors: the status bar's 底图离线 and an unread error's message button.
+const ERROR_RGB: Color32 = Color32::from_rgb(169, 48, 44);
+
+/// The text of the message bar, dark on its light fills in either theme.
+const MESSAGE_TEXT_RGB: Color32 = Color32::from_rgb(28, 28, 28);
+
+/// A message's fill and its accent (border and level word), in the light tones of
+/// QGIS's message bar.
+fn level_colours(level: Level) -> (Color32, Color32) {
+    match level {
+        Level::Success => (
+            Color32::from_rgb(223, 240, 216),
+            Color32::from_rgb(46, 110, 48),
+        ),
+        Level::Info => (
+            Color32::from_rgb(217, 234, 247),
+            Color32::from_rgb(40, 96, 140),
+        ),
+        Level::Warning => (
+            Color32::from_rgb(252, 244, 214),
+            Color32::from_rgb(140, 100, 20),
+        ),
+        Level::Error => (Color32::from_rgb(246, 221, 219), ERROR_RGB),
+    }
+}
+
+/// The text key naming a level.
+fn level_key(level: Level) -> &'static str {
+    match level {
+        Level::Success => "level_success",
+        Level::Info => "level_info",
+        Level::Warning => "level_warning",
+        Level::Error => "level_error",
+    }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use egui::RichText;
 
-use super::{Command, FitRequest, ParcelApp, default_active};
+use super::{Command, FitRequest, Level, ParcelApp, default_active};
 use crate::project::{
     Bookmark, CompareSpec, FORMAT, Project, ProjectFile, Recovery, SelectionSpec, VERSION,
     relative_path,
@@ -108,8 +108,8 @@ impl ParcelApp {
                     // Never lose it: keep the unreadable file beside, under a new name.
                     let aside = path.with_extension(format!("broken-{}.json", now_secs()));
                     let _ = std::fs::rename(&path, &aside);
-                    self.messages
-                        .push(format!("{e} (kept as {})", aside.display()));
+                    let text = format!("{} {}", self.tr("recovery_unreadable"), aside.display());
+                    self.notify_with(Level::Error, text, vec![e.to_string()], Some(aside));
                 }
             }
         }
@@ -176,7 +176,11 @@ impl ParcelApp {
             let _ = std::fs::create_dir_all(dir);
         }
         if let Err(e) = crate::io::atomic_write(&path, |w| w.write_all(&bytes)) {
-            self.messages.push(format!("{}: {e}", path.display()));
+            // Autosave tries again every few seconds; one message says it fails.
+            let text = format!("{} {}", self.tr("autosave_failed"), path.display());
+            if self.log.last().is_none_or(|m| m.text != text) {
+                self.notify_with(Level::Error, text, vec![e.to_string()], None);
+            }
         }
     }
 
@@ -227,11 +231,25 @@ impl ParcelApp {
             bbox,
         } = prepared;
         for n in &project.notes {
-            self.messages.push(n.clone());
+            self.notify(Level::Info, n.clone());
         }
+        // One message a layer that did not load, naming its file; the layers panel
+        // marks the layer too.
         for l in &layers {
             if let Err(e) = &l.data {
-                self.messages.push(format!("{}: {e}", l.spec.name));
+                let file = if l.path.as_os_str().is_empty() {
+                    l.spec.name.clone()
+                } else {
+                    super::file_name(&l.path)
+                };
+                // The layers panel marks the layer by name; the message names the file.
+                let text = format!(
+                    "{} {file}: {}",
+                    self.tr("layer_failed"),
+                    self.tr("layer_failed_why")
+                );
+                let path = (!l.path.as_os_str().is_empty()).then(|| l.path.clone());
+                self.notify_with(Level::Error, text, vec![e.clone()], path);
             }
         }
         self.basemap = Arc::new(basemap);
@@ -299,12 +317,13 @@ impl ParcelApp {
             }
             Ok(Err(e)) => {
                 self.restoring = false;
-                self.messages.push(e);
+                let text = self.tr("project_open_failed").to_string();
+                self.notify_with(Level::Error, text, vec![e], None);
             }
             Err(_) => {
                 self.restoring = false;
-                self.messages
-                    .push("opening the project stopped unexpectedly".to_string())
+                let text = self.tr("project_open_crashed").to_string();
+                self.notify(Level::Error, text);
             }
         }
     }
@@ -322,7 +341,8 @@ impl ParcelApp {
 
     fn save_project(&mut self, path: Option<PathBuf>) {
         let Some(path) = path.or_else(|| self.project_path.clone()) else {
-            self.messages.push(self.tr("save_as_needed").to_string());
+            let text = self.tr("save_as_needed").to_string();
+            self.notify(Level::Warning, text);
             return;
         };
         let path = if path.extension().is_none() {
@@ -332,21 +352,33 @@ impl ParcelApp {
         };
         let inputs: Vec<&Path> = self.layers.iter().map(|l| l.path.as_path()).collect();
         if let Err(e) = crate::io::write::refuse_input_overwrite(&path, &inputs) {
-            self.messages.push(e.to_string());
+            let text = format!(
+                "{} {}: {}",
+                self.tr("save_failed"),
+                path.display(),
+                self.tr("would_overwrite_input")
+            );
+            self.notify_with(Level::Error, text, vec![e.to_string()], None);
             return;
         }
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let file = self.project_file(Some(&dir));
         match file.save(&path) {
             Ok(()) => {
-                self.messages
-                    .push(format!("{} {}", self.tr("saved"), path.display()));
+                let full = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+                let text = format!("{} {}", self.tr("saved"), full.display());
+                self.notify_with(Level::Success, text, Vec::new(), Some(full));
                 self.project_path = Some(path.clone());
                 self.dirty = false;
                 self.autosave_now();
                 self.remember_recent(&path);
             }
-            Err(e) => self.messages.push(e.to_string()),
+            Err(e) => {
+                let full = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+                let why = self.tr(super::write_problem(&full, &e.to_string()));
+                let text = format!("{} {}: {why}", self.tr("save_failed"), full.display());
+                self.notify_with(Level::Error, text, vec![e.to_string()], None);
+            }
         }
     }
 
@@ -431,14 +463,14 @@ impl ParcelApp {
                     self.select_in(li, &features, SelectOp::Replace);
                 }
                 if !missing.is_empty() {
-                    self.messages.push(format!(
-                        "{what}: {} {}",
-                        self.tr("missing_ids"),
-                        missing.join(", ")
-                    ));
+                    let text = format!("{what}: {} {}", self.tr("missing_ids"), missing.join(", "));
+                    self.notify(Level::Warning, text);
                 }
             }
-            Err(e) => self.messages.push(format!("{what}: {e}")),
+            Err(e) => {
+                let text = format!("{what}: {}", self.tr("selection_unresolved"));
+                self.notify_with(Level::Warning, text, vec![e.to_string()], None);
+            }
         }
     }
 

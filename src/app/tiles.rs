@@ -46,6 +46,9 @@ pub struct TileLayer {
     /// Tiles that could not be had since the source was opened, and the last reason.
     pub failures: usize,
     pub last_error: Option<TileError>,
+    /// Whether the last answer from the source was a failure: the basemap is offline
+    /// until a tile arrives again.
+    pub failing: bool,
     /// Tiles that arrived.
     pub loaded: usize,
 }
@@ -105,12 +108,18 @@ impl TileLayer {
             frame: 0,
             failures: 0,
             last_error: None,
+            failing: false,
             loaded: 0,
         }
     }
 
     pub fn is_online(&self) -> bool {
         self.source.is_online()
+    }
+
+    /// Whether an online basemap cannot be reached now: its last tile failed.
+    pub fn offline(&self) -> bool {
+        self.is_online() && self.failing
     }
 
     /// Tiles asked for and not yet arrived.
@@ -135,12 +144,15 @@ impl TileLayer {
                     self.textures.insert(id, (texture, self.frame));
                     self.failed.remove(&id);
                     self.loaded += 1;
+                    self.failing = false;
                 }
                 Ok(None) => {
                     self.empty.insert(id);
+                    self.failing = false;
                 }
                 Err(e) => {
                     self.failures += 1;
+                    self.failing = true;
                     self.last_error = Some(e);
                     self.failed.insert(id, Instant::now());
                 }

@@ -256,7 +256,8 @@ fn opening_files_adds_layers_in_the_background() {
         added.draw.is_some(),
         "prepared for drawing off the UI thread"
     );
-    h.get_by_label_contains("small");
+    // The layers panel lists it (the message bar names it too).
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "small");
 }
 
 fn drag(h: &mut Harness<'static, ParcelApp>, from: Pos2, to: Pos2) {
@@ -1136,4 +1137,228 @@ fn the_area_measure_keeps_the_double_clicked_vertex() {
         ring.push(ll[0]);
         assert!(shown.contains(&parcelview::measure::format_length(path_length_m(&ring))));
     }
+}
+
+/// The text of every label on screen that contains `part` (egui gives a label's
+/// text as its accessible value, a button's as its name).
+fn labels_containing(h: &Harness<'static, ParcelApp>, part: &str) -> Vec<String> {
+    h.query_all_by(|n| {
+        n.role() == egui::accesskit::Role::Label && n.value().is_some_and(|v| v.contains(part))
+    })
+    .filter_map(|n| egui_kittest::kittest::NodeT::accesskit_node(&n).value())
+    .collect()
+}
+
+/// A broken file is reported in the message bar over the map, naming the file and
+/// saying what is wrong in the interface language; its × closes it, and the message
+/// log (opened from the status bar) still lists it with the loader's details. A file
+/// that loads with warnings gets one message of its own, its warnings in the log.
+#[test]
+fn a_broken_file_is_reported_in_the_message_bar_and_kept_in_the_log() {
+    use parcelview::app::{Command, Level};
+    let mut h = harness(Settings::default());
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let before = h.state().layers.len();
+    h.state_mut().push(Command::OpenFiles(vec![
+        data.join("truncated.geojson"),
+        data.join("small.geojson"),
+    ]));
+    h.run_steps(1);
+    run_until(&mut h, |app| {
+        app.log
+            .iter()
+            .filter(|m| m.text.contains("geojson"))
+            .count()
+            == 2
+    });
+    h.run_steps(2);
+    assert_eq!(h.state().layers.len(), before + 1);
+    let broken = labels_containing(&h, "truncated.geojson");
+    assert_eq!(
+        broken.len(),
+        1,
+        "one message names the broken file: {broken:?}"
+    );
+    assert!(
+        broken[0].starts_with("无法打开 truncated.geojson：")
+            || broken[0].starts_with("无法打开 truncated.geojson:"),
+        "{broken:?}"
+    );
+    assert!(broken[0].contains("文件已损坏或不完整"), "{broken:?}");
+    let warned = labels_containing(&h, "small.geojson");
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    let n_warnings = h
+        .state()
+        .layers
+        .last()
+        .unwrap()
+        .data
+        .as_ref()
+        .unwrap()
+        .warnings
+        .len();
+    assert!(n_warnings >= 2, "the 2 skipped features at least");
+    assert!(
+        warned[0].contains("6 要素") && warned[0].contains(&format!("{n_warnings} 条导入警告")),
+        "{warned:?}"
+    );
+    let levels: Vec<Level> = h.state().bar_messages().iter().map(|m| m.level).collect();
+    assert_eq!(levels, [Level::Warning, Level::Error], "newest first");
+    // Warnings and errors stay: 10 s later both are still there.
+    h.run_steps(40);
+    assert_eq!(labels_containing(&h, "truncated.geojson").len(), 1);
+    // Close the error with its ×: the newest message (the warning) is on top, so
+    // the error's × is the second.
+    let closes: Vec<_> = h.query_all_by_label("关闭消息").collect();
+    assert_eq!(closes.len(), 2);
+    closes[1].click();
+    h.run_steps(2);
+    assert!(
+        labels_containing(&h, "truncated.geojson").is_empty(),
+        "closed"
+    );
+    assert_eq!(
+        labels_containing(&h, "small.geojson").len(),
+        1,
+        "the other stays"
+    );
+    // The status bar's button opens the log, which still lists the closed error.
+    h.get_by_label_contains("消息 (").click();
+    h.run_steps(3);
+    assert!(h.state().log_open);
+    let logged = labels_containing(&h, "truncated.geojson");
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert!(logged[0].contains("文件已损坏或不完整"));
+    // The log's details hold the loader's words and the import warnings.
+    let error = h
+        .state()
+        .log
+        .iter()
+        .find(|m| m.level == Level::Error)
+        .unwrap();
+    assert!(
+        error.details[0].contains("truncated.geojson"),
+        "{:?}",
+        error.details
+    );
+    let warning = h
+        .state()
+        .log
+        .iter()
+        .find(|m| m.level == Level::Warning)
+        .unwrap();
+    assert_eq!(warning.details.len(), n_warnings, "{:?}", warning.details);
+    // 重新显示 brings the closed error back to the bar.
+    h.get_by_label("重新显示").click();
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .bar_messages()
+            .iter()
+            .any(|m| m.level == Level::Error)
+    );
+}
+
+/// A success message (a saved project) shows the full path with 打开文件 and
+/// 打开文件夹, and fades by itself after its time; the log keeps it.
+#[test]
+fn a_success_message_fades_after_its_time() {
+    use parcelview::app::{Command, FADE_AFTER_S, Level};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(Settings::default());
+    let out = dir.path().join("我的项目.json");
+    h.state_mut().push(Command::SaveProject(Some(out.clone())));
+    // The bar's area measures itself in its first frame and shows in the next.
+    h.run_steps(3);
+    let shown = labels_containing(&h, "我的项目.json");
+    assert_eq!(shown, [format!("已保存 {}", out.display())]);
+    h.get_by_label("打开文件");
+    h.get_by_label("打开文件夹");
+    let m = h.state().bar_messages()[0].clone();
+    assert_eq!(m.level, Level::Success);
+    // Frames are 0.25 s apart: halfway through its time it is still there.
+    h.run_steps((FADE_AFTER_S / 2.0 / 0.25) as usize);
+    assert_eq!(labels_containing(&h, "我的项目.json").len(), 1);
+    h.run_steps((FADE_AFTER_S / 2.0 / 0.25) as usize + 2);
+    assert!(h.state().now_s() - m.created_s >= FADE_AFTER_S);
+    assert!(labels_containing(&h, "我的项目.json").is_empty(), "faded");
+    assert!(h.query_by_label("打开文件").is_none());
+    assert!(
+        h.state().log.iter().any(|l| l.id == m.id),
+        "the log keeps it"
+    );
+}
+
+/// An export into a folder that does not exist is an error in the bar, in the
+/// interface language, with the full path; in English it is in English.
+#[test]
+fn an_export_into_a_missing_folder_is_an_error_in_the_ui_language() {
+    use parcelview::app::Level;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(Settings::default());
+    let target = dir.path().join("没有这个文件夹").join("汇总.xlsx");
+    h.state_mut().export.path = target.display().to_string();
+    h.state_mut().export.open = true;
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "导出")
+        .click();
+    h.run_steps(2);
+    run_until(&mut h, |app| !app.is_exporting());
+    h.run_steps(2);
+    let shown = labels_containing(&h, "汇总.xlsx");
+    assert_eq!(
+        shown,
+        [format!("导出失败 {}: 文件夹不存在", target.display())],
+        "{:?}",
+        h.state().log
+    );
+    assert_eq!(h.state().bar_messages()[0].level, Level::Error);
+    assert!(h.query_by_label("打开文件").is_none(), "no file to open");
+    // The same in English.
+    h.state_mut().settings.lang = Lang::En;
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Export")
+        .click();
+    h.run_steps(2);
+    run_until(&mut h, |app| !app.is_exporting());
+    h.run_steps(2);
+    let shown = labels_containing(&h, "the folder does not exist");
+    assert_eq!(
+        shown,
+        [format!(
+            "Export failed: {}: the folder does not exist",
+            target.display()
+        )]
+    );
+}
+
+/// A basemap server that refuses connections: the status bar says 底图离线 and one
+/// warning says the basemap is offline; the map goes on.
+#[test]
+fn an_unreachable_basemap_shows_offline_in_the_status_bar() {
+    use parcelview::app::Level;
+    // A port that was free a moment ago refuses connections at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let settings = Settings {
+        basemap: BasemapChoice::Xyz(format!("http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png")),
+        ..Settings::default()
+    };
+    let mut h = harness(settings);
+    run_until(&mut h, |app| {
+        app.log.iter().any(|m| m.level == Level::Warning)
+    });
+    h.run_steps(2);
+    assert_eq!(
+        labels_containing(&h, "底图离线")
+            .first()
+            .map(String::as_str),
+        Some("底图离线")
+    );
+    let warned = labels_containing(&h, "在线底图暂时无法获取");
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].starts_with("底图离线"));
 }
