@@ -571,7 +571,10 @@ fn bars_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
     let mut rows: Vec<(usize, &stats::GroupRow)> = table.groups.iter().enumerate().collect();
     rows.sort_by(|a, b| b.1.area_m2.total_cmp(&a.1.area_m2));
     let row_h = 20.0;
-    let width = ui.available_width().max(200.0);
+    // Inside the panel's two-way scroll area the room is as wide as the widest
+    // row of the tables above; the chart keeps to the part of it on screen.
+    let on_screen = ui.clip_rect().right() - ui.cursor().left();
+    let width = ui.available_width().min(on_screen).max(200.0);
     let (rect, response) =
         ui.allocate_exact_size(vec2(width, row_h * rows.len() as f32), Sense::hover());
     let painter = ui.painter_at(rect);
