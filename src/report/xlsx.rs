@@ -77,6 +77,10 @@ struct Styles {
     total_num: Vec<Format>,
     /// A count of parcels, shown as 23块 or 23 parcels and stored as a number.
     count: Format,
+    /// Control values, shown as ≤ 2.0 or ≥ 30 and stored as numbers, so the
+    /// column still sorts and filters; 0 to 6 decimals.
+    at_most: Vec<Format>,
+    at_least: Vec<Format>,
 }
 
 impl Styles {
@@ -119,6 +123,12 @@ impl Styles {
             count: cell()
                 .set_bold()
                 .set_num_format(if zh { "0\"块\"" } else { "0\" parcels\"" }),
+            at_most: (0..=6)
+                .map(|d| cell().set_num_format(format!("\"≤ \"{}", decimals(d))))
+                .collect(),
+            at_least: (0..=6)
+                .map(|d| cell().set_num_format(format!("\"≥ \"{}", decimals(d))))
+                .collect(),
         }
     }
 
@@ -851,7 +861,16 @@ pub fn cards_bytes_with(
                     .iter()
                     .find(|x| (x.label.as_str(), x.unit.as_str()) == *key);
                 match found.map(|x| (x, plain_number(&x.value))) {
-                    Some((_, Some((v, d)))) => sh.number(r, col, v, d, st.num(d))?,
+                    Some((x, Some((v, d)))) => {
+                        let f = match c.limit(x) {
+                            Some(super::card::Limit::AtMost) => st.at_most.get(d.min(6)),
+                            Some(super::card::Limit::AtLeast) => st.at_least.get(d.min(6)),
+                            None => None,
+                        };
+                        sh.number(r, col, v, d, f.unwrap_or(st.num(d)))?;
+                        // Room for the sign and its space.
+                        sh.measure(col, format!("{v:.d$}").len() + 2);
+                    }
                     Some((x, None)) => sh.text(r, col, &x.value, &st.text)?,
                     None => sh.blank(r, col, &st.text)?,
                 }
@@ -869,9 +888,9 @@ pub fn cards_bytes_with(
             "Planning conditions"
         };
         let line = if zh {
-            "每行一个地块；单位见列名括号内。"
+            "每行一个地块；单位见列名括号内；≤ 为上限，≥ 为下限。"
         } else {
-            "One row a parcel; units in the headings."
+            "One row a parcel; units in the headings; ≤ is an upper limit, ≥ a lower one."
         };
         finish_titled(
             &mut sh,

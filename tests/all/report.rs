@@ -449,14 +449,16 @@ fn summary_pdf_has_selectable_chinese_text_the_tables_and_every_parcel() {
     assert!(balance.contains("合计") && balance.contains("单位：公顷"));
     assert!(all.contains("地块清单"));
     assert!(all.contains(&format!("第1/{}页", pages.len())));
-    // Every selected parcel is listed, with its area as the core measures it.
+    // Every selected parcel is listed, with its area as the core measures it (in
+    // hectares to four decimals, the square metre, on a portrait page, which
+    // gives the m² column up for the names).
     let layer = parcels();
     let sel = selected(&layer);
     for &i in &sel {
         let id = layer.feature_id(i);
         assert!(all.contains(&id), "{id} missing");
-        let area = format!("{:.1}", layer.area_m2[i]);
-        assert!(all.contains(&area), "{id}'s area {area} missing");
+        let area = format!("{:.4}", layer.area_m2[i] / 10_000.0);
+        assert!(all.contains(&area), "{id}'s area {area} ha missing");
     }
     // The total hectares, as the core's statistics round them.
     let t = parcelview::stats::group_stats(

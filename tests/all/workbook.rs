@@ -1099,3 +1099,23 @@ fn the_cards_csv_has_parts_points_sides_and_the_coordinate_system() {
         ["Coordinate system", "Central meridian (°E)", "Zone"]
     );
 }
+
+#[test]
+fn the_conditions_sheet_shows_limits_with_their_sense_and_keeps_numbers() {
+    let cards = park_cards(ReportLang::Zh);
+    let book = cards_book(&cards, ReportLang::Zh, false);
+    // The signs live in the number formats, so the cells stay numbers.
+    let styles = book.part("xl/styles.xml");
+    assert!(styles.contains("&quot;≤ &quot;"), "no ≤ format");
+    assert!(styles.contains("&quot;≥ &quot;"), "no ≥ format");
+    let sheets = book.sheets();
+    let cond = sheets.iter().find(|x| x.name == "规划条件").unwrap();
+    let heads = cond.headings();
+    let far = heads.iter().position(|h| h.starts_with("容积率")).unwrap();
+    let numbers = cond
+        .body()
+        .iter()
+        .filter(|r| matches!(r[far], Data::Float(_)))
+        .count();
+    assert!(numbers > 0, "容积率 is not stored as numbers");
+}

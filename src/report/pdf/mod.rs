@@ -49,9 +49,6 @@ const GREY: [u8; 3] = [110, 110, 110];
 const RULE: [u8; 3] = [170, 170, 170];
 const HEAD_FILL: [u8; 3] = [228, 232, 238];
 const STRIPE_FILL: [u8; 3] = [246, 247, 249];
-/// The colour that marks the parcel on a card's location map: a strong blue, which
-/// no land-use class or facility symbol uses.
-const MARK: [u8; 3] = [0, 60, 220];
 
 /// Paper sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
