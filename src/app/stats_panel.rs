@@ -527,7 +527,7 @@ fn thousands(value: f64, decimals: usize) -> String {
         out.push('-');
     }
     for (k, c) in digits.iter().enumerate() {
-        if k > 0 && (digits.len() - k) % 3 == 0 {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
             out.push(',');
         }
         out.push(*c);
@@ -632,10 +632,8 @@ fn bars_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
     }
     if let Some(pos) = response.hover_pos() {
         let n = ((pos.y - rect.top()) / row_h).floor();
-        if n >= 0.0 {
-            if let Some(label) = labels.get(n as usize) {
-                response.on_hover_text(label.as_str());
-            }
+        if let Some(label) = labels.get(n as usize).filter(|_| n >= 0.0) {
+            response.on_hover_text(label.as_str());
         }
     }
 }

@@ -15,8 +15,8 @@ use std::collections::HashMap;
 
 use geo::{BoundingRect, Coord, Geometry, InteriorPoint};
 
-use super::canvas::{ASCENT_EM, Bounds, DESCENT_EM, Shape, text_advance};
 use super::BasemapKind;
+use super::canvas::{ASCENT_EM, Bounds, DESCENT_EM, Shape, text_advance};
 use super::map_image::{Fit, ImageLayer, ImagePaint};
 use crate::model::Layer;
 
@@ -550,15 +550,23 @@ pub fn place_labels(ctx: &LabelContext, placer: &mut Placer) -> Vec<Label> {
 
 fn union(a: Bounds, b: Bounds) -> Bounds {
     let (x, y) = (a.x.min(b.x), a.y.min(b.y));
-    Bounds::new(x, y, a.right().max(b.right()) - x, a.bottom().max(b.bottom()) - y)
+    Bounds::new(
+        x,
+        y,
+        a.right().max(b.right()) - x,
+        a.bottom().max(b.bottom()) - y,
+    )
 }
 
 /// The ink of water names (a deep blue, as maps letter water) and road names.
 const WATER_TEXT: [u8; 3] = [28, 92, 160];
 const ROAD_TEXT: [u8; 3] = [64, 64, 64];
 
+/// A polygon's rings on the image, in pixels.
+type Rings = Vec<Vec<(f32, f32)>>;
+
 /// A polygon's rings on the image, the exterior first.
-fn rings_px(p: &geo::Polygon<f64>, fit: &Fit) -> Vec<Vec<(f32, f32)>> {
+fn rings_px(p: &geo::Polygon<f64>, fit: &Fit) -> Rings {
     std::iter::once(p.exterior())
         .chain(p.interiors())
         .map(|r| r.0.iter().map(|c| fit.to_px(*c)).collect())
@@ -629,11 +637,7 @@ fn main_axis(rings: &[Vec<(f32, f32)>]) -> Option<(f32, f32)> {
 /// the map: cross-sections across its main axis every `step` pixels, each
 /// section's middle, a run broken where the polygon leaves the map or the middle
 /// jumps (a fork, a bend past the axis).
-fn middle_line(
-    rings: &[Vec<(f32, f32)>],
-    step: f32,
-    keep_in: Bounds,
-) -> Vec<Vec<(f32, f32)>> {
+fn middle_line(rings: &[Vec<(f32, f32)>], step: f32, keep_in: Bounds) -> Vec<Vec<(f32, f32)>> {
     let Some((ux, uy)) = main_axis(rings) else {
         return Vec::new();
     };
@@ -693,7 +697,7 @@ fn middle_line(
                     runs.push(std::mem::take(&mut run));
                 }
                 run.clear();
-                last = pick.map(|(s, w)| (s, w));
+                last = pick;
             }
         }
         t += step;
@@ -765,7 +769,7 @@ fn along_or_inside(
     );
     let mut best_run: Option<Vec<(f32, f32)>> = None;
     let mut best_len = 0.0f32;
-    let mut inside: Vec<(Vec<Vec<(f32, f32)>>, f32)> = Vec::new();
+    let mut inside: Vec<(Rings, f32)> = Vec::new();
     for p in polygons {
         let rings = rings_px(p, &ctx.fit);
         let Some(exterior) = rings.first() else {

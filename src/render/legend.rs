@@ -69,7 +69,11 @@ fn basemap_name(kind: BasemapKind, chinese: bool) -> Option<&'static str> {
 /// use. The land and the district outline are not listed: the outline is the
 /// project's 范围 layer, listed with the layers. [`map_legend`] lists the classes
 /// of the water and roads instead where the image has their layers.
-pub fn basemap_entries(basemap: Option<&Basemap>, view: Rect<f64>, chinese: bool) -> Vec<LegendEntry> {
+pub fn basemap_entries(
+    basemap: Option<&Basemap>,
+    view: Rect<f64>,
+    chinese: bool,
+) -> Vec<LegendEntry> {
     let Some(basemap) = basemap else {
         return Vec::new();
     };
@@ -201,7 +205,12 @@ fn class_entries(
             return Vec::new();
         }
         let label = if l.style.paint == ImagePaint::Landuse {
-            if chinese { "未分类用地" } else { "Unclassified" }.to_string()
+            if chinese {
+                "未分类用地"
+            } else {
+                "Unclassified"
+            }
+            .to_string()
         } else {
             group.to_string()
         };
@@ -458,8 +467,16 @@ impl Corner {
 
     /// The top-left corner of a `w` × `h` box set against this corner of `room`.
     pub fn place(self, room: Bounds, w: f32, h: f32) -> (f32, f32) {
-        let x = if self.left() { room.x } else { room.right() - w };
-        let y = if self.top() { room.y } else { room.bottom() - h };
+        let x = if self.left() {
+            room.x
+        } else {
+            room.right() - w
+        };
+        let y = if self.top() {
+            room.y
+        } else {
+            room.bottom() - h
+        };
         (x, y)
     }
 }
@@ -520,9 +537,7 @@ impl Item {
     fn height(&self, m: &Metrics) -> f32 {
         match self {
             Item::Group { lines, .. } => lines.len() as f32 * m.line_h + m.size * 0.3,
-            Item::Entry { lines, .. } => {
-                m.row_h + lines.len().saturating_sub(1) as f32 * m.line_h
-            }
+            Item::Entry { lines, .. } => m.row_h + lines.len().saturating_sub(1) as f32 * m.line_h,
         }
     }
 }
@@ -682,8 +697,8 @@ pub fn legend_box(
         .max(m.size * 4.0);
     let items = items(entries, &m, label_w);
     let col_w = fixed + label_w;
-    let cols_fit = (((room.w - 2.0 * m.pad + m.col_gap) / (col_w + m.col_gap)).floor() as usize)
-        .max(1);
+    let cols_fit =
+        (((room.w - 2.0 * m.pad + m.col_gap) / (col_w + m.col_gap)).floor() as usize).max(1);
     let all = flow(&items, entries, &m, col_h, label_w, chinese)?;
     let (cols, shown) = if all.len() <= cols_fit {
         // The shortest columns that still fit in as many columns.
@@ -724,7 +739,12 @@ pub fn legend_box(
         .iter()
         .enumerate()
         .map(|(k, c)| {
-            column_height(c, &m) + if rest > 0 && k + 1 == cols.len() { m.row_h } else { 0.0 }
+            column_height(c, &m)
+                + if rest > 0 && k + 1 == cols.len() {
+                    m.row_h
+                } else {
+                    0.0
+                }
         })
         .fold(0.0, f32::max);
     let n = cols.len().max(1) as f32;
@@ -764,7 +784,11 @@ pub fn legend_box(
                             x: cx,
                             y: cy + j as f32 * m.line_h + m.size * ASCENT_EM + m.size * 0.15,
                             size: m.size,
-                            rgb: if *continued { [110, 110, 110] } else { [40, 40, 40] },
+                            rgb: if *continued {
+                                [110, 110, 110]
+                            } else {
+                                [40, 40, 40]
+                            },
                             text: line.clone(),
                             halo: None,
                         });
@@ -777,7 +801,12 @@ pub fn legend_box(
                     let ex = if e.group.is_some() { cx + m.indent } else { cx };
                     shapes.extend(swatch_shapes(
                         &e.swatch,
-                        (ex, cy + (m.row_h - m.sw_h) / 2.0 - m.size * 0.1, m.sw_w, m.sw_h),
+                        (
+                            ex,
+                            cy + (m.row_h - m.sw_h) / 2.0 - m.size * 0.1,
+                            m.sw_w,
+                            m.sw_h,
+                        ),
                         pt,
                     ));
                     for (j, line) in lines.iter().enumerate() {

@@ -2,7 +2,9 @@
 //! the selection highlighted, drawn with tiny-skia in the same colours as the
 //! screen, then the overlay: facility symbols by type, labels placed without
 //! overlaps, the legend of what is drawn, a scale bar with its 1:N figure, a north
-//! arrow and the title block. The overlay is laid out once as vector shapes
+//! arrow and the title block. The legend and the scale bar go in the corners
+//! where they hide the least of the map's data, or, when no corner holds the
+//! legend clear of it, in a panel beside or under the map's frame. The overlay is laid out once as vector shapes
 //! ([`overlay`]) and either painted into the image or left to a PDF to draw as
 //! real text and paths, so the PNG and the PDF are one layout. Images are written
 //! as PNG with the DPI recorded.
@@ -435,7 +437,10 @@ fn draw_map(pixmap: &mut Pixmap, img: &MapImage, f: &Frame) {
         // Points are symbols, drawn with the overlay so that they stay above every
         // layer and their names can keep clear of them; the basemap has painted its
         // own layers already.
-        if matches!(l.style.paint, ImagePaint::Points(_) | ImagePaint::Basemap(_)) {
+        if matches!(
+            l.style.paint,
+            ImagePaint::Points(_) | ImagePaint::Basemap(_)
+        ) {
             continue;
         }
         let mut candidates: Vec<usize> = layer.index.in_rect(f.view).map(|(i, _)| i).collect();
@@ -755,7 +760,6 @@ impl Coverage {
                 }
             }
         }
-        eprintln!("DEBUG drawn {} of {}", drawn.pixels().iter().filter(|c| c.alpha() > 0).count(), drawn.pixels().len());
         let (cols, rows) = (cols as usize, rows as usize);
         let stride = cols + 1;
         let mut sums = vec![0u32; stride * (rows + 1)];
@@ -805,10 +809,7 @@ impl Coverage {
         let stride = self.cols + 1;
         let s = |x: usize, y: usize| i64::from(self.sums.get(y * stride + x).copied().unwrap_or(0));
         let total = s(x1, y1) - s(x0, y1) - s(x1, y0) + s(x0, y0);
-        (
-            total.max(0) as u64,
-            ((x1 - x0) * (y1 - y0)) as u64,
-        )
+        (total.max(0) as u64, ((x1 - x0) * (y1 - y0)) as u64)
     }
 }
 
@@ -977,12 +978,21 @@ fn arrange(
                     .is_some_and(|d| !d.trim().is_empty());
             (informative && b.y > arrow.0.bottom() + pad).then_some((b, shapes))
         });
-    let fixed: Vec<Bounds> = [title.as_ref().map(|t| t.0), Some(arrow.0), block.as_ref().map(|b| b.0)]
-        .into_iter()
-        .flatten()
-        .collect();
+    let fixed: Vec<Bounds> = [
+        title.as_ref().map(|t| t.0),
+        Some(arrow.0),
+        block.as_ref().map(|b| b.0),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let clear = |b: &Bounds| !fixed.iter().any(|o| o.intersects(b));
-    let inner = Bounds::new(map.x + pad, map.y + pad, map.w - 2.0 * pad, map.h - 2.0 * pad);
+    let inner = Bounds::new(
+        map.x + pad,
+        map.y + pad,
+        map.w - 2.0 * pad,
+        map.h - 2.0 * pad,
+    );
     // The room of a corner of the map: under the title or the north arrow at the
     // top, above the title block at the bottom right.
     let corner_room = |c: Corner| -> Bounds {
@@ -1014,7 +1024,20 @@ fn arrange(
                         room.w = (b.x - pad - room.x).max(0.0);
                     }
                 }
-                legends.extend(legend::legend_box(entries, room, Corner::TopLeft, pt, img.chinese));
+                // The scale bar goes in the panel too: under the legend beside
+                // the map, right of it under the map.
+                if p.x > 0.0 {
+                    room.h = (room.h - probe.h - pad).max(0.0);
+                } else {
+                    room.w = (room.w - probe.w - 2.0 * pad).max(0.0);
+                }
+                legends.extend(legend::legend_box(
+                    entries,
+                    room,
+                    Corner::TopLeft,
+                    pt,
+                    img.chinese,
+                ));
             }
             None => {
                 for c in Corner::ALL {
@@ -1084,15 +1107,22 @@ fn arrange(
     // complete one has a place.
     let weight = |b: &Bounds| coverage.under(b).0;
     type Key = (usize, u64, usize, usize);
-    let pairs = |li: Option<usize>, legend: Option<&LegendBox>| -> Vec<(Key, Option<usize>, Bounds)> {
-        let missing = legend.map_or(0, |l| entries.len() - l.shown);
-        let legend_weight = legend.map_or(0, |l| weight(&l.bounds));
-        bars(legend)
-            .into_iter()
-            .enumerate()
-            .map(|(bi, b)| { eprintln!("DEBUG bar {bi} {b:?} w {:?}", coverage.under(&b)); ((missing, legend_weight + weight(&b), li.unwrap_or(0), bi), li, b) })
-            .collect()
-    };
+    let pairs =
+        |li: Option<usize>, legend: Option<&LegendBox>| -> Vec<(Key, Option<usize>, Bounds)> {
+            let missing = legend.map_or(0, |l| entries.len() - l.shown);
+            let legend_weight = legend.map_or(0, |l| weight(&l.bounds));
+            bars(legend)
+                .into_iter()
+                .enumerate()
+                .map(|(bi, b)| {
+                    (
+                        (missing, legend_weight + weight(&b), li.unwrap_or(0), bi),
+                        li,
+                        b,
+                    )
+                })
+                .collect()
+        };
     let best = legends
         .iter()
         .enumerate()
@@ -1134,8 +1164,18 @@ fn panel_frame(img: &MapImage, full: &Frame, entries: &[LegendEntry]) -> Option<
     let pt = full.pt;
     let pad = 6.0 * pt;
     let (w, h) = (full.width_px, full.height_px);
+    // The panel holds the scale bar too, under or beside the legend.
+    let bar = scale::scale_bar(
+        (0.0, 0.0),
+        (w / 5.0).max((72.0 * pt).min(w * 0.4)),
+        full.metres_per_px,
+        img.dpi,
+        pt,
+        img.chinese,
+    )
+    .bounds;
     let mut options: Vec<(usize, f64, Frame, Bounds)> = Vec::new();
-    let right_room = Bounds::new(0.0, 0.0, w * 0.4 - 2.0 * pad, h - 2.0 * pad);
+    let right_room = Bounds::new(0.0, 0.0, w * 0.4 - 2.0 * pad, h - 3.0 * pad - bar.h);
     if let Some(lb) = legend::legend_box(entries, right_room, Corner::TopLeft, pt, img.chinese) {
         let panel_w = (lb.bounds.w + 2.0 * pad).ceil();
         let map_w = (w - panel_w).floor();
@@ -1148,7 +1188,7 @@ fn panel_frame(img: &MapImage, full: &Frame, entries: &[LegendEntry]) -> Option<
     // Under the map, the legend in as many columns as the width takes: the lower
     // the panel, the more of the height the map keeps.
     for share in [0.4, 0.32, 0.25, 0.18, 0.12] {
-        let bottom_room = Bounds::new(0.0, 0.0, w - 2.0 * pad, h * share - 2.0 * pad);
+        let bottom_room = Bounds::new(0.0, 0.0, w - 4.0 * pad - bar.w, h * share - 2.0 * pad);
         let Some(lb) = legend::legend_box(entries, bottom_room, Corner::TopLeft, pt, img.chinese)
         else {
             continue;

@@ -741,8 +741,10 @@ fn the_default_selection_colour_is_unlike_every_class_colour() {
     // kept.
     let old: Settings = serde_json::from_str(r#"{"lang":"En"}"#).unwrap();
     assert_eq!(old.selection_rgb, DEFAULT_SELECTION_RGB);
-    let mut chosen = Settings::default();
-    chosen.selection_rgb = [0, 200, 255];
+    let chosen = Settings {
+        selection_rgb: [0, 200, 255],
+        ..Settings::default()
+    };
     let back: Settings = serde_json::from_str(&serde_json::to_string(&chosen).unwrap()).unwrap();
     assert_eq!(back.selection_rgb, [0, 200, 255]);
 }

@@ -1,7 +1,10 @@
 //! Map sheets read back: labels without overlaps, the 1:N figure and the scale
-//! bar's ticks, dashed lines, the legend against what is drawn, facility symbols,
-//! the selection's colours in the PNG, the furniture kept apart, and the vector
-//! overlay left out of the raster.
+//! bar's ticks, dashed lines, the legend against what is drawn (the basemap's
+//! roads and water by class, in the colours painted), facility symbols, the
+//! selection's colours in the PNG, road and water names along and inside their
+//! features, the legend and the scale bar off the district, legend labels wrapped
+//! and never cut, the furniture kept apart, and the vector overlay left out of the
+//! raster.
 
 use std::path::Path;
 
@@ -87,6 +90,40 @@ fn dump(pixmap: &tiny_skia::Pixmap, name: &str) {
     }
 }
 
+/// Checks that no two labels' texts overlap (a name along a road by each of its
+/// characters), and that none is under the furniture, over a symbol or outside
+/// the map's frame.
+fn assert_labels_apart(ov: &Overlay) {
+    for (a, la) in ov.labels.iter().enumerate() {
+        let boxes = la.boxes();
+        assert!(!boxes.is_empty());
+        for lb in &ov.labels[a + 1..] {
+            for x in &boxes {
+                for y in lb.boxes() {
+                    assert!(!x.intersects(&y), "{:?} overlaps {:?}", la.lines, lb.lines);
+                }
+            }
+        }
+        let furniture = [
+            ov.legend_box,
+            ov.north_arrow,
+            ov.scale_bar.as_ref().map(|s| s.bounds),
+            ov.title,
+            ov.title_block,
+            ov.panel,
+        ];
+        for b in &boxes {
+            for f in furniture.iter().flatten() {
+                assert!(!b.intersects(f), "{:?} under the furniture", la.lines);
+            }
+            for s in &ov.symbols {
+                assert!(!b.intersects(s), "{:?} over a symbol", la.lines);
+            }
+            assert!(ov.map_frame.contains(b), "{:?} off the map", la.lines);
+        }
+    }
+}
+
 fn texts(ov: &Overlay) -> Vec<String> {
     ov.shapes
         .iter()
@@ -120,32 +157,7 @@ fn labels_do_not_overlap_and_keep_clear_of_the_furniture() {
     .unwrap();
     dump(&pixmap, "park");
     assert!(ov.labels.len() > 20, "{} labels", ov.labels.len());
-    for (a, la) in ov.labels.iter().enumerate() {
-        for lb in &ov.labels[a + 1..] {
-            assert!(
-                !la.bounds.intersects(&lb.bounds),
-                "{:?} overlaps {:?}",
-                la.lines,
-                lb.lines
-            );
-        }
-        let furniture = [
-            ov.legend_box,
-            ov.north_arrow,
-            ov.scale_bar.as_ref().map(|s| s.bounds),
-        ];
-        for f in furniture.iter().flatten() {
-            assert!(
-                !la.bounds.intersects(f),
-                "{:?} under the furniture",
-                la.lines
-            );
-        }
-        for s in &ov.symbols {
-            assert!(!la.bounds.intersects(s), "{:?} over a symbol", la.lines);
-        }
-        assert!(Bounds::new(0.0, 0.0, 1800.0, 1200.0).contains(&la.bounds));
-    }
+    assert_labels_apart(&ov);
     // Parcels show their id, and the larger ones their FAR and height limit too.
     let ids: Vec<String> = (0..parcels.len()).map(|i| parcels.feature_id(i)).collect();
     assert!(ov.labels.iter().any(|l| ids.contains(&l.lines[0])));
@@ -330,12 +342,49 @@ fn the_legend_lists_what_is_drawn_and_nothing_else() {
                 kinds.dedup();
                 want.extend(kinds.into_iter().map(|(_, t)| t));
             }
+            // Water and roads drawn as layers in one colour: their classes.
+            ImagePaint::Fill(_) if layer.roles.landuse.is_some() => {
+                let mut codes: Vec<String> = layer
+                    .class
+                    .iter()
+                    .flatten()
+                    .map(|c| {
+                        let k = table.class(*c).unwrap();
+                        format!("{} {}", k.code, k.name_zh)
+                    })
+                    .collect();
+                codes.sort();
+                codes.dedup();
+                want.extend(codes);
+            }
             _ => want.push(style.name.clone()),
         }
     }
     assert_eq!(labels, want);
-    for name in ["范围", "水系", "道路", "机场", "产业园区"] {
+    for name in [
+        "范围",
+        "机场",
+        "产业园区",
+        "1202 公路用地",
+        "1207 城镇村道路用地",
+        "1701 河流水面",
+    ] {
         assert!(labels.contains(&name), "{name} missing from {labels:?}");
+    }
+    // Each is grouped under its layer, in the colour the layer is drawn in.
+    for (layer, colour) in [("道路", [255, 255, 255]), ("水系", [0x9f, 0xcb, 0xe6])] {
+        let grouped: Vec<_> = ov
+            .legend
+            .iter()
+            .filter(|e| e.group.as_deref() == Some(layer))
+            .collect();
+        assert!(grouped.len() >= 2, "{layer}: {grouped:?}");
+        for e in grouped {
+            assert!(
+                matches!(e.swatch, Swatch::Fill { rgb, .. } if rgb == colour),
+                "{e:?}"
+            );
+        }
     }
     // The boundary is drawn dashed, and its swatch says so.
     let boundary = ov.legend.iter().find(|e| e.label == "范围").unwrap();
@@ -346,18 +395,24 @@ fn the_legend_lists_what_is_drawn_and_nothing_else() {
     let bbox = parcels.bbox_of(&sel).unwrap();
     let near = map_image::overlay(&image(&layers, &[], None, bbox, (1600, 1100, 150.0)));
     assert!(near.legend.len() < ov.legend.len());
-    // Exactly the classes of the parcels in the image's view.
-    let fit = Fit::new(bbox, 1600, 1100);
+    // Exactly the classes of the parcels in the map's view (its frame, less any
+    // panel beside it), reaching into it.
+    let fit = near.fit;
     let corner = |x: f64, y: f64| {
         parcelview::render::lon_lat_from_world(Coord {
             x: fit.origin[0] + x / fit.scale,
             y: fit.origin[1] + y / fit.scale,
         })
     };
-    let view = Rect::new(corner(0.0, 1100.0), corner(1600.0, 0.0));
+    let (fw, fh) = (f64::from(near.map_frame.w), f64::from(near.map_frame.h));
+    let view = Rect::new(corner(0.0, fh), corner(fw, 0.0));
     let mut in_view: Vec<_> = parcels
         .index
         .in_rect(view)
+        .filter(|(i, _)| {
+            use geo::Intersects;
+            parcels.geometries[*i].as_ref().unwrap().intersects(&view)
+        })
         .filter_map(|(i, _)| parcels.class[i])
         .collect();
     in_view.sort_unstable();
@@ -369,6 +424,7 @@ fn the_legend_lists_what_is_drawn_and_nothing_else() {
     let near_codes: Vec<String> = near
         .legend
         .iter()
+        .filter(|e| e.group.as_deref() == Some("地块"))
         .filter(|e| matches!(e.swatch, Swatch::Fill { .. }))
         .filter_map(|e| e.label.split(' ').next().map(str::to_string))
         .filter(|c| c.chars().all(|ch| ch.is_ascii_digit()))
@@ -383,22 +439,38 @@ fn the_legend_lists_what_is_drawn_and_nothing_else() {
                 .filter(|w| w.as_bytes()[0].is_ascii_digit())
                 .count()
     );
-    // The legend box says how many entries it could not show, or shows them all.
-    let shown = texts(&ov);
-    // Labels are shown whole, or cut with an ellipsis in a small legend box.
-    let shown_label = |label: &str| {
-        shown.iter().any(|t| {
-            t == label
-                || t.strip_suffix('…')
-                    .is_some_and(|cut| label.starts_with(cut))
+    // The legend box shows every entry whole (broken onto lines, never cut), and
+    // each group's name before its entries.
+    let boxed = legend_text(&ov);
+    let mut rest = boxed.as_str();
+    for e in &ov.legend {
+        let label: String = e.label.chars().filter(|c| !c.is_whitespace()).collect();
+        let at = rest
+            .find(&label)
+            .unwrap_or_else(|| panic!("{label} not in the legend box, in order"));
+        if let Some(g) = &e.group {
+            assert!(boxed.contains(g.as_str()), "{g}");
+        }
+        rest = &rest[at + label.len()..];
+    }
+    assert!(!boxed.contains('…'));
+}
+
+/// The texts inside the legend box, in drawing order, joined without white space.
+fn legend_text(ov: &Overlay) -> String {
+    let lb = ov.legend_box.expect("a legend box");
+    ov.shapes
+        .iter()
+        .filter_map(|s| match s {
+            Shape::Text { x, y, text, .. } if lb.contains(&Bounds::new(*x, *y, 0.0, 0.0)) => {
+                Some(text.clone())
+            }
+            _ => None,
         })
-    };
-    assert!(
-        ov.legend.iter().all(|e| shown_label(&e.label))
-            || shown
-                .iter()
-                .any(|t| t.starts_with("另 ") && t.ends_with(" 项"))
-    );
+        .collect::<String>()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 #[test]
@@ -693,25 +765,487 @@ fn the_legend_lists_the_offline_basemaps_water_and_roads() {
     assert!(map_image::overlay(&img).legend.is_empty());
 }
 
-#[test]
-fn zz_debug_bar() {
-    let p = project();
-    let basemap = p.offline_basemap();
-    let layers: Vec<(&Layer, ImageStyle)> = p
-        .layers
+/// The project's visible layers as the CLI's `render` and report maps take them:
+/// the basemap's water and roads as label sources, painted by the basemap.
+fn as_rendered(p: &Project) -> Vec<(&Layer, ImageStyle)> {
+    p.layers
         .iter()
         .filter(|l| l.spec.visible)
         .filter_map(|l| {
             let style = map_image::project_image_style(&l.spec, &l.path, &p.file.basemap.sources)?;
             Some((l.data.as_ref().ok()?, style))
         })
+        .collect()
+}
+
+fn layer_named<'a>(p: &'a Project, name: &str) -> &'a Layer {
+    p.layers
+        .iter()
+        .find(|l| l.spec.name == name)
+        .and_then(|l| l.data.as_ref().ok())
+        .unwrap()
+}
+
+/// The codes (用地代码) of a layer's features whose geometry reaches into `view`.
+fn codes_in(layer: &Layer, view: Rect<f64>) -> Vec<String> {
+    use geo::Intersects;
+    let table = LanduseTable::global();
+    let mut codes: Vec<String> = (0..layer.len())
+        .filter(|&i| layer.geometries[i].as_ref().unwrap().intersects(&view))
+        .filter_map(|i| layer.class[i])
+        .map(|c| table.class(c).unwrap().code.clone())
         .collect();
-    let bbox = p.bbox().unwrap();
-    for (w, h) in [(1600u32, 990u32), (1200, 900)] {
-        let mut img = image(&layers, &[], None, bbox, (w, h, 200.0));
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// The lon/lat box an overlay's map frame shows.
+fn frame_view(ov: &Overlay) -> Rect<f64> {
+    let fit = ov.fit;
+    let corner = |x: f32, y: f32| {
+        parcelview::render::lon_lat_from_world(Coord {
+            x: fit.origin[0] + f64::from(x) / fit.scale,
+            y: fit.origin[1] + f64::from(y) / fit.scale,
+        })
+    };
+    Rect::new(
+        corner(ov.map_frame.x, ov.map_frame.bottom()),
+        corner(ov.map_frame.right(), ov.map_frame.y),
+    )
+}
+
+#[test]
+fn the_basemaps_roads_and_water_are_listed_by_class_in_the_colours_painted() {
+    use parcelview::render::{BasemapKind, BasemapVariant};
+    let p = project();
+    let basemap = p.offline_basemap();
+    let layers = as_rendered(&p);
+    let roads = layer_named(&p, "道路");
+    let water = layer_named(&p, "水系");
+    let all = p.bbox().unwrap();
+    let parcels = parcels(&p);
+    let sel = parcelview::expr::select_where(parcels, PARK).unwrap();
+    let park = parcels.bbox_of(&sel).unwrap();
+    for (bbox, size) in [
+        (all, (1600, 1200)),
+        (all, (1600, 1000)),
+        (park, (1200, 900)),
+    ] {
+        let mut img = image(&layers, &[], None, bbox, (size.0, size.1, 150.0));
         img.basemap = Some(&basemap);
-        img.legend = false;
+        img.sheet.vector_overlay = true;
         let ov = map_image::overlay(&img);
-        eprintln!("{w}x{h} bar {:?} frame {:?}", ov.scale_bar.unwrap().bounds, ov.map_frame);
+        img.layers
+            .retain(|l| matches!(l.style.paint, ImagePaint::Basemap(_)) || l.style.name == "范围");
+        img.legend = false;
+        img.bbox = bbox;
+        let (bare, bare_ov) = map_image::render_with_overlay(&img).unwrap();
+        let view = frame_view(&ov);
+        for (name, layer, kind) in [
+            ("道路", roads, BasemapKind::Road),
+            ("水系", water, BasemapKind::Water),
+        ] {
+            let (rgb, _) = BasemapVariant::Light.colours(kind);
+            let listed: Vec<&str> = ov
+                .legend
+                .iter()
+                .filter(|e| e.group.as_deref() == Some(name))
+                .map(|e| {
+                    assert!(
+                        matches!(e.swatch, Swatch::Fill { rgb: c, .. } if c == rgb),
+                        "{e:?}"
+                    );
+                    e.label.as_str()
+                })
+                .collect();
+            // The classes of the features in view, by code and name, and nothing
+            // else: no single 道路 line besides them.
+            let table = LanduseTable::global();
+            let want: Vec<String> = codes_in(layer, view)
+                .into_iter()
+                .map(|code| {
+                    let c = table.by_code(&code).unwrap();
+                    format!("{code} {}", table.class(c).unwrap().name_zh)
+                })
+                .collect();
+            assert!(!want.is_empty());
+            assert_eq!(listed, want, "{name} at {size:?}");
+            assert!(
+                !ov.legend
+                    .iter()
+                    .any(|e| e.label == name && e.group.is_none())
+            );
+            // The swatch is the colour the map paints: a wide feature's inside, on
+            // the map of the basemap's own layers (nothing drawn over them).
+            let inside = (0..layer.len())
+                .filter_map(|i| {
+                    let p = layer.geometries[i].as_ref()?.interior_point()?;
+                    in_view(view, p).then_some((i, p))
+                })
+                .max_by(|a, b| layer.area_m2[a.0].total_cmp(&layer.area_m2[b.0]))
+                .unwrap()
+                .1;
+            if let Some(px) = pixel_at(&bare, &bare_ov.fit, inside.0) {
+                let near = px.iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 3);
+                assert!(near, "{name}: {px:?} painted, {rgb:?} listed");
+            }
+        }
+        let road_codes = codes_in(roads, view);
+        if bbox == all {
+            assert_eq!(road_codes, ["1202", "1207"]);
+            assert!(ov.legend.iter().any(|e| e.label == "1202 公路用地"));
+        }
     }
+}
+
+fn in_view(view: Rect<f64>, p: geo::Point<f64>) -> bool {
+    use geo::Contains;
+    view.contains(&p)
+}
+
+#[test]
+fn what_is_not_drawn_is_not_listed() {
+    let p = project();
+    let basemap = p.offline_basemap();
+    let layers = as_rendered(&p);
+    let parcels = parcels(&p);
+    // Two parcels, far inside the planning boundary: its outline is off the map.
+    let ids = ["KG-B-0003", "KG-B-0004"];
+    let sel: Vec<usize> = (0..parcels.len())
+        .filter(|&i| ids.contains(&parcels.feature_id(i).as_str()))
+        .collect();
+    let bbox = parcels.bbox_of(&sel).unwrap();
+    let mut img = image(&layers, &sel, Some("地块"), bbox, (1600, 1200, 150.0));
+    img.basemap = Some(&basemap);
+    let ov = map_image::overlay(&img);
+    let labels: Vec<&str> = ov.legend.iter().map(|e| e.label.as_str()).collect();
+    assert!(!labels.contains(&"范围"), "{labels:?}");
+    assert!(!labels.iter().any(|l| l.starts_with("17")), "{labels:?}");
+    assert!(labels.contains(&"选中范围"));
+    // Without the basemap its layers are not drawn, named or listed.
+    img.basemap = None;
+    let ov = map_image::overlay(&img);
+    assert!(!ov.legend.iter().any(|e| e.group.as_deref() == Some("道路")));
+    let roads = layer_named(&p, "道路");
+    let f = roads.field_index("名称").unwrap();
+    let names: Vec<String> = (0..roads.len())
+        .filter_map(|i| roads.value(i, f).to_text())
+        .collect();
+    assert!(!ov.labels.iter().any(|l| names.contains(&l.lines[0])));
+}
+
+#[test]
+fn roads_and_water_are_named_along_or_inside_them() {
+    use geo::Contains;
+    let p = project();
+    let basemap = p.offline_basemap();
+    let layers = as_rendered(&p);
+    let parcels = parcels(&p);
+    let sel = parcelview::expr::select_where(parcels, PARK).unwrap();
+    let park = parcels.bbox_of(&sel).unwrap();
+    let all = p.bbox().unwrap();
+    let names_of = |layer: &Layer| -> Vec<(usize, String)> {
+        let f = layer.roles.name.unwrap();
+        (0..layer.len())
+            .filter_map(|i| Some((i, layer.value(i, f).to_text()?)))
+            .collect()
+    };
+    let roads = layer_named(&p, "道路");
+    let water = layer_named(&p, "水系");
+    // The road field holding the name is found by the data (名称), not the style.
+    assert_eq!(roads.fields[roads.roles.name.unwrap()], "名称");
+    for (bbox, size, name) in [
+        (all, (1600, 1200), "district"),
+        (park, (1600, 1200), "park"),
+    ] {
+        let mut img = image(&layers, &[], None, bbox, (size.0, size.1, 150.0));
+        img.basemap = Some(&basemap);
+        img.title = Some(p.file.title.clone());
+        let (pixmap, ov) = map_image::render_with_overlay(&img).unwrap();
+        dump(&pixmap, &format!("names-{name}"));
+        assert_labels_apart(&ov);
+        let mut named = 0;
+        for (layer, along) in [(roads, true), (water, false)] {
+            for (i, n) in names_of(layer) {
+                let Some(label) = ov.labels.iter().find(|l| l.lines[0] == n) else {
+                    continue;
+                };
+                named += 1;
+                let g = layer.geometries[i].as_ref().unwrap();
+                // Every character sits on the feature: along a road one by one,
+                // inside a pond as a line.
+                let boxes = label.boxes();
+                if along {
+                    assert_eq!(boxes.len(), n.chars().count(), "{n}");
+                }
+                for b in &boxes {
+                    let (cx, cy) = (b.x + b.w / 2.0, b.y + b.h / 2.0);
+                    let at = |x: f32, y: f32| {
+                        parcelview::render::lon_lat_from_world(Coord {
+                            x: ov.fit.origin[0] + f64::from(x) / ov.fit.scale,
+                            y: ov.fit.origin[1] + f64::from(y) / ov.fit.scale,
+                        })
+                    };
+                    // On the feature, or within two pixels of its edge.
+                    let near = [(0.0, 0.0), (2.0, 0.0), (-2.0, 0.0), (0.0, 2.0), (0.0, -2.0)]
+                        .into_iter()
+                        .any(|(dx, dy)| g.contains(&geo::Point(at(cx + dx, cy + dy))));
+                    assert!(near, "{n}: ({cx}, {cy}) off it");
+                }
+            }
+        }
+        assert!(named >= 3, "{name}: {named} road and water names");
+    }
+}
+
+/// The share of a box (image pixels) that lies over the district on the map:
+/// points every few pixels, counted where they fall inside the map's frame and
+/// inside the planning boundary (范围).
+fn share_over_district(ov: &Overlay, b: Bounds, district: &geo::Geometry<f64>) -> f64 {
+    use geo::Contains;
+    let (mut over, mut all) = (0usize, 0usize);
+    let step = 4.0;
+    let mut y = b.y + step / 2.0;
+    while y < b.bottom() {
+        let mut x = b.x + step / 2.0;
+        while x < b.right() {
+            all += 1;
+            if ov.map_frame.contains(&Bounds::new(x, y, 0.0, 0.0)) {
+                let c = parcelview::render::lon_lat_from_world(Coord {
+                    x: ov.fit.origin[0] + f64::from(x) / ov.fit.scale,
+                    y: ov.fit.origin[1] + f64::from(y) / ov.fit.scale,
+                });
+                over += usize::from(district.contains(&geo::Point(c)));
+            }
+            x += step;
+        }
+        y += step;
+    }
+    over as f64 / all.max(1) as f64
+}
+
+#[test]
+fn the_legend_and_the_scale_bar_keep_off_the_district() {
+    let p = project();
+    let basemap = p.offline_basemap();
+    let layers = as_rendered(&p);
+    let district = layer_named(&p, "范围").geometries[0].clone().unwrap();
+    let parcels = parcels(&p);
+    let ids = ["KG-B-0003", "KG-B-0004"];
+    let two: Vec<usize> = (0..parcels.len())
+        .filter(|&i| ids.contains(&parcels.feature_id(i).as_str()))
+        .collect();
+    let sel = parcelview::expr::select_where(parcels, PARK).unwrap();
+    let all = p.bbox().unwrap();
+    let some = Rect::new(
+        Coord {
+            x: 120.66,
+            y: 30.70,
+        },
+        Coord {
+            x: 120.70,
+            y: 30.73,
+        },
+    );
+    let none: &[usize] = &[];
+    let cases = [
+        ("district", all, none, (1600, 1200)),
+        ("district-wide", all, none, (1600, 1000)),
+        ("district-tall", all, none, (1000, 1400)),
+        ("bbox", some, none, (1600, 1200)),
+        (
+            "ids",
+            parcels.bbox_of(&two).unwrap(),
+            &two[..],
+            (1600, 1200),
+        ),
+        (
+            "park",
+            parcels.bbox_of(&sel).unwrap(),
+            &sel[..],
+            (1600, 1200),
+        ),
+    ];
+    for (name, bbox, selected, (w, h)) in cases {
+        let mut img = image(&layers, selected, Some("地块"), bbox, (w, h, 150.0));
+        img.basemap = Some(&basemap);
+        img.title = Some(p.file.title.clone());
+        let (pixmap, ov) = map_image::render_with_overlay(&img).unwrap();
+        dump(&pixmap, &format!("sheet-{name}"));
+        let lb = ov.legend_box.unwrap_or_else(|| panic!("{name}: no legend"));
+        let bar = ov.scale_bar.as_ref().unwrap().bounds;
+        let full = Bounds::new(0.0, 0.0, w as f32, h as f32);
+        assert!(full.contains(&lb) && full.contains(&bar), "{name}");
+        let legend_share = share_over_district(&ov, lb, &district);
+        let bar_share = share_over_district(&ov, bar, &district);
+        assert!(
+            legend_share < 0.05,
+            "{name}: legend {:.0} % over the district",
+            legend_share * 100.0
+        );
+        assert!(
+            bar_share < 0.05,
+            "{name}: scale bar {:.0} % over the district",
+            bar_share * 100.0
+        );
+        // Every entry is shown.
+        assert!(!texts(&ov).iter().any(|t| t.starts_with("另 ")), "{name}");
+        // A panel is paper: nothing of the map is painted on it.
+        if let Some(panel) = ov.panel {
+            assert!(!panel.intersects(&ov.map_frame));
+            let (x, y) = (panel.right() as u32 - 2, panel.bottom() as u32 - 2);
+            let c = pixmap.pixel(x, y).unwrap().demultiply();
+            assert_eq!((c.red(), c.green(), c.blue()), (255, 255, 255), "{name}");
+        }
+    }
+    // A report's map (no legend on it, its furniture drawn as vectors) of the
+    // whole plan keeps its scale bar off the district too, at an A4 summary's size.
+    let mut img = image(
+        &layers,
+        &[],
+        None,
+        parcels.bbox().unwrap(),
+        (1416, 862, 200.0),
+    );
+    img.basemap = Some(&basemap);
+    img.legend = false;
+    img.sheet.vector_overlay = true;
+    let ov = map_image::overlay(&img);
+    assert!(ov.panel.is_none() && ov.legend_box.is_none());
+    let bar = ov.scale_bar.as_ref().unwrap().bounds;
+    assert!(share_over_district(&ov, bar, &district) < 0.05);
+}
+
+#[test]
+fn long_legend_labels_are_wrapped_not_cut() {
+    let p = project();
+    let basemap = p.offline_basemap();
+    let layers = as_rendered(&p);
+    let all = p.bbox().unwrap();
+    // Narrow and small images, where the legend has little room.
+    for (w, h, dpi) in [(700, 1100, 150.0), (1600, 1200, 150.0), (600, 500, 96.0)] {
+        let mut img = image(&layers, &[], None, all, (w, h, dpi));
+        img.basemap = Some(&basemap);
+        let ov = map_image::overlay(&img);
+        let shown = texts(&ov);
+        assert!(!shown.iter().any(|t| t.contains('…')), "{w}×{h}: {shown:?}");
+        let Some(lb) = ov.legend_box else { continue };
+        // Each label's text is in the box in full, whatever its lines; a long
+        // class name is on more than one line.
+        let boxed = legend_text(&ov);
+        let whole = ov
+            .legend
+            .iter()
+            .take_while(|e| {
+                let label: String = e.label.chars().filter(|c| !c.is_whitespace()).collect();
+                boxed.contains(&label)
+            })
+            .count();
+        let more = shown.iter().any(|t| t.starts_with("另 "));
+        assert!(
+            whole == ov.legend.len() || more,
+            "{w}×{h}: {whole} of {}",
+            ov.legend.len()
+        );
+        let long = "080602 基层医疗卫生设施用地";
+        if w == 700 {
+            assert!(ov.legend.iter().any(|e| e.label == long));
+            assert!(
+                !shown.iter().any(|t| t == long),
+                "{long} on one line in a narrow legend"
+            );
+        }
+        // No line of the legend runs out of its box.
+        for s in &ov.shapes {
+            if let Shape::Text {
+                x, y, size, text, ..
+            } = s
+                && lb.contains(&Bounds::new(*x, *y, 0.0, 0.0))
+            {
+                let right = x + parcelview::render::canvas::text_advance(text, *size);
+                assert!(right <= lb.right() + 0.5, "{text} runs out of the legend");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_cli_names_roads_on_the_png_and_the_report_maps() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/airport-city.json");
+    let png = dir.path().join("m.png");
+    let pdf = dir.path().join("s.pdf");
+    for args in [
+        vec![
+            "render",
+            project.to_str().unwrap(),
+            "--out",
+            png.to_str().unwrap(),
+        ],
+        vec![
+            "report",
+            project.to_str().unwrap(),
+            "--where",
+            PARK,
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_parcelview"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // The report's first page: its map names the park's roads and canal, and its
+    // legend lists their classes.
+    let first = crate::documents::pages_of(&pdf).remove(0);
+    let p = self::project();
+    let roads = layer_named(&p, "道路");
+    let f = roads.field_index("名称").unwrap();
+    let named = (0..roads.len())
+        .filter_map(|i| roads.value(i, f).to_text())
+        .filter(|n| first.contains(n.as_str()))
+        .count();
+    assert!(named >= 2, "{named} road names on the report's map");
+    assert!(first.contains("1207城镇村道路用地"), "{first}");
+    assert!(first.contains("1701河流水面") || first.contains("1705沟渠"));
+    // The PNG: the panel beside the map is white paper, and the map's frame
+    // line separates it from the map.
+    let img = image::open(&png).unwrap().to_rgba8();
+    let (w, h) = img.dimensions();
+    let corner = img.get_pixel(w - 3, h - 3);
+    assert_eq!(&corner.0[..3], &[255, 255, 255]);
+}
+
+#[test]
+fn the_apps_png_export_names_the_water_and_keeps_the_legend_off_the_map() {
+    use parcelview::app::{ExportKind, ParcelApp, Settings};
+    let dir = tempfile::tempdir().unwrap();
+    let app = ParcelApp::new(project(), Settings::default());
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1440.0, 900.0])
+        .with_max_steps(20)
+        .build_ui_state(|ui, app: &mut ParcelApp| app.frame_ui(ui), app);
+    h.run_steps(4);
+    let png = dir.path().join("view.png");
+    {
+        let app = h.state_mut();
+        app.export.kind = ExportKind::MapImage;
+        app.export.size = [1600, 1200];
+        app.export.dpi = 150.0;
+        app.export.path = png.to_str().unwrap().to_string();
+        app.start_export();
+    }
+    crate::app::run_until(&mut h, |app| !app.is_exporting());
+    let img = image::open(&png).unwrap().to_rgba8();
+    // Water names are lettered in their own deep blue, which nothing else on the
+    // map is drawn in: the canals and ponds are named although the offline
+    // basemap paints them.
+    let blue = img.pixels().filter(|p| p.0[..3] == [28, 92, 160]).count();
+    assert!(blue > 20, "{blue} pixels of water names");
+    // The legend has its own panel, white paper beside or under the map.
+    let (w, h) = img.dimensions();
+    assert_eq!(&img.get_pixel(w - 3, h - 3).0[..3], &[255, 255, 255]);
 }

@@ -50,8 +50,7 @@ pub(crate) struct Table {
 /// Whether cell `k` of a total row may run on over the empty cells after it: a
 /// 合计（2410 个） label need not widen the id column it starts in.
 fn spills(total: &[String], k: usize) -> bool {
-    total.get(k).is_some_and(|c| !c.is_empty())
-        && total.get(k + 1).is_some_and(|c| c.is_empty())
+    total.get(k).is_some_and(|c| !c.is_empty()) && total.get(k + 1).is_some_and(|c| c.is_empty())
 }
 
 /// The width cell `k` of a total row may take: its column's and those of the
