@@ -194,6 +194,13 @@ fn line_text(layer: &Layer, i: usize, field: usize, first: bool, chinese: bool) 
     if first {
         return Some(value);
     }
+    // The airport, parks and water carry no control values a map should print,
+    // whatever figures their records hold.
+    let control = [layer.roles.far, layer.roles.height].contains(&Some(field));
+    let class = layer.class.get(i).copied().flatten();
+    if control && !crate::stats::indicators::is_development_class(class) {
+        return None;
+    }
     Some(if Some(field) == layer.roles.far {
         if chinese {
             format!("容积率 {value}")

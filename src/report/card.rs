@@ -628,6 +628,13 @@ fn conditions_of(
             None,
         );
     }
+    // Transport, green and water land carry no control values (the indicators
+    // leave them out too): their cards state the land use and area only.
+    let development =
+        crate::stats::indicators::is_development_class(layer.class.get(i).copied().flatten());
+    let role_value = |layer: &Layer, i: usize, role: FieldRole, f: &dyn Fn(f64) -> String| {
+        role_value(layer, i, role, f).filter(|_| development)
+    };
     if let Some((far, numeric)) = role_value(layer, i, FieldRole::Far, &|v| short_num(v, 1, 2)) {
         push(
             "容积率",
@@ -637,12 +644,16 @@ fn conditions_of(
             sense(numeric, far_limit),
         );
     }
-    if let Some(far) = p.far.filter(|f| *f >= 0.0 && p.area_m2 > 0.0) {
+    if let Some(far) = p
+        .far
+        .filter(|f| development && *f >= 0.0 && p.area_m2 > 0.0)
+    {
         // The floor area the FAR allows (or asks for), with the FAR's sense.
         push(
             "计容建筑面积",
             "Floor area (counted in FAR)",
-            crate::model::format_fixed(p.area_m2 * far, 2),
+            // To the square metre, as a 控规 states it.
+            crate::model::format_fixed(p.area_m2 * far, 0),
             ("m²", "m²"),
             Some(far_limit),
         );

@@ -38,6 +38,19 @@ fn excluded_classes() -> &'static [bool] {
     })
 }
 
+/// Whether a parcel of `class` is development land, whose 容积率, 建筑密度, 绿地率 and
+/// 限高 are control values: not transport (the airport, roads), green and open
+/// space or water, which the indicators leave out too. A parcel without a class
+/// counts as development land, so nothing it carries is hidden.
+pub fn is_development_class(class: Option<ClassId>) -> bool {
+    class.is_none_or(|c| {
+        !excluded_classes()
+            .get(usize::from(c))
+            .copied()
+            .unwrap_or(false)
+    })
+}
+
 /// Ratios given as percentages (35) are read as fractions (0.35).
 fn as_fraction(v: f64) -> f64 {
     if v > 1.0 { v / 100.0 } else { v }
@@ -287,10 +300,17 @@ pub fn indicator_rows(ind: &Indicators, chinese: bool) -> Vec<IndicatorRow> {
             continue;
         }
         let (unit, decimals) = if scale == 1.0 { ("", 2) } else { ("%", 1) };
+        // Floor area is counted in 万m², as plan texts count it; footprint and
+        // green space are land, in 公顷 (the same figure, 10,000 m²).
+        let sum_unit = if scale == 1.0 {
+            l("万m²", "10⁴ m²")
+        } else {
+            l("公顷", "ha")
+        };
         push(
             sum_label,
             Some(w.sum_m2 / 10_000.0),
-            l("万m²", "10⁴ m²"),
+            sum_unit,
             2,
             format!("{formula}{sep}{}", coverage(w)),
         );
@@ -319,7 +339,7 @@ pub fn indicator_rows(ind: &Indicators, chinese: bool) -> Vec<IndicatorRow> {
             )
         };
         push(
-            l("最高限高", "Highest height limit"),
+            l("建筑限高（最高）", "Highest height limit"),
             Some(h),
             "m",
             0,

@@ -577,7 +577,7 @@ fn the_plan_pdf_keeps_the_balance_on_one_page_and_marks_continued_tables() {
     assert!(page.contains("规划总用地") || pages[0].contains("规划总用地"));
     // The indicators on one page too.
     let ind = pages.iter().position(|p| p.contains("规划指标")).unwrap();
-    assert!(pages[ind].contains("毛容积率") && pages[ind].contains("最高限高"));
+    assert!(pages[ind].contains("毛容积率") && pages[ind].contains("建筑限高（最高）"));
     // The parcel list runs over many pages, each continuation named.
     assert!(
         pages

@@ -311,7 +311,7 @@ fn conditions_have_units_the_floor_area_and_the_compatible_use() {
     assert_eq!(get("容积率", "").as_deref(), Some("2.0"));
     assert_eq!(
         get("计容建筑面积", "m²"),
-        Some(format!("{:.2}", area * 2.0))
+        Some(format!("{:.0}", area * 2.0))
     );
     // 35 and 0.3 are both ratios, printed as percentages.
     assert_eq!(get("建筑密度", "%").as_deref(), Some("35"));
@@ -701,7 +701,7 @@ fn conditions_are_stated_as_control_values_with_their_sense() {
     assert_eq!(stated("容积率", ""), (Some("≤"), "≤ 2.0".to_string()));
     assert_eq!(
         stated("计容建筑面积", "m²"),
-        (Some("≤"), format!("≤ {:.2}", area * 2.0))
+        (Some("≤"), format!("≤ {:.0}", area * 2.0))
     );
     assert_eq!(stated("建筑密度", "%"), (Some("≤"), "≤ 35".to_string()));
     assert_eq!(stated("绿地率", "%"), (Some("≥"), "≥ 30".to_string()));
@@ -775,7 +775,7 @@ fn conditions_are_stated_as_control_values_with_their_sense() {
     let one = card_pages(&pages, "KG-T-0001", "地块报告卡").concat();
     for word in [
         "容积率≤2.0".to_string(),
-        format!("计容建筑面积（m²）≤{:.2}", area * 2.0),
+        format!("计容建筑面积（m²）≤{:.0}", area * 2.0),
         "建筑密度（%）≤35".to_string(),
         "绿地率（%）≥30".to_string(),
         "建筑限高（m）≤24".to_string(),
@@ -908,5 +908,43 @@ fn a_ninety_point_parcel_of_the_bundled_plan_fits_two_pages() {
         if id == "KG-C-0203" {
             assert!(text.contains("第1块") && text.contains("第2块"));
         }
+    }
+}
+
+#[test]
+fn airport_and_park_land_state_no_control_values() {
+    let layer = parcelview::io::load_path(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/parcels.geojson"),
+        &parcelview::io::LoadOptions::default(),
+        parcelview::io::LoadControl::default(),
+    )
+    .unwrap();
+    // The airport (1203) and a park (1401) of the bundled plan, whose records carry
+    // figures, and a residential parcel, whose figures are control values.
+    let code = layer.field_index("用地代码").unwrap();
+    let first_of = |prefix: &str| {
+        (0..layer.len())
+            .find(|&i| {
+                layer
+                    .value(i, code)
+                    .to_text()
+                    .is_some_and(|c| c.starts_with(prefix))
+                    && layer
+                        .role_f64(i, parcelview::model::FieldRole::Far)
+                        .is_some()
+            })
+            .unwrap_or_else(|| panic!("no {prefix} parcel with a FAR"))
+    };
+    let (airport, park, home) = (first_of("1203"), first_of("1401"), first_of("0701"));
+    let cards =
+        parcelview::report::cards(&layer, &[airport, park, home], None, ReportLang::Zh).unwrap();
+    for c in &cards {
+        let has = |label: &str| c.conditions.iter().any(|k| k.label == label);
+        let development = c.parcel.feature == home;
+        for label in ["容积率", "计容建筑面积", "建筑密度", "绿地率", "建筑限高"]
+        {
+            assert_eq!(has(label), development, "{}: {label}", c.parcel.id);
+        }
+        assert!(has("用地性质") && has("用地面积"), "{}", c.parcel.id);
     }
 }

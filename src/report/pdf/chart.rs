@@ -74,7 +74,7 @@ pub(super) fn structure_chart(
         .fold(0.0, f32::max)
         .min(w * 0.4)
         + size;
-    let value_w = l.text_w("100.0%", size) + size * 0.6;
+    let value_w = l.text_w("100.00%", size) + size * 0.6;
     let bar_w = (w - label_w - value_w).max(20.0);
     let most = rows
         .iter()
@@ -121,7 +121,7 @@ pub(super) fn structure_chart(
                 by + (bar_h * 0.86 - text_size) / 2.0,
                 text_size,
                 ink,
-                &format!("{share:.1}%"),
+                &format!("{share:.2}%"),
             );
             by += bar_h;
         }
@@ -133,8 +133,15 @@ pub(super) fn structure_chart(
         let mut kx = x + label_w;
         let ky = top + k * 0.5;
         for (fill, text) in [
-            (faded(INK), if zh { "现状" } else { "Present" }),
-            (INK, if zh { "规划" } else { "Plan" }),
+            (
+                faded(INK),
+                if zh {
+                    "浅色：现状"
+                } else {
+                    "Pale: present"
+                },
+            ),
+            (INK, if zh { "深色：规划" } else { "Full: plan" }),
         ] {
             l.push(Op::Rect {
                 x: kx,

@@ -16,6 +16,9 @@ use crate::report::{MapContext, ReportError, ReportLang};
 pub(crate) struct Entry {
     pub swatch: Swatch,
     pub label: String,
+    /// The layer the entry belongs to when it is one of a layer's classes (水系,
+    /// 道路, 地块): the legend heads each group with it.
+    pub group: Option<String>,
 }
 
 impl From<LegendEntry> for Entry {
@@ -23,6 +26,7 @@ impl From<LegendEntry> for Entry {
         Entry {
             swatch: e.swatch,
             label: e.label,
+            group: e.group,
         }
     }
 }
@@ -99,55 +103,87 @@ pub(crate) fn place_map(
     });
 }
 
-/// The height [`legend`] takes in the column, in points.
-pub(crate) fn legend_height(l: &Layout, entries: &[Entry]) -> f32 {
-    if entries.is_empty() {
-        return 0.0;
+/// The legend's entries in runs of one group each, in order.
+fn groups(entries: &[Entry]) -> Vec<(Option<&str>, &[Entry])> {
+    let mut out: Vec<(Option<&str>, &[Entry])> = Vec::new();
+    let mut start = 0;
+    for k in 1..=entries.len() {
+        let same = match (entries.get(k), entries.get(start)) {
+            (Some(a), Some(b)) => a.group == b.group,
+            _ => false,
+        };
+        if !same {
+            if let Some(run) = entries.get(start..k) {
+                let name = run.first().and_then(|e| e.group.as_deref());
+                out.push((name, run));
+            }
+            start = k;
+        }
     }
-    let size = 8.0;
+    out
+}
+
+/// The width of one legend cell and how many fit a row of the column.
+fn legend_cells(l: &Layout, entries: &[Entry], size: f32) -> (f32, usize) {
     let cell_w = entries
         .iter()
         .map(|e| l.text_w(&e.label, size) + size * 2.4)
         .fold(0.0, f32::max)
         .min(l.content_w());
     let per_row = ((l.content_w() / cell_w.max(1.0)).floor() as usize).max(1);
-    let rows = entries.len().div_ceil(per_row);
+    (cell_w, per_row)
+}
+
+/// The height [`legend`] takes in the column, in points.
+pub(crate) fn legend_height(l: &Layout, entries: &[Entry]) -> f32 {
+    if entries.is_empty() {
+        return 0.0;
+    }
+    let size = 8.0;
+    let (_, per_row) = legend_cells(l, entries, size);
+    let rows: usize = groups(entries)
+        .iter()
+        .map(|(name, run)| run.len().div_ceil(per_row) + usize::from(name.is_some()))
+        .sum();
     size * 1.6 * (rows + 1) as f32 + 4.0
 }
 
 /// Lays out a legend in the flow: swatches with their labels, as many to a row
-/// as fit the column.
+/// as fit the column, a layer's classes under the layer's name.
 pub(crate) fn legend(l: &mut Layout, entries: &[Entry], zh: bool) {
     if entries.is_empty() {
         return;
     }
     let size = 8.0;
     let (sw_w, sw_h) = (size * 1.4, size * 0.9);
-    let cell_w = entries
-        .iter()
-        .map(|e| l.text_w(&e.label, size) + size * 2.4)
-        .fold(0.0, f32::max)
-        .min(l.content_w());
-    let per_row = ((l.content_w() / cell_w).floor() as usize).max(1);
+    let (cell_w, per_row) = legend_cells(l, entries, size);
     let row_h = size * 1.6;
     l.ensure(row_h * 2.0);
     let (x, y) = (l.col_x, l.y);
     l.text_at(x, y, size + 1.0, INK, if zh { "图例" } else { "Legend" });
     l.y += row_h;
-    for chunk in entries.chunks(per_row) {
-        l.ensure(row_h);
-        for (k, e) in chunk.iter().enumerate() {
-            let x = l.col_x + k as f32 * cell_w;
-            let y = l.y;
-            l.push(Op::Shapes {
-                x,
-                y: y + 1.0,
-                k: 1.0,
-                shapes: swatch_shapes(&e.swatch, (0.0, 0.0, sw_w, sw_h), 1.0),
-            });
-            l.text_at(x + size * 1.8, y, size, INK, &e.label);
+    for (name, run) in groups(entries) {
+        if let Some(name) = name {
+            l.ensure(row_h * 2.0);
+            let (x, y) = (l.col_x, l.y);
+            l.text_at(x, y, size, GREY, name);
+            l.y += row_h;
         }
-        l.y += row_h;
+        for chunk in run.chunks(per_row) {
+            l.ensure(row_h);
+            for (k, e) in chunk.iter().enumerate() {
+                let x = l.col_x + k as f32 * cell_w;
+                let y = l.y;
+                l.push(Op::Shapes {
+                    x,
+                    y: y + 1.0,
+                    k: 1.0,
+                    shapes: swatch_shapes(&e.swatch, (0.0, 0.0, sw_w, sw_h), 1.0),
+                });
+                l.text_at(x + size * 1.8, y, size, INK, &e.label);
+            }
+            l.y += row_h;
+        }
     }
     l.gap(4.0);
 }
