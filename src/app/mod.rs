@@ -1206,8 +1206,13 @@ impl ParcelApp {
             self.push(Command::OpenFiles(layers));
         }
         if ui.ctx().input(|i| i.key_pressed(egui::Key::Escape)) {
-            self.push(Command::Select(None));
-            self.push(Command::ClearSelection);
+            // Esc cancels what is under way: the sketch being drawn, else the
+            // identified feature's panel. It never clears a selection, which may
+            // have taken many clicks to build (清除选择 does that).
+            if self.sketch.points.is_empty() || self.sketch.done {
+                self.push(Command::Select(None));
+            }
+            self.sketch.clear();
         }
         if ui.ctx().input(|i| i.key_pressed(egui::Key::Home)) {
             self.push(Command::Home);

@@ -330,8 +330,9 @@ fn rectangle_selection_fills_the_statistics_panel() {
     assert!((ha - want_ha).abs() < 0.006, "{ha} vs {want_ha}");
     h.get_by_label(&format!("{ha:.2}"));
     h.get_by_label(&want.len().to_string());
-    // Shift adds a second rectangle; Escape clears everything.
+    // Escape never clears a selection; 清除选择 does.
     let before = want.len();
+    assert!(before > 0);
     h.event(Event::Key {
         key: egui::Key::Escape,
         physical_key: None,
@@ -340,8 +341,10 @@ fn rectangle_selection_fills_the_statistics_panel() {
         modifiers: Modifiers::NONE,
     });
     h.run_steps(2);
+    assert_eq!(h.state().layers[parcels].selection.len(), before);
+    h.get_by_label("清除选择").click();
+    h.run_steps(2);
     assert!(h.state().layers[parcels].selection.is_empty());
-    assert!(before > 0);
 }
 
 #[test]
