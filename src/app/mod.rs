@@ -426,6 +426,9 @@ pub struct ParcelApp {
     pub project_base: ProjectFile,
     /// Whether there are changes not saved to the project file.
     pub dirty: bool,
+    /// The window title last sent to the desktop, so it is sent again only when
+    /// it changes.
+    window_title: String,
     pub autosave: project_io::Autosave,
     /// A recovery file found at start, offered for restoring.
     pub recovery_offer: Option<crate::project::Recovery>,
@@ -531,6 +534,7 @@ impl ParcelApp {
             project_path: None,
             project_base: ProjectFile::new(""),
             dirty: false,
+            window_title: String::new(),
             autosave: project_io::Autosave::default(),
             recovery_offer: None,
             restoring: false,
@@ -1147,6 +1151,12 @@ impl ParcelApp {
         if !self.started {
             self.start(ui.ctx());
         }
+        let title = self.window_title_text();
+        if title != self.window_title {
+            ui.ctx()
+                .send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.window_title = title;
+        }
         if self.basemap_stale {
             self.open_basemap(&ui.ctx().clone());
         }
@@ -1510,6 +1520,21 @@ impl eframe::App for ParcelApp {
     /// any, so the next start offers them; otherwise the file goes.
     fn on_exit(&mut self) {
         self.autosave_now();
+    }
+}
+
+impl ParcelApp {
+    /// The window's title: the project (its file's name, else 未保存的项目), marked
+    /// with ● while it has unsaved changes, as desktop editors mark them.
+    pub fn window_title_text(&self) -> String {
+        let name = self
+            .project_path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.tr("unsaved_project").to_string());
+        let mark = if self.dirty { "● " } else { "" };
+        format!("{mark}{name} — parcelview")
     }
 }
 

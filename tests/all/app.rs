@@ -1367,3 +1367,19 @@ fn an_unreachable_basemap_shows_offline_in_the_status_bar() {
     assert_eq!(warned.len(), 1, "{warned:?}");
     assert!(warned[0].starts_with("底图离线"));
 }
+
+/// The title bar marks unsaved changes: hiding a layer by its checkbox makes the
+/// project dirty, and the title gains its ●.
+#[test]
+fn the_title_marks_unsaved_changes() {
+    let mut h = harness(Settings::default());
+    h.run_steps(2);
+    let clean = h.state().window_title_text();
+    assert!(!clean.contains('●'), "{clean}");
+    assert!(clean.contains("airport-city.json"), "{clean}");
+    h.get_by_label("现状用地").click();
+    h.run_steps(2);
+    assert!(h.state().dirty);
+    let title = h.state().window_title_text();
+    assert!(title.starts_with("● "), "{title}");
+}
