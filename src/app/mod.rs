@@ -1322,16 +1322,7 @@ impl ParcelApp {
         self.messages.push(text.clone());
         self.messages.extend(details.iter().cloned());
         self.messages_routed = self.messages.len();
-        let id = self.log.last().map_or(0, |m| m.id + 1);
-        self.log.push(Message {
-            id,
-            level,
-            text,
-            details,
-            path,
-            created_s: self.now_s,
-            dismissed: false,
-        });
+        self.log_only(level, text, details, path);
     }
 
     /// Turns texts added straight to `messages` (by the export dialog: a missing

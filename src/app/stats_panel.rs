@@ -71,6 +71,9 @@ pub struct StatsState {
     stale: bool,
     /// Plane areas of one layer (by its source and length), computed on demand.
     plane_areas: Option<(String, usize, Arc<Vec<f64>>)>,
+    /// The fields the active layer may be grouped by, for the layer data they were
+    /// judged on (by address): judged once, not each frame.
+    groupable: Option<(usize, Vec<usize>)>,
 }
 
 impl ParcelApp {
@@ -266,11 +269,19 @@ impl ParcelApp {
         let has_landuse = layer.data.as_ref().is_ok_and(|d| d.roles.landuse.is_some());
         // Only category fields are offered: a breakdown by an id or an area would
         // be a row a feature.
-        let groupable: Vec<usize> = layer
-            .data
-            .as_ref()
-            .map(|d| stats::groupable_fields(d))
-            .unwrap_or_default();
+        let data_key = layer.data.as_ref().map_or(0, |d| Arc::as_ptr(d) as usize);
+        let groupable: Vec<usize> = match &self.stats.groupable {
+            Some((key, fields)) if *key == data_key => fields.clone(),
+            _ => {
+                let fields = layer
+                    .data
+                    .as_ref()
+                    .map(|d| stats::groupable_fields(d))
+                    .unwrap_or_default();
+                self.stats.groupable = Some((data_key, fields.clone()));
+                fields
+            }
+        };
         // The whole plan spans several layers: the heading names the scope, not
         // the active layer alone.
         let heading = if self.stats.scope == StatsScope::Plan {

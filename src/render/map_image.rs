@@ -708,23 +708,15 @@ impl Coverage {
                 if kept {
                     targets.push(&mut keep);
                 }
+                // A point or each point of a multipoint is a dot of the cell's size.
+                let dots: &[geo::Point<f64>] = match g {
+                    Geometry::Point(p) => std::slice::from_ref(p),
+                    Geometry::MultiPoint(mp) => &mp.0,
+                    _ => &[],
+                };
                 match g {
-                    Geometry::Point(p) => {
-                        let (x, y) = to_cell(p.0);
-                        if let Some(path) = PathBuilder::from_circle(x, y, r) {
-                            for t in targets {
-                                t.fill_path(
-                                    &path,
-                                    &paint,
-                                    FillRule::Winding,
-                                    Transform::identity(),
-                                    None,
-                                );
-                            }
-                        }
-                    }
-                    Geometry::MultiPoint(mp) => {
-                        for p in &mp.0 {
+                    Geometry::Point(_) | Geometry::MultiPoint(_) => {
+                        for p in dots {
                             let (x, y) = to_cell(p.0);
                             if let Some(path) = PathBuilder::from_circle(x, y, r) {
                                 for t in targets.iter_mut() {

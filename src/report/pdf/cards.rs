@@ -11,13 +11,13 @@ use rayon::prelude::*;
 
 use super::layout::{Align, Layout, Table, col};
 use super::{
-    GREY, HEAD_FILL, INK, MAP_DPI, Op, PageSetup, RULE, STRIPE_FILL, map_layers, num, opt_num,
-    pdf_image, px, render_map,
+    GREY, HEAD_FILL, INK, MAP_DPI, Op, PageSetup, RULE, STRIPE_FILL, num, opt_num, pdf_image, px,
+    render_map,
 };
 use crate::model::Layer;
 use crate::render::canvas::{self, Bounds, Shape};
 use crate::render::labels::Label;
-use crate::render::map_image::{self, Fit, MapImage, SheetInfo};
+use crate::render::map_image::{self, Fit, MapImage};
 use crate::report::card::NEARBY_M;
 use crate::report::xlsx::{CardsOptions, crs_line, part_label, point_headings, printed_y};
 use crate::report::{Card, MapContext, Progress, ReportError, ReportLang};
@@ -171,23 +171,8 @@ fn close_up_map(
     };
     let bbox = close_up_box(parcel_box);
     let selected = [c.parcel.feature];
-    let image = MapImage {
-        layers: map_layers(ctx, layer, &selected),
-        basemap: ctx.basemap,
-        bbox,
-        width_px: px(w_pt),
-        height_px: px(h_pt),
-        dpi: MAP_DPI,
-        title: None,
-        chinese: lang == ReportLang::Zh,
-        legend: false,
-        spotlight: false,
-        // The labels and furniture are painted below, once restyled.
-        sheet: SheetInfo {
-            vector_overlay: true,
-            ..SheetInfo::default()
-        },
-    };
+    // The labels and furniture are painted below, once restyled.
+    let image = super::report_map(ctx, layer, &selected, bbox, (w_pt, h_pt), lang, true);
     let (mut pixmap, overlay) =
         map_image::render_with_overlay(&image).map_err(|e| ReportError::Render(e.to_string()))?;
     let pt = MAP_DPI / 72.0;

@@ -194,16 +194,20 @@ pub(crate) fn map_layers<'a>(
     out
 }
 
-pub(crate) fn render_map(
-    ctx: &MapContext,
-    layer: &Layer,
-    selected: &[usize],
+/// A report map of `layer` with `selected` highlighted over the context's layers
+/// and basemap, `w_pt` by `h_pt` points at the reports' resolution, without a
+/// title or legend (the page lays those out). With `vector_overlay` its labels and
+/// furniture come back as shapes for the PDF instead of being painted.
+pub(crate) fn report_map<'a>(
+    ctx: &MapContext<'a>,
+    layer: &'a Layer,
+    selected: &'a [usize],
     bbox: Rect<f64>,
-    w_pt: f32,
-    h_pt: f32,
+    (w_pt, h_pt): (f32, f32),
     lang: ReportLang,
-) -> Result<tiny_skia::Pixmap, ReportError> {
-    let image = MapImage {
+    vector_overlay: bool,
+) -> MapImage<'a> {
+    MapImage {
         layers: map_layers(ctx, layer, selected),
         basemap: ctx.basemap,
         bbox,
@@ -214,8 +218,23 @@ pub(crate) fn render_map(
         chinese: lang == ReportLang::Zh,
         legend: false,
         spotlight: false,
-        sheet: Default::default(),
-    };
+        sheet: map_image::SheetInfo {
+            vector_overlay,
+            ..Default::default()
+        },
+    }
+}
+
+pub(crate) fn render_map(
+    ctx: &MapContext,
+    layer: &Layer,
+    selected: &[usize],
+    bbox: Rect<f64>,
+    w_pt: f32,
+    h_pt: f32,
+    lang: ReportLang,
+) -> Result<tiny_skia::Pixmap, ReportError> {
+    let image = report_map(ctx, layer, selected, bbox, (w_pt, h_pt), lang, false);
     map_image::render(&image).map_err(|e| ReportError::Render(e.to_string()))
 }
 

@@ -4,10 +4,10 @@
 use geo::Rect;
 
 use super::layout::Layout;
-use super::{GREY, INK, MAP_DPI, Op, RULE, map_layers, pdf_image, px};
+use super::{GREY, INK, Op, RULE, pdf_image, px};
 use crate::model::Layer;
 use crate::render::legend::{LegendEntry, Swatch, swatch_shapes};
-use crate::render::map_image::{self, MapImage, SheetInfo};
+use crate::render::map_image::{self, SheetInfo};
 use crate::report::{MapContext, ReportError, ReportLang};
 
 /// One legend line: a swatch (a fill, a dashed or solid line, or a facility
@@ -46,23 +46,8 @@ pub(crate) fn map_figure(
     lang: ReportLang,
 ) -> Result<Vec<Entry>, ReportError> {
     let width_px = px(w);
-    let image = MapImage {
-        layers: map_layers(ctx, layer, selected),
-        basemap: ctx.basemap,
-        bbox,
-        width_px,
-        height_px: px(h),
-        dpi: MAP_DPI,
-        title: None,
-        chinese: lang == ReportLang::Zh,
-        // The legend is laid out in the page's flow, beside or under the map.
-        legend: false,
-        spotlight: false,
-        sheet: SheetInfo {
-            vector_overlay: true,
-            ..Default::default()
-        },
-    };
+    // The legend is laid out in the page's flow, beside or under the map.
+    let image = super::report_map(ctx, layer, selected, bbox, (w, h), lang, true);
     let (pixmap, overlay) =
         map_image::render_with_overlay(&image).map_err(|e| ReportError::Render(e.to_string()))?;
     place_map(
