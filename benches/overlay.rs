@@ -12,7 +12,8 @@ use common::{median, ms};
 use std::time::{Duration, Instant};
 
 use egui::{LayerId, Pos2, Rect, pos2, vec2};
-use parcelview::app::map_view::{View, overlay_loading, paint_overlay};
+use parcelview::app::map::view::View;
+use parcelview::app::map::widget::{overlay_loading, paint_overlay};
 use parcelview::app::{Lang, MapLayer};
 use parcelview::generate::{ParcelOptions, write_parcels};
 use parcelview::io::{LoadOptions, load_bytes};

@@ -1,19 +1,21 @@
 //! The desktop app: a thin egui shell over the core. Panels and the map read the
 //! state and push [`Command`]s; [`ParcelApp::apply`] changes the state after the
 //! frame is drawn.
+//!
+//! The app is split into rooms: the state (this module, with [`Command`] and the
+//! helpers in `state/`), `map/` (the view, the prepared drawing, overlay tiles,
+//! basemap tiles, tools), `panels/` (menu, layers, identify, statistics, table,
+//! export and the file dialog) and `briefing/`. Panels and the briefing use the
+//! map; the map uses only the state.
 
 mod briefing;
-pub mod draw;
-mod export;
-mod i18n;
-pub mod map_view;
-pub mod overlay_tiles;
+pub mod map;
 mod panels;
-mod project_io;
-mod stats_panel;
-mod table;
-pub mod tiles;
-pub mod tools;
+pub mod state;
+
+use map::{draw, overlay_tiles, tiles, tools};
+use panels::{export, stats as stats_panel, table};
+use state::{i18n, project_io};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,6 +35,8 @@ pub use briefing::{Briefing, Compare};
 use draw::DrawLayer;
 pub use export::ExportKind;
 pub use i18n::{Lang, tr};
+pub use map::flight::Flight;
+pub use panels::file_dialog::{Chosen, Purpose};
 pub use stats_panel::{StatsGroup, StatsScope};
 pub use tools::{AreaQuery, Tool};
 
@@ -76,6 +80,10 @@ pub struct Settings {
     /// The colour of the selection's outline on the map (视图 → 选择集颜色). Settings
     /// saved before it existed get the default, which no land-use class uses.
     pub selection_rgb: [u8; 3],
+    /// The folder each kind of file dialog last chose in (by [`Purpose::key`]).
+    pub last_folders: std::collections::BTreeMap<String, PathBuf>,
+    /// Whether to use the desktop's own file dialogs where it has them.
+    pub native_dialogs: bool,
 }
 
 impl Default for Settings {
@@ -89,6 +97,8 @@ impl Default for Settings {
             palette: Palette::default(),
             recent_projects: Vec::new(),
             selection_rgb: draw::DEFAULT_SELECTION_RGB,
+            last_folders: std::collections::BTreeMap::new(),
+            native_dialogs: true,
         }
     }
 }
@@ -246,16 +256,28 @@ pub enum Command {
     ToggleLog,
     /// Shows a message in the bar again (from the log), for a fresh time.
     ReshowMessage(u64),
+    /// Takes back the last change (Ctrl+Z), or does again the last one taken back
+    /// (Ctrl+Y).
+    Undo,
+    Redo,
+    /// The previous and next view the map settled on.
+    PrevExtent,
+    NextExtent,
+    /// Renames a layer; a name another layer has is refused.
+    RenameLayer(usize, String),
+    /// Opens a file dialog (Ctrl+O, Save As, the handout, a tile file, an export).
+    OpenDialog(Purpose),
+    /// What a file dialog chose.
+    FileChosen(Chosen),
+    /// Opens the Export window with a proposed file beside the project.
+    ShowExport,
 }
 
-/// The basemap menu's text fields while they are being edited.
+/// The settings window's text fields while they are being edited.
 #[derive(Debug, Default)]
 struct BasemapEdits {
     token: String,
     xyz: String,
-    file: String,
-    /// The File menu's path of GeoJSON files to open.
-    open: String,
 }
 
 /// A layer of the map with what drawing it needs.
@@ -273,6 +295,20 @@ pub struct MapLayer {
     pub selection: Arc<Selection>,
     /// Tiles of the layer's small features, made when first drawn.
     pub overlay: std::cell::RefCell<Option<overlay_tiles::OverlayTiles>>,
+    /// Unique in the process and increasing: which layer this is, through moves,
+    /// removal and undo, and whether it was added after an undo step was taken.
+    pub serial: u64,
+}
+
+static LAYER_SERIAL: AtomicU64 = AtomicU64::new(1);
+
+fn next_layer_serial() -> u64 {
+    LAYER_SERIAL.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The serial the next layer will get: every layer made so far has a smaller one.
+pub(crate) fn current_layer_serial() -> u64 {
+    LAYER_SERIAL.load(Ordering::Relaxed)
 }
 
 impl MapLayer {
@@ -318,6 +354,30 @@ impl MapLayer {
             spec: pl.spec,
             data: pl.data.map(Arc::new),
             draw,
+            serial: next_layer_serial(),
+        }
+    }
+
+    /// A layer brought back by undo, with its drawing as it was.
+    pub(crate) fn restored(
+        spec: LayerSpec,
+        path: PathBuf,
+        data: Result<Arc<Layer>, String>,
+        draw: Option<Arc<DrawLayer>>,
+        classes: Vec<crate::landuse::ClassId>,
+        serial: u64,
+    ) -> MapLayer {
+        let len = data.as_ref().map_or(0, |l| l.len());
+        MapLayer {
+            opacity: spec.opacity.unwrap_or(1.0),
+            spec,
+            path,
+            data,
+            draw,
+            classes,
+            selection: Arc::new(Selection::new(len)),
+            overlay: std::cell::RefCell::new(None),
+            serial,
         }
     }
 }
@@ -383,6 +443,14 @@ impl LoadFailure {
             E::ProjectedWithoutCrs { .. } => "load_no_crs",
             E::Crs { .. } => "load_crs",
             E::Cancelled { .. } => "load_cancelled",
+            E::NotFormat { .. } => "load_not_format",
+            E::MissingSidecar { .. } => "load_missing_sidecar",
+            E::Truncated { .. } => "load_truncated",
+            E::NoSuchLayer { .. } => "load_no_such_layer",
+            E::NoLayers { .. } => "load_no_layers",
+            E::UnknownEncoding { .. } => "load_unknown_encoding",
+            E::Database { .. } => "load_database",
+            E::NoGeometryColumns { .. } => "load_no_geometry_columns",
         };
         LoadFailure {
             problem,
@@ -445,9 +513,16 @@ pub struct ParcelApp {
     pub bookmark_edit: Option<usize>,
     pub bookmark_title: String,
     pub bookmark_caption: String,
-    /// The File menu's Save As and handout paths.
-    pub save_as_path: String,
-    pub handout_path: String,
+    /// The in-window file dialog, when one is open.
+    file_dialog: Option<panels::file_dialog::FileDialog>,
+    /// The desktop's file dialog, when one is open.
+    native_dialog: Option<panels::file_dialog::NativeDialog>,
+    /// Whether the settings window is open.
+    pub settings_open: bool,
+    /// Where the search field's bottom left is, for the hits' list under it.
+    search_anchor: Option<egui::Pos2>,
+    /// The layer being renamed and the name typed so far.
+    pub rename: Option<(usize, String)>,
     /// The name typed for a selection to keep.
     pub selection_name: String,
     /// Whether the window choosing the selection colour is open.
@@ -483,7 +558,7 @@ pub struct ParcelApp {
     pub fit: Option<FitRequest>,
     pub cursor: Option<geo::Coord<f64>>,
     /// The map's transform in the last frame drawn.
-    pub last_view: Option<map_view::View>,
+    pub last_view: Option<map::view::View>,
     basemap: Arc<Basemap>,
     basemap_tiles: Option<tiles::TileLayer>,
     /// Text being typed into the basemap menu's fields, applied by a button.
@@ -511,6 +586,10 @@ pub struct ParcelApp {
     /// The window clock of the frame being drawn, in seconds.
     now_s: f64,
     commands: Vec<Command>,
+    /// Undo and redo.
+    pub history: state::history::History,
+    /// Previous and next extent.
+    pub extents: state::history::ExtentHistory,
     gauss_kruger: Option<crate::crs::GaussKruger>,
 }
 
@@ -524,8 +603,6 @@ impl ParcelApp {
         let basemap_edits = BasemapEdits {
             token: settings.tianditu_token.clone(),
             xyz: settings.xyz_template.clone(),
-            file: String::new(),
-            open: String::new(),
         };
         let mut app = ParcelApp {
             title: String::new(),
@@ -545,8 +622,11 @@ impl ParcelApp {
             bookmark_edit: None,
             bookmark_title: String::new(),
             bookmark_caption: String::new(),
-            save_as_path: String::new(),
-            handout_path: String::new(),
+            file_dialog: None,
+            native_dialog: None,
+            settings_open: false,
+            rename: None,
+            search_anchor: None,
             selection_name: String::new(),
             selection_colour_open: false,
             settings,
@@ -586,6 +666,8 @@ impl ParcelApp {
             log_open: false,
             now_s: 0.0,
             commands: Vec::new(),
+            history: state::history::History::default(),
+            extents: state::history::ExtentHistory::default(),
             gauss_kruger: crate::crs::GaussKruger::new(120.0).ok(),
         };
         app.install(prepared);
@@ -603,7 +685,33 @@ impl ParcelApp {
     }
 
     /// Applies one command to the state.
+    /// Applies a command: undo and redo, views back and forward, or a change kept
+    /// in the history (see [`state::history`]).
     pub fn apply(&mut self, c: Command) {
+        match c {
+            Command::Undo => self.undo(),
+            Command::Redo => self.redo(),
+            Command::PrevExtent => {
+                if let Some(v) = self.extents.back() {
+                    self.go_to_view(v);
+                }
+            }
+            Command::NextExtent => {
+                if let Some(v) = self.extents.forward() {
+                    self.go_to_view(v);
+                }
+            }
+            other => self.apply_recorded(other),
+        }
+    }
+
+    fn go_to_view(&mut self, v: state::history::ViewPos) {
+        self.map_memory.center_at(walkers::lon_lat(v[0], v[1]));
+        let _ = self.map_memory.set_zoom(v[2]);
+    }
+
+    /// Applies a command without the history.
+    pub(crate) fn apply_now(&mut self, c: Command) {
         match c {
             Command::SetVisible(i, v) => {
                 if let Some(l) = self.layers.get_mut(i) {
@@ -797,6 +905,41 @@ impl ParcelApp {
                     m.created_s = now_s;
                 }
             }
+            Command::RenameLayer(i, name) => {
+                let taken = self
+                    .layers
+                    .iter()
+                    .enumerate()
+                    .any(|(k, l)| k != i && l.spec.name == name);
+                if taken || name.trim().is_empty() {
+                    let text = format!("{} {name}", self.tr("name_taken"));
+                    self.notify(Level::Warning, text);
+                } else if let Some(l) = self.layers.get_mut(i)
+                    && l.spec.name != name
+                {
+                    l.spec.name = name;
+                    self.dirty = true;
+                }
+            }
+            Command::OpenDialog(purpose) => self.open_dialog(purpose),
+            Command::FileChosen(chosen) => self.apply_chosen(chosen),
+            Command::ShowExport => {
+                if self.export.path.trim().is_empty() {
+                    let name = self.default_file_name(Purpose::Export);
+                    let dir = self
+                        .settings
+                        .last_folders
+                        .get(Purpose::Export.key())
+                        .cloned()
+                        .or_else(|| self.project_dir());
+                    let path = match dir {
+                        Some(d) => d.join(name),
+                        None => self.resolve_in_project(std::path::Path::new(&name)),
+                    };
+                    self.export.path = path.display().to_string();
+                }
+                self.export.open = true;
+            }
             other => self.apply_project_command(other),
         }
     }
@@ -838,7 +981,7 @@ impl ParcelApp {
     pub fn map_loading(&self) -> usize {
         let basemap = self.basemap_tiles.as_ref().map_or(0, |t| t.loading());
         basemap
-            + map_view::overlay_loading(&self.layers)
+            + map::widget::overlay_loading(&self.layers)
             + self.loading.len()
             + self.restyling.len()
     }
@@ -1189,11 +1332,47 @@ impl ParcelApp {
         if ui.ctx().input(|i| i.key_pressed(egui::Key::F5)) && !self.bookmarks.is_empty() {
             self.push(Command::StartBriefing);
         }
-        if ui
-            .ctx()
-            .input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::S))
-        {
+        // Shift+Ctrl+S is asked first: `consume_key` with Ctrl alone would take it.
+        let command_shift = egui::Modifiers::COMMAND | egui::Modifiers::SHIFT;
+        let (save_as, save, open) = ui.ctx().input_mut(|i| {
+            (
+                i.consume_key(command_shift, egui::Key::S),
+                i.consume_key(egui::Modifiers::COMMAND, egui::Key::S),
+                i.consume_key(egui::Modifiers::COMMAND, egui::Key::O),
+            )
+        });
+        if save_as {
+            self.push(Command::OpenDialog(Purpose::SaveProjectAs));
+        } else if save {
             self.push(Command::SaveProject(None));
+        }
+        if open {
+            self.push(Command::OpenDialog(Purpose::Open));
+        }
+        // Ctrl+Z in a text field undoes the typing there, not a map step.
+        let typing = ui.ctx().memory(|m| m.focused().is_some());
+        if !typing && !self.file_dialog_open() {
+            let (redo_shift, undo, redo, back, forward) = ui.ctx().input_mut(|i| {
+                (
+                    i.consume_key(command_shift, egui::Key::Z),
+                    i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z),
+                    i.consume_key(egui::Modifiers::COMMAND, egui::Key::Y),
+                    i.consume_key(egui::Modifiers::ALT, egui::Key::ArrowLeft),
+                    i.consume_key(egui::Modifiers::ALT, egui::Key::ArrowRight),
+                )
+            });
+            if undo {
+                self.push(Command::Undo);
+            }
+            if redo || redo_shift {
+                self.push(Command::Redo);
+            }
+            if back {
+                self.push(Command::PrevExtent);
+            }
+            if forward {
+                self.push(Command::NextExtent);
+            }
         }
         let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
             i.raw
@@ -1271,6 +1450,13 @@ impl ParcelApp {
             .show(ui, |ui| self.map_ui(ui))
             .response
             .rect;
+        if let Some(v) = self.last_view {
+            let c = v.centre_lon_lat();
+            let dragging = ui.ctx().input(|i| i.pointer.any_down());
+            if !dragging {
+                self.extents.observe([c.x, c.y, v.zoom()], self.now_s);
+            }
+        }
         // Texts the export dialog added while it was drawn become messages before
         // the bar is drawn, so they show in this frame.
         self.route_messages();
@@ -1287,6 +1473,13 @@ impl ParcelApp {
         if self.selection_colour_open {
             self.selection_colour_ui(&ui.ctx().clone());
         }
+        if self.settings_open {
+            self.settings_ui(&ui.ctx().clone());
+        }
+        if self.rename.is_some() {
+            self.rename_ui(&ui.ctx().clone());
+        }
+        self.file_dialog_ui(&ui.ctx().clone());
 
         if !self.loading.is_empty()
             || !self.restyling.is_empty()

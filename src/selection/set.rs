@@ -23,6 +23,14 @@ pub struct Selection {
     generation: u64,
 }
 
+/// Generations are unique in the process, not per selection: a selection brought
+/// back by undo keeps the generation it had, which then differs from that of every
+/// other state, so drawings made of another state are never taken for it.
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 impl Selection {
     /// An empty selection over a layer of `len` features.
     pub fn new(len: usize) -> Selection {
@@ -127,11 +135,11 @@ impl Selection {
     pub fn clear(&mut self) {
         self.bits.iter_mut().for_each(|w| *w = 0);
         self.ids.clear();
-        self.generation += 1;
+        self.generation = next_generation();
     }
 
     fn rebuild_ids(&mut self) {
-        self.generation += 1;
+        self.generation = next_generation();
         self.ids.clear();
         for (k, &w) in self.bits.iter().enumerate() {
             let mut w = w;

@@ -20,7 +20,9 @@ fn harness(settings: Settings) -> Harness<'static, ParcelApp> {
 
 /// A harness whose frames are `step_s` seconds apart (kittest's default is 0.25 s,
 /// slower than a double click's 0.3 s allows between its clicks in two frames).
-fn harness_stepping(settings: Settings, step_s: f32) -> Harness<'static, ParcelApp> {
+fn harness_stepping(mut settings: Settings, step_s: f32) -> Harness<'static, ParcelApp> {
+    // The in-window dialogs, never the desktop's, even on a developer's desktop.
+    settings.native_dialogs = false;
     let app = ParcelApp::new(bundled(), settings);
     let mut h = Harness::builder()
         .with_size([1440.0, 900.0])
@@ -153,7 +155,7 @@ fn switching_the_basemap_to_none() {
 /// for the status bar rather than raised.
 #[test]
 fn a_stalled_tile_server_does_not_block_frames() {
-    use parcelview::app::tiles::TileLayer;
+    use parcelview::app::map::tiles::TileLayer;
     use parcelview::io::tiles_http::HttpSource;
     use std::io::Read;
     use std::time::{Duration, Instant};
@@ -216,23 +218,56 @@ fn a_stalled_tile_server_does_not_block_frames() {
 
 /// Opening a file loads it in the background and adds it as a layer, with its
 /// warnings listed; a broken file is reported and nothing else changes.
+/// Clicks a text field with the pointer, selects what it holds and types `text`.
+fn click_and_type(h: &mut Harness<'static, ParcelApp>, label: &str, text: &str) {
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, label)
+        .click();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, label)
+        .type_text(text);
+    h.run_steps(1);
+}
+
+/// Opens the in-window file dialog with Ctrl+O and goes to `dir` through its
+/// folder field.
+fn open_dialog_at(h: &mut Harness<'static, ParcelApp>, dir: &std::path::Path) {
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::O);
+    h.run_steps(2);
+    assert!(h.state().file_dialog().is_some(), "Ctrl+O opens the dialog");
+    click_and_type(h, "文件夹", dir.to_str().unwrap());
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert_eq!(h.state().file_dialog().unwrap().dir, dir);
+}
+
 #[test]
 fn opening_files_adds_layers_in_the_background() {
     let mut h = harness(Settings::default());
     let before = h.state().layers.len();
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    // Through the File menu's path field: two files separated by a semicolon.
-    h.get_by_label("文件").click();
-    h.run_steps(2);
-    let paths = format!(
-        "{};{}",
-        data.join("small.geojson").display(),
-        data.join("truncated.geojson").display()
+    open_dialog_at(&mut h, &data);
+    let shown = h.state().file_dialog().unwrap().shown_names();
+    assert!(shown.contains(&"small.geojson".to_string()), "{shown:?}");
+    assert!(
+        shown.contains(&"tiles.pmtiles".to_string()),
+        "tile files are among the supported files"
     );
-    type_into(&mut h, "打开 GeoJSON 文件（多个用分号分隔）", &paths);
+    assert!(
+        !shown.contains(&"make_tiles.py".to_string()),
+        "the filter hides what cannot be opened"
+    );
+    // Two files, picked with the pointer (the second with Ctrl), opened together.
+    h.get_by_label("small.geojson").click();
+    h.run_steps(1);
+    h.get_by_label("truncated.geojson")
+        .click_modifiers(Modifiers::COMMAND);
+    h.run_steps(1);
     h.get_by_role_and_label(egui::accesskit::Role::Button, "打开")
         .click();
     h.run_steps(1);
+    assert!(!h.state().file_dialog_open(), "the dialog closes");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while h.state().layers.len() == before && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -258,6 +293,226 @@ fn opening_files_adds_layers_in_the_background() {
     );
     // The layers panel lists it (the message bar names it too).
     h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "small");
+    // The dialog remembers the folder for next time.
+    assert_eq!(app.settings.last_folders.get("open"), Some(&data));
+}
+
+#[test]
+fn the_file_dialog_enters_folders_by_double_click_and_cancels_with_esc() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("子文件夹")).unwrap();
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/small.geojson"),
+        dir.path().join("子文件夹").join("地块.geojson"),
+    )
+    .unwrap();
+    let mut h = harness_stepping(Settings::default(), 0.05);
+    open_dialog_at(&mut h, dir.path());
+    let folder = h.get_by_label("子文件夹/").rect().center();
+    double_click_at(&mut h, folder, false);
+    assert_eq!(
+        h.state().file_dialog().unwrap().dir,
+        dir.path().join("子文件夹")
+    );
+    assert_eq!(
+        h.state().file_dialog().unwrap().shown_names(),
+        ["地块.geojson"]
+    );
+    // ⬆ goes back up; Esc closes the dialog and opens nothing.
+    h.get_by_label("↑ 上一级").click();
+    h.run_steps(2);
+    assert_eq!(h.state().file_dialog().unwrap().dir, dir.path());
+    let layers = h.state().layers.len();
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().file_dialog_open());
+    assert_eq!(h.state().layers.len(), layers);
+}
+
+#[test]
+fn save_as_proposes_a_name_and_asks_before_replacing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(Settings::default());
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::S);
+    h.run_steps(2);
+    let d = h.state().file_dialog().expect("Ctrl+Shift+S opens Save As");
+    assert_eq!(d.name, "airport-city.json", "the project's own name");
+    click_and_type(&mut h, "文件夹", dir.path().to_str().unwrap());
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    click_and_type(&mut h, "文件名", "方案一");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "保存")
+        .click();
+    h.run_steps(2);
+    let saved = dir.path().join("方案一.json");
+    assert!(saved.is_file(), "the type's extension is added");
+    assert!(parcelview::project::is_project_file(&saved));
+    assert_eq!(h.state().project_path.as_deref(), Some(saved.as_path()));
+    // Saving again over it asks first.
+    std::fs::write(&saved, "keep me").unwrap();
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::S);
+    h.run_steps(2);
+    assert_eq!(h.state().file_dialog().unwrap().name, "方案一.json");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "保存")
+        .click();
+    h.run_steps(2);
+    assert!(h.state().file_dialog_open(), "waits for 替换");
+    // The dialog grows by the question's line and centres itself again.
+    h.run_steps(3);
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), "keep me");
+    h.get_by_label("替换").click();
+    h.run_steps(2);
+    assert!(!h.state().file_dialog_open(), "{:?}", h.state().log);
+    assert!(parcelview::project::is_project_file(&saved));
+}
+
+#[test]
+fn settings_keep_their_window_open_while_a_key_is_typed() {
+    let mut h = harness(Settings::default());
+    h.get_by_label("文件").click();
+    h.run_steps(2);
+    h.get_by_label("设置…").click();
+    h.run_steps(2);
+    assert!(h.state().settings_open);
+    click_and_type(
+        &mut h,
+        "自定义 XYZ 瓦片",
+        "http://127.0.0.1:9/{z}/{x}/{y}.png",
+    );
+    assert!(h.state().settings_open, "typing does not close it");
+    let apply: Vec<_> = h
+        .query_all_by_role_and_label(egui::accesskit::Role::Button, "应用")
+        .collect();
+    apply[1].click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().settings.basemap,
+        BasemapChoice::Xyz("http://127.0.0.1:9/{z}/{x}/{y}.png".into())
+    );
+}
+
+#[test]
+fn undo_and_redo_round_trip_every_kind_of_step() {
+    use parcelview::app::Command;
+    let mut h = harness(Settings::default());
+    let parcels = layer_index(h.state(), "地块");
+    let before_layers: Vec<String> = h
+        .state()
+        .layers
+        .iter()
+        .map(|l| l.spec.name.clone())
+        .collect();
+    let n = h.state().layers[parcels].data.as_ref().unwrap().len();
+    let steps = [
+        Command::SelectFeatures(
+            parcels,
+            vec![1, 2, 3],
+            parcelview::selection::SelectOp::Replace,
+        ),
+        Command::SelectAll,
+        Command::InvertSelection,
+        Command::SetVisible(parcels, false),
+        Command::SetOpacity(parcels, 0.4),
+        Command::MoveLayer(parcels, -1),
+        Command::RenameLayer(parcels, "地块（方案一）".into()),
+        Command::AddBookmark,
+        Command::RemoveLayer(parcels),
+    ];
+    let mut states = vec![undo_view(h.state())];
+    for c in steps.iter().cloned() {
+        h.state_mut().apply(c);
+        h.run_steps(1);
+        states.push(undo_view(h.state()));
+    }
+    assert_ne!(states.first(), states.last());
+    // Ctrl+Z walks back through every state, Ctrl+Y forward again.
+    for k in (0..steps.len()).rev() {
+        h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Z);
+        h.run_steps(1);
+        assert_eq!(undo_view(h.state()), states[k], "undo to state {k}");
+    }
+    assert!(!h.state().history.can_undo());
+    let names: Vec<String> = h
+        .state()
+        .layers
+        .iter()
+        .map(|l| l.spec.name.clone())
+        .collect();
+    assert_eq!(
+        names, before_layers,
+        "the removed layer is back in its place"
+    );
+    assert_eq!(h.state().layers[parcels].data.as_ref().unwrap().len(), n);
+    for (k, state) in states.iter().enumerate().skip(1) {
+        h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Y);
+        h.run_steps(1);
+        assert_eq!(&undo_view(h.state()), state, "redo to state {k}");
+    }
+}
+
+/// What undo restores, as comparable values: each layer's name, visibility,
+/// opacity and selection, and the bookmarks' titles.
+fn undo_view(app: &ParcelApp) -> (Vec<(String, bool, u32, Vec<usize>)>, Vec<String>) {
+    (
+        app.layers
+            .iter()
+            .map(|l| {
+                (
+                    l.spec.name.clone(),
+                    l.spec.visible,
+                    (l.opacity * 1000.0) as u32,
+                    l.selection.ids().to_vec(),
+                )
+            })
+            .collect(),
+        app.bookmarks.iter().map(|b| b.title.clone()).collect(),
+    )
+}
+
+#[test]
+fn a_duplicate_layer_name_is_refused() {
+    use parcelview::app::Command;
+    let mut h = harness(Settings::default());
+    let parcels = layer_index(h.state(), "地块");
+    let other = h.state().layers[(parcels + 1) % h.state().layers.len()]
+        .spec
+        .name
+        .clone();
+    h.state_mut()
+        .apply(Command::RenameLayer(parcels, other.clone()));
+    h.run_steps(1);
+    assert_eq!(h.state().layers[parcels].spec.name, "地块");
+    assert!(
+        !h.state().history.can_undo(),
+        "nothing changed, nothing to undo"
+    );
+}
+
+#[test]
+fn previous_extent_returns_to_the_view_before_zooming() {
+    use parcelview::app::Command;
+    let mut h = harness_stepping(Settings::default(), 0.25);
+    h.run_steps(4);
+    let start = h.state().last_view.unwrap().centre_lon_lat();
+    let zoom0 = h.state().last_view.unwrap().zoom();
+    h.state_mut().apply(Command::ZoomToSelection);
+    let parcels = layer_index(h.state(), "地块");
+    h.state_mut().apply(Command::ZoomToFeature(parcels, 5));
+    h.run_steps(6);
+    let zoomed = h.state().last_view.unwrap().zoom();
+    assert!(zoomed > zoom0 + 1.0);
+    h.get_by_label("←").click();
+    h.run_steps(4);
+    let back = h.state().last_view.unwrap();
+    assert!(
+        (back.zoom() - zoom0).abs() < 0.01,
+        "{} vs {zoom0}",
+        back.zoom()
+    );
+    assert!((back.centre_lon_lat().x - start.x).abs() < 1e-6);
+    h.get_by_label("→").click();
+    h.run_steps(4);
+    assert!((h.state().last_view.unwrap().zoom() - zoomed).abs() < 0.01);
 }
 
 fn drag(h: &mut Harness<'static, ParcelApp>, from: Pos2, to: Pos2) {
@@ -443,7 +698,7 @@ fn arrow_keys_pan_and_plus_minus_zoom() {
 /// and nothing outside the parcels.
 #[test]
 fn overlay_tiles_paint_parcels_in_their_colours() {
-    use parcelview::app::overlay_tiles::OverlaySource;
+    use parcelview::app::map::overlay_tiles::OverlaySource;
     use parcelview::render::world_from_lon_lat;
     use std::sync::Arc;
     let app = ParcelApp::new(bundled(), Settings::default());
@@ -583,11 +838,24 @@ fn the_export_dialog_writes_a_summary_and_a_map_image_in_the_background() {
     h.get_by_label("文件").click();
     h.run_steps(2);
     h.get_by_label("导出…").click();
-    h.run_steps(2);
+    // The window sizes itself over its first frames, after the menu has closed.
+    h.run_steps(5);
     assert!(h.state().export.open);
+    assert!(
+        h.state().export.path.ends_with("地块_汇总.pdf"),
+        "a proposed file beside the project: {}",
+        h.state().export.path
+    );
+    // 浏览… opens the save dialog; the name and type are chosen there.
+    h.get_by_label("浏览…").click();
+    h.run_steps(4);
+    assert_eq!(h.state().file_dialog().unwrap().name, "地块_汇总.pdf");
+    click_and_type(&mut h, "文件夹", dir.path().to_str().unwrap());
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
     let xlsx = dir.path().join("物流园.xlsx");
-    type_into(&mut h, "保存到", xlsx.to_str().unwrap());
-    h.get_by_role_and_label(egui::accesskit::Role::Button, "导出")
+    click_and_type(&mut h, "文件名", "物流园.xlsx");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "保存")
         .click();
     h.run_steps(2);
     run_until(&mut h, |app| !app.is_exporting());
@@ -713,7 +981,7 @@ fn selecting_never_changes_a_parcel_fill_colour() {
 /// class of both standards, where yellow (the old tint) was residential.
 #[test]
 fn the_default_selection_colour_is_unlike_every_class_colour() {
-    use parcelview::app::draw::{DEFAULT_SELECTION_RGB, delta_e};
+    use parcelview::app::map::draw::{DEFAULT_SELECTION_RGB, delta_e};
     let table = parcelview::landuse::LanduseTable::global();
     assert!(table.classes.len() > 100);
     let (nearest, de) = table
@@ -729,7 +997,7 @@ fn the_default_selection_colour_is_unlike_every_class_colour() {
         nearest.name_zh
     );
     // So are the suggested colours of the colour window.
-    for (rgb, _) in parcelview::app::draw::SELECTION_PRESETS {
+    for (rgb, _) in parcelview::app::map::draw::SELECTION_PRESETS {
         let near = table
             .classes
             .iter()
@@ -757,7 +1025,7 @@ fn the_default_selection_colour_is_unlike_every_class_colour() {
 /// outlines in the new colour, and a colour like a class's is warned about.
 #[test]
 fn the_selection_colour_is_chosen_in_a_window_from_the_view_menu() {
-    use parcelview::app::draw::DEFAULT_SELECTION_RGB;
+    use parcelview::app::map::draw::DEFAULT_SELECTION_RGB;
     let mut h = harness(Settings::default());
     h.get_by_label("全选").click();
     h.run_steps(3);
@@ -1100,7 +1368,7 @@ fn the_polygon_tool_keeps_the_double_clicked_vertex() {
 /// double click, as the preview showed it.
 #[test]
 fn the_area_measure_keeps_the_double_clicked_vertex() {
-    use parcelview::app::tools::{Tool, measurement};
+    use parcelview::app::map::tools::{Tool, measurement};
     use parcelview::measure::{format_area, path_length_m, polygon_area_from_vertices_m2};
     let mut h = harness_stepping(Settings::default(), 1.0 / 60.0);
     let parcels = layer_index(h.state(), "地块");
@@ -1310,7 +1578,7 @@ fn an_export_into_a_missing_folder_is_an_error_in_the_ui_language() {
     h.run_steps(2);
     run_until(&mut h, |app| !app.is_exporting());
     h.run_steps(2);
-    let shown = labels_containing(&h, "汇总.xlsx");
+    let shown = labels_containing(&h, "导出失败");
     assert_eq!(
         shown,
         [format!("导出失败 {}: 文件夹不存在", target.display())],
@@ -1327,7 +1595,7 @@ fn an_export_into_a_missing_folder_is_an_error_in_the_ui_language() {
     h.run_steps(2);
     run_until(&mut h, |app| !app.is_exporting());
     h.run_steps(2);
-    let shown = labels_containing(&h, "the folder does not exist");
+    let shown = labels_containing(&h, "Export failed");
     assert_eq!(
         shown,
         [format!(

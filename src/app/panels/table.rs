@@ -9,7 +9,7 @@ use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 use rayon::prelude::*;
 
-use super::{Command, Lang, ParcelApp};
+use crate::app::{Command, Lang, ParcelApp};
 use crate::landuse::LanduseTable;
 use crate::model::{AttrValue, Layer};
 use crate::selection::SelectOp;
@@ -149,10 +149,10 @@ pub fn row_order(
 }
 
 impl ParcelApp {
-    pub(super) fn table_ui(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn table_ui(&mut self, ui: &mut egui::Ui) {
         let lang = self.settings.lang;
         let Some(li) = self.active else {
-            ui.label(super::tr(lang, "no_active_layer"));
+            ui.label(crate::app::tr(lang, "no_active_layer"));
             return;
         };
         let version = self.selection_version;
@@ -176,7 +176,7 @@ impl ParcelApp {
             ui.label(
                 RichText::new(format!(
                     "{} · {}",
-                    super::tr(lang, "attribute_table"),
+                    crate::app::tr(lang, "attribute_table"),
                     layer.spec.name
                 ))
                 .strong(),
@@ -184,12 +184,15 @@ impl ParcelApp {
             ui.label(format!(
                 "{} {} / {} {}",
                 layer.selection.len(),
-                super::tr(lang, "selected"),
+                crate::app::tr(lang, "selected"),
                 data.len(),
-                super::tr(lang, "features")
+                crate::app::tr(lang, "features")
             ));
-            ui.checkbox(&mut state.only_selected, super::tr(lang, "only_selected"));
-            if ui.button(super::tr(lang, "copy_rows")).clicked() {
+            ui.checkbox(
+                &mut state.only_selected,
+                crate::app::tr(lang, "only_selected"),
+            );
+            if ui.button(crate::app::tr(lang, "copy_rows")).clicked() {
                 let rows: Vec<usize> = if layer.selection.is_empty() {
                     state.order.clone()
                 } else {
@@ -254,7 +257,9 @@ impl ParcelApp {
                         });
                     }
                     if row.response().clicked() {
-                        let op = super::tools::op_from(row.response().ctx.input(|i| i.modifiers));
+                        let op = crate::app::map::tools::op_from(
+                            row.response().ctx.input(|i| i.modifiers),
+                        );
                         commands.push(Command::SelectFeatures(li, vec![fi], op));
                         commands.push(Command::Select(Some((li, fi))));
                         if op == SelectOp::Replace {

@@ -334,6 +334,14 @@ pub fn facility_symbol(kind: &str) -> (&'static str, Color32) {
     (glyph, Color32::from_rgb(r, g, b))
 }
 
+/// A selected feature's fill: its own colour. A selection is shown by an outline
+/// with a halo drawn over the fills (see `paint_selection` in the map widget), never by a tint, so
+/// selected industrial land still reads as industrial and a whole-layer selection
+/// keeps the plan's colours. (The overlay tiles ask this for their features too.)
+pub fn selected_fill(c: Color32) -> Color32 {
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,8 +18,8 @@ use egui::{Color32, Rect, pos2};
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
 use walkers::TileId;
 
-use super::draw::DrawLayer;
-use super::tiles::TileLayer;
+use crate::app::map::draw::DrawLayer;
+use crate::app::map::tiles::TileLayer;
 use crate::model::Layer;
 use crate::render::lon_lat_from_world;
 use crate::render::tiles::{TileError, TileImage, TileSource};
@@ -93,7 +93,7 @@ impl OverlaySource {
                 None => pixmap.insert(Pixmap::new(256, 256)?),
             };
             let color = if self.selection.contains(i) {
-                super::map_view::selected_fill(f.color)
+                crate::app::map::draw::selected_fill(f.color)
             } else {
                 f.color
             };
@@ -168,7 +168,7 @@ fn fill_box(pm: &mut Pixmap, x0: i64, y0: i64, x1: i64, y1: i64, [r, g, b, a]: [
 
 fn feature_path(
     d: &DrawLayer,
-    f: &super::draw::FeatureDraw,
+    f: &crate::app::map::draw::FeatureDraw,
     x0: f64,
     y0: f64,
     scale: f64,
@@ -243,7 +243,7 @@ impl OverlayTiles {
     pub fn paint(
         &mut self,
         painter: &egui::Painter,
-        view: &super::map_view::View,
+        view: &crate::app::map::view::View,
         zoom: u8,
         opacity: f32,
     ) -> usize {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use egui::RichText;
 
-use super::{Command, FitRequest, Level, ParcelApp, default_active};
+use crate::app::{Command, FitRequest, Level, ParcelApp, default_active};
 use crate::project::{
     Bookmark, CompareSpec, FORMAT, Project, ProjectFile, Recovery, SelectionSpec, VERSION,
     relative_path,
@@ -132,7 +132,7 @@ impl ParcelApp {
 
     /// Keeps the panic snapshot current and writes the recovery file every few
     /// seconds while there are unsaved changes.
-    pub(super) fn autosave_tick(&mut self, ctx: &egui::Context) {
+    pub(crate) fn autosave_tick(&mut self, ctx: &egui::Context) {
         if self.autosave.path.is_none() || !self.dirty || self.recovery_offer.is_some() {
             return;
         }
@@ -185,7 +185,7 @@ impl ParcelApp {
     }
 
     /// The dialog offering to restore unsaved work after a crash.
-    pub(super) fn recovery_ui(&mut self, ctx: &egui::Context) {
+    pub(crate) fn recovery_ui(&mut self, ctx: &egui::Context) {
         let Some(r) = &self.recovery_offer else {
             return;
         };
@@ -223,8 +223,8 @@ impl ParcelApp {
     }
 
     /// Replaces the open project with another, already loaded and prepared.
-    pub(super) fn install(&mut self, prepared: super::Prepared) {
-        let super::Prepared {
+    pub(crate) fn install(&mut self, prepared: crate::app::Prepared) {
+        let crate::app::Prepared {
             project,
             layers,
             basemap,
@@ -240,7 +240,7 @@ impl ParcelApp {
                 let file = if l.path.as_os_str().is_empty() {
                     l.spec.name.clone()
                 } else {
-                    super::file_name(&l.path)
+                    crate::app::file_name(&l.path)
                 };
                 // The layers panel marks the layer by name; the message names the file.
                 let text = format!(
@@ -266,6 +266,8 @@ impl ParcelApp {
         base.bookmarks.clear();
         self.project_base = base;
         self.layers = layers;
+        // Another project's steps cannot be undone in this one.
+        self.history.clear();
         self.active = default_active(&self.layers);
         self.selected = None;
         self.hovered = None;
@@ -273,7 +275,7 @@ impl ParcelApp {
         self.search_results.clear();
         self.bookmark_edit = None;
         self.dirty = false;
-        self.briefing = super::Briefing::default();
+        self.briefing = crate::app::Briefing::default();
         self.selection_changed();
         if let Some(p) = self.project_path.clone() {
             self.remember_recent(&p);
@@ -292,12 +294,12 @@ impl ParcelApp {
     fn start_opening(&mut self, load: impl FnOnce() -> Result<Project, String> + Send + 'static) {
         let palette = self.settings.palette;
         self.opening = Some(std::thread::spawn(move || {
-            Ok(super::prepare(load()?, palette))
+            Ok(crate::app::prepare(load()?, palette))
         }));
     }
 
     /// Takes in a project that finished opening.
-    pub(super) fn poll_opening(&mut self) {
+    pub(crate) fn poll_opening(&mut self) {
         if !self.opening.as_ref().is_some_and(|h| h.is_finished()) {
             return;
         }
@@ -375,7 +377,7 @@ impl ParcelApp {
             }
             Err(e) => {
                 let full = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
-                let why = self.tr(super::write_problem(&full, &e.to_string()));
+                let why = self.tr(crate::app::write_problem(&full, &e.to_string()));
                 let text = format!("{} {}: {why}", self.tr("save_failed"), full.display());
                 self.notify_with(Level::Error, text, vec![e.to_string()], None);
             }
@@ -476,7 +478,7 @@ impl ParcelApp {
 
     /// Shows a bookmark: layers, selection, comparison, then the view (flown to in a
     /// briefing, jumped to otherwise).
-    pub(super) fn go_to_bookmark(&mut self, i: usize) {
+    pub(crate) fn go_to_bookmark(&mut self, i: usize) {
         let Some(b) = self.bookmarks.get(i).cloned() else {
             return;
         };
@@ -499,7 +501,7 @@ impl ParcelApp {
         }
         self.compare = b.compare.as_ref().and_then(|c| {
             let find = |n: &str| self.layers.iter().position(|l| l.spec.name == n);
-            Some(super::Compare {
+            Some(crate::app::Compare {
                 left: find(&c.left)?,
                 right: find(&c.right)?,
                 split: 0.5,
@@ -515,9 +517,12 @@ impl ParcelApp {
     }
 
     /// Project, bookmark and briefing commands (see [`Command`]).
-    pub(super) fn apply_project_command(&mut self, c: Command) {
+    pub(crate) fn apply_project_command(&mut self, c: Command) {
         match c {
-            Command::SaveProject(path) => self.save_project(path),
+            Command::SaveProject(path) => {
+                let path = path.map(|p| self.resolve_in_project(&p));
+                self.save_project(path);
+            }
             Command::OpenProject(path) => {
                 self.start_opening(move || Project::open(&path).map_err(|e| e.to_string()));
             }
@@ -592,7 +597,7 @@ impl ParcelApp {
                     .bookmark_edit
                     .unwrap_or(0)
                     .min(self.bookmarks.len() - 1);
-                self.tool = super::Tool::Pan;
+                self.tool = crate::app::Tool::Pan;
                 self.go_to_bookmark(self.briefing.slide);
             }
             Command::StopBriefing => {
@@ -615,13 +620,16 @@ impl ParcelApp {
             Command::ToggleSpotlight => self.briefing.spotlight = !self.briefing.spotlight,
             Command::TogglePointer => self.briefing.pointer = !self.briefing.pointer,
             Command::SetCompare(pair) => {
-                self.compare = pair.map(|(left, right)| super::Compare {
+                self.compare = pair.map(|(left, right)| crate::app::Compare {
                     left,
                     right,
                     split: 0.5,
                 });
             }
-            Command::ExportHandout(path) => self.start_handout(path),
+            Command::ExportHandout(path) => {
+                let path = self.resolve_in_project(&path);
+                self.start_handout(path);
+            }
             Command::SaveSelection(name) => {
                 if let Some(spec) = self.active.and_then(|a| self.selection_spec(a)) {
                     let kept = &mut self.project_base.selections;
@@ -647,7 +655,7 @@ impl ParcelApp {
     }
 
     /// Copies the edited bookmark's title and caption into the panel's fields.
-    pub(super) fn load_bookmark_fields(&mut self) {
+    pub(crate) fn load_bookmark_fields(&mut self) {
         if let Some(b) = self.bookmark_edit.and_then(|i| self.bookmarks.get(i)) {
             self.bookmark_title = b.title.clone();
             self.bookmark_caption = b.caption.clone();

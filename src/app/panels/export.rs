@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use egui::RichText;
 
-use super::{Lang, ParcelApp, tr};
+use super::file_dialog::Purpose;
+use crate::app::{Lang, ParcelApp, tr};
 use crate::render::map_image::{self, ImageLayer, MapImage};
 use crate::report::pdf::{PageSetup, Paper};
 use crate::report::{self, Progress, ReportKind, ReportLang};
@@ -45,6 +46,29 @@ impl Default for ExportDialog {
     }
 }
 
+/// The export's file with the extension of a new kind: `.png` for a map image,
+/// `.pdf` when a map image's file becomes a report's. Other report files keep
+/// theirs (a summary may be a workbook).
+fn retyped(path: &str, before: ExportKind, after: ExportKind) -> String {
+    let p = PathBuf::from(path.trim());
+    if p.as_os_str().is_empty() {
+        return String::new();
+    }
+    let ext = match (before, after) {
+        (_, ExportKind::MapImage) => "png",
+        (ExportKind::MapImage, _) => "pdf",
+        (_, ExportKind::Cards)
+            if !p.extension().is_some_and(|e| {
+                e.eq_ignore_ascii_case("pdf") || e.eq_ignore_ascii_case("xlsx")
+            }) =>
+        {
+            "pdf"
+        }
+        _ => return path.to_string(),
+    };
+    p.with_extension(ext).display().to_string()
+}
+
 /// An export running in the background.
 pub struct Exporting {
     pub path: PathBuf,
@@ -53,7 +77,7 @@ pub struct Exporting {
 }
 
 impl ParcelApp {
-    pub(super) fn export_ui(&mut self, ctx: &egui::Context) {
+    pub(crate) fn export_ui(&mut self, ctx: &egui::Context) {
         let lang = self.settings.lang;
         let mut open = self.export.open;
         let mut start = false;
@@ -62,6 +86,7 @@ impl ParcelApp {
             .resizable(false)
             .show(ctx, |ui| {
                 let d = &mut self.export;
+                let kind_before = d.kind;
                 for (kind, key) in [
                     (ExportKind::Summary, "export_summary"),
                     (ExportKind::Cards, "export_cards"),
@@ -89,19 +114,32 @@ impl ParcelApp {
                         ui.radio_value(&mut d.page.landscape, true, tr(lang, "landscape"));
                     });
                 }
+                let mut browse = false;
                 ui.horizontal(|ui| {
                     let label = ui.label(tr(lang, "export_path"));
-                    let hint = match d.kind {
-                        ExportKind::MapImage => "地图.png",
-                        _ => "报告.pdf / .xlsx / .csv / .geojson",
+                    let shown = if d.path.trim().is_empty() {
+                        RichText::new(tr(lang, "export_no_path")).weak()
+                    } else {
+                        RichText::new(d.path.trim()).monospace()
                     };
-                    ui.add(
-                        egui::TextEdit::singleline(&mut d.path)
-                            .hint_text(hint)
-                            .desired_width(320.0),
-                    )
-                    .labelled_by(label.id);
+                    ui.add(egui::Label::new(shown).truncate())
+                        .labelled_by(label.id);
                 });
+                ui.horizontal(|ui| {
+                    if ui.button(tr(lang, "browse")).clicked() {
+                        browse = true;
+                    }
+                });
+                if browse {
+                    self.commands
+                        .push(crate::app::Command::OpenDialog(Purpose::Export));
+                }
+                let d = &mut self.export;
+                if d.kind != kind_before {
+                    // A new kind keeps the folder and the name, with the kind's
+                    // extension (a map image is a PNG, a report a PDF).
+                    d.path = retyped(&d.path, kind_before, d.kind);
+                }
                 ui.label(RichText::new(tr(lang, "export_note")).small().weak());
                 let busy = self.exporting.is_some();
                 ui.horizontal(|ui| {
@@ -132,11 +170,14 @@ impl ParcelApp {
     /// Starts the export the dialog describes, on a worker thread.
     pub fn start_export(&mut self) {
         let lang = self.settings.lang;
-        let path = PathBuf::from(self.export.path.trim());
-        if path.as_os_str().is_empty() {
+        let typed = PathBuf::from(self.export.path.trim());
+        if typed.as_os_str().is_empty() {
             self.messages.push(tr(lang, "export_no_path").to_string());
             return;
         }
+        // A relative name is written beside the project, and the message names
+        // the file in full.
+        let path = self.resolve_in_project(&typed);
         let Some(li) = self.active else { return };
         let Some(layer) = self.layers.get(li) else {
             return;
@@ -153,8 +194,8 @@ impl ParcelApp {
         // text does; a selection prints its own.
         let plan_balance = if whole_layer && self.is_plan_layer(li) {
             self.balance_for(
-                super::stats_panel::StatsScope::Plan,
-                super::stats_panel::StatsGroup::Class(2),
+                crate::app::panels::stats::StatsScope::Plan,
+                crate::app::panels::stats::StatsGroup::Class(2),
             )
         } else {
             None
@@ -278,7 +319,7 @@ impl ParcelApp {
 
     /// Writes the bookmarks as a PDF handout in the background, with the layers as
     /// the map shows them.
-    pub(super) fn start_handout(&mut self, path: PathBuf) {
+    pub(crate) fn start_handout(&mut self, path: PathBuf) {
         if self.exporting.is_some() || self.bookmarks.is_empty() {
             return;
         }
@@ -309,8 +350,8 @@ impl ParcelApp {
         let bookmarks = self.bookmarks.clone();
         let basemap = self.basemap.clone();
         let plan_balance = self.balance_for(
-            super::stats_panel::StatsScope::Plan,
-            super::stats_panel::StatsGroup::Class(1),
+            crate::app::panels::stats::StatsScope::Plan,
+            crate::app::panels::stats::StatsGroup::Class(1),
         );
         let title = self.report_title(self.settings.lang);
         let disclaimer = self
@@ -371,7 +412,7 @@ impl ParcelApp {
 
     /// A running export in the status bar: its file, a progress bar and cancel, so
     /// the handout (which has no dialog) and a closed Export dialog show progress.
-    pub(super) fn export_status_ui(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn export_status_ui(&mut self, ui: &mut egui::Ui) {
         let lang = self.settings.lang;
         let Some(e) = &self.exporting else { return };
         ui.separator();
@@ -387,7 +428,7 @@ impl ParcelApp {
     }
 
     /// Reports a finished export.
-    pub(super) fn poll_export(&mut self) {
+    pub(crate) fn poll_export(&mut self) {
         let done = self
             .exporting
             .as_ref()
@@ -425,7 +466,7 @@ impl ParcelApp {
 impl ParcelApp {
     /// The project's title in a language: its English title in English when the
     /// project has one, else the title as shown.
-    pub(super) fn report_title(&self, lang: Lang) -> String {
+    pub(crate) fn report_title(&self, lang: Lang) -> String {
         match (&self.project_base.title_en, lang) {
             (Some(t), Lang::En) if !t.is_empty() => t.clone(),
             _ => self.title.clone(),

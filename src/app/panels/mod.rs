@@ -1,54 +1,35 @@
 //! The panels around the map: menu, layers with legend, identify, status bar.
 
+pub mod export;
+pub mod file_dialog;
+pub mod files;
+pub mod settings;
+pub mod stats;
+pub mod table;
+
 use std::sync::atomic::Ordering;
 
 use egui::{Color32, RichText};
 
-use super::{BasemapChoice, Command, FADE_AFTER_S, Lang, Level, Message, ParcelApp};
+use file_dialog::Purpose;
+
+use crate::app::{BasemapChoice, Command, FADE_AFTER_S, Lang, Level, Message, ParcelApp};
 use crate::landuse::Palette;
 use crate::landuse::{ClassId, LanduseTable};
 use crate::selection::AreaMode;
 use crate::stats::{M2_PER_HA, M2_PER_MU};
 
 impl ParcelApp {
-    pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn menu_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.menu_button(self.tr("file"), |ui| {
-                let label = ui.label(self.tr("open_files"));
-                ui.horizontal(|ui| {
-                    let edit = ui
-                        .add(
-                            egui::TextEdit::singleline(&mut self.basemap_edits.open)
-                                .hint_text("/path/to/parcels.geojson")
-                                .desired_width(260.0),
-                        )
-                        .labelled_by(label.id);
-                    let entered =
-                        edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                    if ui.button(self.tr("open")).clicked() || entered {
-                        // Several files may be given, separated by semicolons.
-                        let paths: Vec<std::path::PathBuf> = self
-                            .basemap_edits
-                            .open
-                            .split(';')
-                            .map(str::trim)
-                            .filter(|p| !p.is_empty())
-                            .map(std::path::PathBuf::from)
-                            .collect();
-                        // A project file replaces the project; GeoJSON files add layers.
-                        match paths.as_slice() {
-                            [one] if crate::project::is_project_file(one) => {
-                                self.push(Command::OpenProject(one.clone()));
-                                ui.close();
-                            }
-                            [] => {}
-                            _ => {
-                                self.push(Command::OpenFiles(paths));
-                                ui.close();
-                            }
-                        }
-                    }
-                });
+                if ui
+                    .add(egui::Button::new(self.tr("open_menu")).shortcut_text("Ctrl+O"))
+                    .clicked()
+                {
+                    self.push(Command::OpenDialog(Purpose::Open));
+                    ui.close();
+                }
                 ui.label(RichText::new(self.tr("drop_hint")).small().weak());
                 let recent = self.settings.recent_projects.clone();
                 if !recent.is_empty() {
@@ -67,57 +48,41 @@ impl ParcelApp {
                     None => self.tr("save_project").to_string(),
                 };
                 if ui
-                    .add_enabled(
-                        self.project_path.is_some(),
-                        egui::Button::new(save_label).shortcut_text("Ctrl+S"),
-                    )
+                    .add(egui::Button::new(save_label).shortcut_text("Ctrl+S"))
                     .clicked()
                 {
                     self.push(Command::SaveProject(None));
                     ui.close();
                 }
-                let label = ui.label(self.tr("save_as"));
-                ui.horizontal(|ui| {
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.save_as_path)
-                            .hint_text("/path/to/project.json")
-                            .desired_width(260.0),
-                    )
-                    .labelled_by(label.id);
-                    if ui.button(self.tr("save")).clicked() && !self.save_as_path.trim().is_empty()
-                    {
-                        let p = std::path::PathBuf::from(self.save_as_path.trim());
-                        self.push(Command::SaveProject(Some(p)));
-                        ui.close();
-                    }
-                });
-                ui.separator();
-                if ui.button(self.tr("export_menu")).clicked() {
-                    self.export.open = true;
+                if ui
+                    .add(egui::Button::new(self.tr("save_as_menu")).shortcut_text("Ctrl+Shift+S"))
+                    .clicked()
+                {
+                    self.push(Command::OpenDialog(Purpose::SaveProjectAs));
                     ui.close();
                 }
-                let label = ui.label(self.tr("handout"));
-                ui.horizontal(|ui| {
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.handout_path)
-                            .hint_text("讲稿.pdf")
-                            .desired_width(260.0),
+                ui.separator();
+                if ui.button(self.tr("export_menu")).clicked() {
+                    self.push(Command::ShowExport);
+                    ui.close();
+                }
+                if ui
+                    .add_enabled(
+                        !self.bookmarks.is_empty() && !self.is_exporting(),
+                        egui::Button::new(self.tr("handout_menu")),
                     )
-                    .labelled_by(label.id);
-                    if ui
-                        .add_enabled(
-                            !self.bookmarks.is_empty() && !self.is_exporting(),
-                            egui::Button::new(self.tr("export_run")),
-                        )
-                        .clicked()
-                        && !self.handout_path.trim().is_empty()
-                    {
-                        let p = std::path::PathBuf::from(self.handout_path.trim());
-                        self.push(Command::ExportHandout(p));
-                        ui.close();
-                    }
-                });
+                    .clicked()
+                {
+                    self.push(Command::OpenDialog(Purpose::Handout));
+                    ui.close();
+                }
+                ui.separator();
+                if ui.button(self.tr("settings_menu")).clicked() {
+                    self.settings_open = true;
+                    ui.close();
+                }
             });
+            ui.menu_button(self.tr("edit"), |ui| self.edit_menu_ui(ui));
             ui.menu_button(self.tr("view"), |ui| {
                 if ui.button(self.tr("home")).clicked() {
                     self.push(Command::Home);
@@ -176,6 +141,60 @@ impl ParcelApp {
         });
     }
 
+    /// 撤销 and 重做, each naming the step, and the previous and next extent.
+    fn edit_menu_ui(&mut self, ui: &mut egui::Ui) {
+        let lang = self.settings.lang;
+        let undo = match self.history.undo_label() {
+            Some(what) => format!("{} {}", tr(lang, "undo"), tr(lang, what)),
+            None => tr(lang, "undo").to_string(),
+        };
+        if ui
+            .add_enabled(
+                self.history.can_undo(),
+                egui::Button::new(undo).shortcut_text("Ctrl+Z"),
+            )
+            .clicked()
+        {
+            self.push(Command::Undo);
+            ui.close();
+        }
+        let redo = match self.history.redo_label() {
+            Some(what) => format!("{} {}", tr(lang, "redo"), tr(lang, what)),
+            None => tr(lang, "redo").to_string(),
+        };
+        if ui
+            .add_enabled(
+                self.history.can_redo(),
+                egui::Button::new(redo).shortcut_text("Ctrl+Y"),
+            )
+            .clicked()
+        {
+            self.push(Command::Redo);
+            ui.close();
+        }
+        ui.separator();
+        if ui
+            .add_enabled(
+                self.extents.can_go_back(),
+                egui::Button::new(tr(lang, "prev_extent")).shortcut_text("Alt+←"),
+            )
+            .clicked()
+        {
+            self.push(Command::PrevExtent);
+            ui.close();
+        }
+        if ui
+            .add_enabled(
+                self.extents.can_go_forward(),
+                egui::Button::new(tr(lang, "next_extent")).shortcut_text("Alt+→"),
+            )
+            .clicked()
+        {
+            self.push(Command::NextExtent);
+            ui.close();
+        }
+    }
+
     /// The basemap chooser: offline light/dark, none, OpenStreetMap, Tianditu with a
     /// key, a custom XYZ template and a PMTiles/MBTiles file.
     fn basemap_menu_ui(&mut self, ui: &mut egui::Ui) {
@@ -194,52 +213,28 @@ impl ParcelApp {
             }
         }
         ui.separator();
-        ui.label(self.tr("tianditu_key"));
-        ui.horizontal(|ui| {
-            ui.add(
-                egui::TextEdit::singleline(&mut self.basemap_edits.token)
-                    .password(true)
-                    .desired_width(220.0),
-            );
-            if ui.button(self.tr("apply")).clicked() {
-                self.push(Command::SetTiandituToken(
-                    self.basemap_edits.token.trim().to_string(),
-                ));
-            }
-        });
-        ui.separator();
-        ui.label(self.tr("xyz"));
-        ui.horizontal(|ui| {
-            ui.add(
-                egui::TextEdit::singleline(&mut self.basemap_edits.xyz)
-                    .hint_text("https://…/{z}/{x}/{y}.png")
-                    .desired_width(220.0),
-            );
-            if ui.button(self.tr("apply")).clicked() {
-                let t = self.basemap_edits.xyz.trim().to_string();
-                self.settings.xyz_template = t.clone();
-                self.push(Command::SetBasemap(BasemapChoice::Xyz(t)));
-                ui.close();
-            }
-        });
-        ui.label(self.tr("tile_file"));
-        ui.horizontal(|ui| {
-            ui.add(
-                egui::TextEdit::singleline(&mut self.basemap_edits.file)
-                    .hint_text("/path/to/tiles.pmtiles")
-                    .desired_width(220.0),
-            );
-            if ui.button(self.tr("apply")).clicked() {
-                let path = std::path::PathBuf::from(self.basemap_edits.file.trim());
-                self.push(Command::SetBasemap(BasemapChoice::File(path)));
-                ui.close();
-            }
-        });
+        let xyz = self.settings.xyz_template.clone();
+        if !xyz.is_empty()
+            && ui
+                .radio(matches!(current, BasemapChoice::Xyz(_)), self.tr("xyz"))
+                .clicked()
+        {
+            self.push(Command::SetBasemap(BasemapChoice::Xyz(xyz)));
+            ui.close();
+        }
+        if ui.button(self.tr("tile_file_menu")).clicked() {
+            self.push(Command::OpenDialog(Purpose::TileFile));
+            ui.close();
+        }
+        if ui.button(self.tr("basemap_settings_menu")).clicked() {
+            self.settings_open = true;
+            ui.close();
+        }
         ui.separator();
         ui.label(RichText::new(self.tr("online_note")).small().weak());
     }
 
-    pub(super) fn status_ui(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn status_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             match self.cursor {
                 Some(c) => {
@@ -336,7 +331,7 @@ impl ParcelApp {
     /// The message bar over the top of the map, as in QGIS: the newest messages
     /// first, each with its level, text, the file's 打开文件 / 打开文件夹 and a close
     /// ×. Drawn in an area of its own, so the panels and the tool bar never move.
-    pub(super) fn message_bar_ui(&mut self, ctx: &egui::Context, map_rect: egui::Rect) {
+    pub(crate) fn message_bar_ui(&mut self, ctx: &egui::Context, map_rect: egui::Rect) {
         let shown: Vec<Message> = self.bar_messages().into_iter().cloned().collect();
         if shown.is_empty() {
             return;
@@ -434,7 +429,7 @@ impl ParcelApp {
 
     /// The message log: every message of the session, newest first, with its
     /// details; a message closed in the bar or faded can be shown there again.
-    pub(super) fn message_log_ui(&mut self, ctx: &egui::Context) {
+    pub(crate) fn message_log_ui(&mut self, ctx: &egui::Context) {
         let lang = self.settings.lang;
         let mut open = self.log_open;
         let now_s = self.now_s();
@@ -495,8 +490,23 @@ impl ParcelApp {
 
     /// The tool bar: selection and measuring tools, the area mode, selection by
     /// expression, selection actions, search, and the attribute table switch.
-    pub(super) fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
+            if ui
+                .add_enabled(self.extents.can_go_back(), egui::Button::new("←"))
+                .on_hover_text(self.tr("prev_extent"))
+                .clicked()
+            {
+                self.push(Command::PrevExtent);
+            }
+            if ui
+                .add_enabled(self.extents.can_go_forward(), egui::Button::new("→"))
+                .on_hover_text(self.tr("next_extent"))
+                .clicked()
+            {
+                self.push(Command::NextExtent);
+            }
+            ui.separator();
             if ui
                 .add_enabled(
                     !self.bookmarks.is_empty(),
@@ -508,7 +518,7 @@ impl ParcelApp {
                 self.push(Command::StartBriefing);
             }
             ui.separator();
-            for tool in super::Tool::ALL {
+            for tool in crate::app::Tool::ALL {
                 if ui
                     .selectable_label(self.tool == tool, self.tr(tool.key()))
                     .on_hover_text(self.tr("tools_hint"))
@@ -557,7 +567,7 @@ impl ParcelApp {
                 .labelled_by(label.id);
             let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button(self.tr("select_by_expr")).clicked() || entered {
-                let op = super::tools::op_from(ui.input(|i| i.modifiers));
+                let op = crate::app::map::tools::op_from(ui.input(|i| i.modifiers));
                 self.push(Command::SelectWhere(self.expr_text.clone(), op));
             }
             if let Some(e) = &self.expr_error {
@@ -576,8 +586,23 @@ impl ParcelApp {
             if search.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 self.push(Command::Search(self.search_text.clone()));
             }
+            self.search_anchor = Some(search.rect.left_bottom());
         });
-        self.search_results_ui(ui);
+        // The hits float over the map under the search field, so the toolbar and
+        // the map never move when they appear.
+        if let Some(anchor) = self.search_anchor
+            && self.searched.is_some()
+        {
+            egui::Area::new(egui::Id::unique("search_hits"))
+                .order(egui::Order::Foreground)
+                .fixed_pos(anchor + egui::vec2(0.0, 4.0))
+                .show(ui.ctx(), |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| {
+                        ui.set_max_width(560.0);
+                        self.search_results_ui(ui);
+                    });
+                });
+        }
     }
 
     /// The search hits, a line a layer (the active layer's first), each a button
@@ -602,7 +627,7 @@ impl ParcelApp {
             return;
         }
         let hits = self.search_results.clone();
-        let mut groups: Vec<&[super::SearchHit]> = Vec::new();
+        let mut groups: Vec<&[crate::app::SearchHit]> = Vec::new();
         let mut rest = hits.as_slice();
         while let Some(first) = rest.first() {
             let n = rest
@@ -657,7 +682,7 @@ impl ParcelApp {
     /// like a land-use class), R G B values for any other, a preview on the class
     /// colours the map shows most, and a warning when the colour is close to a
     /// class's. It stays open while the colour is adjusted.
-    pub(super) fn selection_colour_ui(&mut self, ctx: &egui::Context) {
+    pub(crate) fn selection_colour_ui(&mut self, ctx: &egui::Context) {
         let lang = self.settings.lang;
         let mut open = self.selection_colour_open;
         let mut rgb = self.settings.selection_rgb;
@@ -675,7 +700,7 @@ impl ParcelApp {
                         .weak(),
                 );
                 ui.horizontal(|ui| {
-                    for (preset, key) in super::draw::SELECTION_PRESETS {
+                    for (preset, key) in crate::app::map::draw::SELECTION_PRESETS {
                         if colour_swatch_button(ui, preset, rgb == preset, tr(lang, key)).clicked()
                         {
                             rgb = preset;
@@ -690,7 +715,7 @@ impl ParcelApp {
                                 .labelled_by(label.id);
                         }
                     }
-                    let default = super::draw::DEFAULT_SELECTION_RGB;
+                    let default = crate::app::map::draw::DEFAULT_SELECTION_RGB;
                     if ui
                         .add_enabled(
                             rgb != default,
@@ -704,7 +729,7 @@ impl ParcelApp {
                 selection_preview(ui, rgb);
                 // Below about ΔE 20 an outline can be taken for a class's fill.
                 let table = LanduseTable::global();
-                if let Some((class, de)) = super::draw::nearest_class_colour(rgb)
+                if let Some((class, de)) = crate::app::map::draw::nearest_class_colour(rgb)
                     && de < 20.0
                     && let Some(c) = table.class(class)
                 {
@@ -725,7 +750,7 @@ impl ParcelApp {
         }
     }
 
-    pub(super) fn layers_ui(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn layers_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading(self.tr("layers"));
         let count = self.layers.len();
         let lang = self.settings.lang;
@@ -758,31 +783,38 @@ impl ParcelApp {
                             l.spec.style.kind.as_str(),
                             "landuse" | "category" | "single" | ""
                         );
-                    ui.horizontal(|ui| {
+                    let active = self.active == Some(i);
+                    let row = ui.horizontal(|ui| {
                         if ui
                             .checkbox(&mut visible, RichText::new(&name).strong())
                             .changed()
                         {
                             self.push(Command::SetVisible(i, visible));
                         }
-                        ui.label(RichText::new(info).weak());
-                        if loaded {
-                            let active = self.active == Some(i);
-                            if ui
-                                .radio(active, "")
-                                .on_hover_text(tr(lang, "make_active"))
-                                .clicked()
-                            {
-                                self.push(Command::SetActive(i));
-                            }
+                        if active {
+                            // Said in words, not only by a radio dot: the area
+                            // tools, the table and the statistics work on it.
+                            ui.label(
+                                RichText::new(tr(lang, "active_layer_badge"))
+                                    .small()
+                                    .color(Color32::WHITE)
+                                    .background_color(Color32::from_rgb(40, 110, 200)),
+                            );
                         }
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            ui.menu_button("≡", |ui| {
+                                self.layer_menu_ui(ui, i, loaded, restylable, active)
+                            })
+                            .response
+                            .on_hover_text(tr(lang, "layer_menu"));
+                        });
                     });
-                    if let Some(e) = error {
-                        ui.colored_label(Color32::from_rgb(200, 60, 60), e);
-                    }
+                    row.response
+                        .context_menu(|ui| self.layer_menu_ui(ui, i, loaded, restylable, active));
                     ui.horizontal(|ui| {
+                        ui.label(RichText::new(info).weak().small());
                         // The label names the slider for screen readers too.
-                        let label = ui.label(tr(lang, "opacity"));
+                        let label = ui.label(RichText::new(tr(lang, "opacity")).small());
                         if ui
                             .add(egui::Slider::new(&mut opacity, 0.0..=1.0).show_value(false))
                             .labelled_by(label.id)
@@ -790,34 +822,10 @@ impl ParcelApp {
                         {
                             self.push(Command::SetOpacity(i, opacity));
                         }
-                        if ui
-                            .small_button("◎")
-                            .on_hover_text(tr(lang, "zoom_to"))
-                            .clicked()
-                        {
-                            self.push(Command::ZoomToLayer(i));
-                        }
-                        if ui.small_button("↑").on_hover_text(tr(lang, "up")).clicked() {
-                            self.push(Command::MoveLayer(i, 1));
-                        }
-                        if ui
-                            .small_button("↓")
-                            .on_hover_text(tr(lang, "down"))
-                            .clicked()
-                        {
-                            self.push(Command::MoveLayer(i, -1));
-                        }
-                        if ui
-                            .small_button("×")
-                            .on_hover_text(tr(lang, "remove"))
-                            .clicked()
-                        {
-                            self.push(Command::RemoveLayer(i));
-                        }
-                        if restylable {
-                            ui.menu_button(tr(lang, "style"), |ui| self.style_menu_ui(ui, i));
-                        }
                     });
+                    if let Some(e) = error {
+                        ui.colored_label(Color32::from_rgb(200, 60, 60), e);
+                    }
                     ui.separator();
                 }
                 self.bookmarks_ui(ui);
@@ -825,6 +833,99 @@ impl ParcelApp {
                 ui.heading(tr(lang, "legend"));
                 self.legend_ui(ui);
             });
+    }
+
+    /// A layer's rarely used actions, from its ⋯ button or a right click on it.
+    /// Removing is last, apart from the others, and can be undone.
+    fn layer_menu_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        i: usize,
+        loaded: bool,
+        restylable: bool,
+        active: bool,
+    ) {
+        let lang = self.settings.lang;
+        if loaded && !active && ui.button(tr(lang, "make_active")).clicked() {
+            self.push(Command::SetActive(i));
+            ui.close();
+        }
+        if ui.button(tr(lang, "zoom_to")).clicked() {
+            self.push(Command::ZoomToLayer(i));
+            ui.close();
+        }
+        if i + 1 < self.layers.len() && ui.button(tr(lang, "up")).clicked() {
+            self.push(Command::MoveLayer(i, 1));
+            ui.close();
+        }
+        if i > 0 && ui.button(tr(lang, "down")).clicked() {
+            self.push(Command::MoveLayer(i, -1));
+            ui.close();
+        }
+        if restylable {
+            ui.menu_button(tr(lang, "style"), |ui| self.style_menu_ui(ui, i));
+        }
+        if ui.button(tr(lang, "rename_menu")).clicked() {
+            self.rename = Some((
+                i,
+                self.layers
+                    .get(i)
+                    .map(|l| l.spec.name.clone())
+                    .unwrap_or_default(),
+            ));
+            ui.close();
+        }
+        ui.separator();
+        if ui
+            .button(RichText::new(tr(lang, "remove")).color(Color32::from_rgb(190, 40, 40)))
+            .clicked()
+        {
+            self.push(Command::RemoveLayer(i));
+            ui.close();
+        }
+    }
+
+    /// The window renaming a layer; a name another layer has is refused there.
+    pub(crate) fn rename_ui(&mut self, ctx: &egui::Context) {
+        let lang = self.settings.lang;
+        let Some((i, mut text)) = self.rename.take() else {
+            return;
+        };
+        let mut open = true;
+        let mut done = false;
+        let taken = self
+            .layers
+            .iter()
+            .enumerate()
+            .any(|(k, l)| k != i && l.spec.name == text.trim());
+        egui::Window::new(tr(lang, "rename_title"))
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .show(ctx, |ui| {
+                let label = ui.label(tr(lang, "layer_name"));
+                let edit = ui
+                    .add(egui::TextEdit::singleline(&mut text).desired_width(260.0))
+                    .labelled_by(label.id);
+                let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if taken {
+                    ui.colored_label(Color32::from_rgb(200, 40, 40), tr(lang, "name_taken"));
+                }
+                let ok = !taken && !text.trim().is_empty();
+                if (ui
+                    .add_enabled(ok, egui::Button::new(tr(lang, "apply")))
+                    .clicked()
+                    || entered)
+                    && ok
+                {
+                    done = true;
+                }
+            });
+        if done {
+            self.push(Command::RenameLayer(i, text.trim().to_string()));
+        } else if open {
+            self.rename = Some((i, text));
+        }
     }
 
     /// Selections kept under a name in the project: save the active layer's, bring
@@ -1054,8 +1155,10 @@ impl ParcelApp {
             }
         });
         ui.horizontal(|ui| {
-            let c =
-                super::draw::parse_hex(current.fill.as_deref(), Color32::from_rgb(200, 200, 200));
+            let c = crate::app::map::draw::parse_hex(
+                current.fill.as_deref(),
+                Color32::from_rgb(200, 200, 200),
+            );
             let mut rgb = [c.r(), c.g(), c.b()];
             let picked = ui.color_edit_button_srgb(&mut rgb).changed();
             let chosen = ui
@@ -1099,7 +1202,7 @@ impl ParcelApp {
         }
     }
 
-    pub(super) fn identify_ui(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn identify_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading(self.tr("identify"));
         let Some((li, fi)) = self.selected else {
             ui.label(RichText::new(self.tr("nothing_selected")).weak());
@@ -1167,7 +1270,7 @@ impl ParcelApp {
     }
 }
 
-use super::tr;
+use crate::app::tr;
 
 /// A class's name in the interface language.
 fn class_name(class: &crate::landuse::LanduseClass, lang: Lang) -> &str {
@@ -1227,7 +1330,7 @@ fn selection_preview(ui: &mut egui::Ui, rgb: [u8; 3]) {
         egui::Rect::from_min_size(rect.min + egui::vec2(w, 0.0), egui::vec2(w, rect.height()))
             .shrink(4.0);
     for (color, width) in [
-        (super::draw::selection_halo(rgb), 6.0),
+        (crate::app::map::draw::selection_halo(rgb), 6.0),
         (Color32::from_rgb(r, g, b), 3.0),
     ] {
         painter.rect_stroke(
@@ -1240,7 +1343,7 @@ fn selection_preview(ui: &mut egui::Ui, rgb: [u8; 3]) {
 }
 
 /// A small colour patch, as legends show classes.
-pub(super) fn swatch_ui(ui: &mut egui::Ui, [r, g, b]: [u8; 3]) {
+pub(crate) fn swatch_ui(ui: &mut egui::Ui, [r, g, b]: [u8; 3]) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
     ui.painter()
         .rect_filled(rect, 1.0, Color32::from_rgb(r, g, b));

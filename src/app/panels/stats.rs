@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use egui::{Color32, FontId, Pos2, RichText, Sense, Shape, Stroke, vec2};
 
-use super::{Lang, ParcelApp};
+use crate::app::{Lang, ParcelApp};
 use crate::stats::{self, AreaMethod, BalanceTable, Grouping, MixedMode, StatsOptions, StatsTable};
 
 /// Which features the table counts.
@@ -252,7 +252,7 @@ impl ParcelApp {
         Some((Arc::new(b.plan), Arc::new(b.table)))
     }
 
-    pub(super) fn stats_ui(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn stats_ui(&mut self, ui: &mut egui::Ui) {
         let lang = self.settings.lang;
         let Some(li) = self.active else {
             ui.label(self.tr("no_active_layer"));
@@ -297,7 +297,7 @@ impl ParcelApp {
                 (StatsScope::Layer, "scope_layer"),
                 (StatsScope::Plan, "scope_plan"),
             ] {
-                ui.radio_value(&mut self.stats.scope, scope, super::tr(lang, key));
+                ui.radio_value(&mut self.stats.scope, scope, crate::app::tr(lang, key));
             }
         });
         ui.horizontal(|ui| {
@@ -321,13 +321,19 @@ impl ParcelApp {
                         }
                     }
                 });
-            ui.checkbox(&mut self.stats.gauss_kruger, super::tr(lang, "plane_area"));
+            ui.checkbox(
+                &mut self.stats.gauss_kruger,
+                crate::app::tr(lang, "plane_area"),
+            );
         });
         if has_landuse && matches!(self.stats.group, StatsGroup::Class(_)) {
             ui.horizontal(|ui| {
-                ui.checkbox(&mut self.stats.gb50137, super::tr(lang, "palette_gb50137"));
+                ui.checkbox(
+                    &mut self.stats.gb50137,
+                    crate::app::tr(lang, "palette_gb50137"),
+                );
                 let name = |m: MixedMode| {
-                    super::tr(
+                    crate::app::tr(
                         lang,
                         match m {
                             MixedMode::Dominant => "mixed_dominant",
@@ -368,7 +374,7 @@ impl ParcelApp {
                 };
                 ui.ctx().copy_text(text);
             }
-            ui.checkbox(&mut self.stats.pie, super::tr(lang, "pie_chart"));
+            ui.checkbox(&mut self.stats.pie, crate::app::tr(lang, "pie_chart"));
         });
         // Both ways: a wide table (GB 50137, 现状 and 规划) scrolls inside the panel
         // instead of widening it and squeezing the map.
@@ -448,7 +454,7 @@ fn balance_table_ui(ui: &mut egui::Ui, b: &BalanceTable, lang: Lang) {
                 ui.horizontal(|ui| {
                     ui.add_space(indent);
                     if let Some(rgb) = r.rgb {
-                        super::panels::swatch_ui(ui, rgb);
+                        crate::app::panels::swatch_ui(ui, rgb);
                     }
                     let key = cells.first().map(String::as_str).unwrap_or("");
                     ui.label(text(if key.is_empty() && std::ptr::eq(r, &b.total) {
@@ -500,7 +506,7 @@ fn field_table_ui(ui: &mut egui::Ui, table: &StatsTable, field: &str, lang: Lang
             for (k, r) in table.groups.iter().enumerate() {
                 ui.horizontal(|ui| {
                     let c = row_color(r, k);
-                    super::panels::swatch_ui(ui, [c.r(), c.g(), c.b()]);
+                    crate::app::panels::swatch_ui(ui, [c.r(), c.g(), c.b()]);
                     let name = row_name(r, lang);
                     let label = match (r.key.is_empty(), name.is_empty()) {
                         (true, _) => "（空）".to_string(),
@@ -689,7 +695,7 @@ fn pie_ui(ui: &mut egui::Ui, table: &StatsTable, lang: Lang) {
             }
             let c = row_color(r, k);
             ui.horizontal(|ui| {
-                super::panels::swatch_ui(ui, [c.r(), c.g(), c.b()]);
+                crate::app::panels::swatch_ui(ui, [c.r(), c.g(), c.b()]);
                 let name = row_name(r, lang);
                 ui.label(if r.key.is_empty() || name == r.key {
                     name

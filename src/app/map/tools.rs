@@ -5,8 +5,8 @@
 use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, vec2};
 use geo::{Coord, LineString, Polygon};
 
-use super::map_view::View;
-use super::{Command, Lang, tr};
+use crate::app::map::view::View;
+use crate::app::{Command, Lang, tr};
 use crate::measure::{format_area, format_length, path_length_m, polygon_area_from_vertices_m2};
 use crate::selection::{self, SelectOp};
 

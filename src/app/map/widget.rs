@@ -3,120 +3,14 @@
 //! painted from the prepared [`DrawLayer`]s, culled to the view.
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, pos2, vec2};
-use walkers::{Map, Projector, Tiles, lon_lat};
+use walkers::{Map, Tiles, lon_lat};
 
-use super::draw::{DrawLayer, FeatureDraw, Paint, facility_symbol};
-use super::overlay_tiles::{OverlaySource, OverlayTiles, SMALL_BELOW};
-use super::{Command, MapLayer, ParcelApp};
-use crate::landuse::LanduseTable;
+use crate::app::map::draw::{DrawLayer, FeatureDraw, Paint, facility_symbol};
+use crate::app::map::overlay_tiles::{OverlaySource, OverlayTiles, SMALL_BELOW};
+use crate::app::map::view::View;
+use crate::app::{Command, MapLayer, ParcelApp};
 use crate::render::{lon_lat_from_world, world_from_lon_lat};
 use crate::selection;
-
-/// World → screen for the current frame, in f64 until the last step so deep zooms
-/// stay exact.
-#[derive(Debug, Clone, Copy)]
-pub struct View {
-    centre_screen: Pos2,
-    centre_world: [f64; 2],
-    scale: f64,
-    world_min: [f64; 2],
-    world_max: [f64; 2],
-}
-
-impl View {
-    fn new(projector: &Projector) -> View {
-        let clip = projector.clip_rect();
-        let centre = projector.unproject(clip.center().to_vec2());
-        View::at(
-            geo::coord! { x: centre.x(), y: centre.y() },
-            projector.zoom(),
-            clip,
-        )
-    }
-
-    /// The view of a map area `clip` centred on `centre` at a walkers zoom level, as
-    /// the map would show it (used by benchmarks and tests without a window).
-    pub fn at(centre: geo::Coord<f64>, zoom: f64, clip: Rect) -> View {
-        let scale = 256.0 * 2f64.powf(zoom);
-        let cw = world_from_lon_lat(centre);
-        let half = [
-            f64::from(clip.width()) / 2.0 / scale,
-            f64::from(clip.height()) / 2.0 / scale,
-        ];
-        View {
-            centre_screen: clip.center(),
-            centre_world: [cw.x, cw.y],
-            scale,
-            world_min: [cw.x - half[0], cw.y - half[1]],
-            world_max: [cw.x + half[0], cw.y + half[1]],
-        }
-    }
-
-    /// The lon/lat box the view shows.
-    pub fn lon_lat_rect(&self) -> geo::Rect<f64> {
-        let a = lon_lat_from_world(geo::coord! { x: self.world_min[0], y: self.world_max[1] });
-        let b = lon_lat_from_world(geo::coord! { x: self.world_max[0], y: self.world_min[1] });
-        geo::Rect::new(a, b)
-    }
-
-    /// The lon/lat position under a screen position.
-    pub fn lon_lat(&self, p: Pos2) -> geo::Coord<f64> {
-        let w = self.world(p);
-        lon_lat_from_world(geo::coord! { x: w[0], y: w[1] })
-    }
-
-    /// The lon/lat position `offset` points from the centre of the map.
-    pub fn lon_lat_from_centre(&self, offset: egui::Vec2) -> geo::Coord<f64> {
-        self.lon_lat(self.centre_screen + offset)
-    }
-
-    /// Where a lon/lat position is on the screen.
-    pub fn pos_on_screen(&self, lon_lat: geo::Coord<f64>) -> Pos2 {
-        let w = world_from_lon_lat(lon_lat);
-        self.screen([w.x, w.y])
-    }
-
-    fn screen(&self, w: [f64; 2]) -> Pos2 {
-        pos2(
-            self.centre_screen.x + ((w[0] - self.centre_world[0]) * self.scale) as f32,
-            self.centre_screen.y + ((w[1] - self.centre_world[1]) * self.scale) as f32,
-        )
-    }
-
-    /// The world position under a screen position.
-    pub fn world_at(&self, p: Pos2) -> [f64; 2] {
-        self.world(p)
-    }
-
-    /// The screen position of a world position.
-    pub fn screen_of_world(&self, w: [f64; 2]) -> Pos2 {
-        self.screen(w)
-    }
-
-    /// The walkers zoom level of the view.
-    pub fn zoom(&self) -> f64 {
-        (self.scale / 256.0).log2()
-    }
-
-    fn world(&self, p: Pos2) -> [f64; 2] {
-        [
-            self.centre_world[0] + f64::from(p.x - self.centre_screen.x) / self.scale,
-            self.centre_world[1] + f64::from(p.y - self.centre_screen.y) / self.scale,
-        ]
-    }
-
-    fn visible(&self, b: &[f64; 4]) -> bool {
-        !(b[2] < self.world_min[0]
-            || b[0] > self.world_max[0]
-            || b[3] < self.world_min[1]
-            || b[1] > self.world_max[1])
-    }
-
-    /// Size of a feature's box on screen, in points.
-    fn size(&self, b: &[f64; 4]) -> f32 {
-        (((b[2] - b[0]).max(b[3] - b[1])) * self.scale) as f32
-    }
-}
 
 /// A colour made more transparent. `Color32` is premultiplied, so scaling all four
 /// components is exact, and it is cheap enough to call per feature per frame.
@@ -138,7 +32,7 @@ struct Interaction {
 }
 
 impl ParcelApp {
-    pub(super) fn map_ui(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn map_ui(&mut self, ui: &mut egui::Ui) {
         let rect = ui.available_rect_before_wrap();
         if let Some(fit) = self.fit.take() {
             let (centre, zoom) = fit_target(fit.bbox, rect);
@@ -216,16 +110,16 @@ impl ParcelApp {
                         fi,
                         Stroke::new(2.0, Color32::from_rgb(0, 170, 255)),
                     );
-                    if tool == super::Tool::Pan && !briefing {
+                    if tool == crate::app::Tool::Pan && !briefing {
                         tooltip(&painter, p, layers, li, fi, lang);
                     }
                 }
             }
-            if tool == super::Tool::Pan {
+            if tool == crate::app::Tool::Pan {
                 if response.clicked()
                     && let Some(p) = response.interact_pointer_pos().or(response.hover_pos())
                 {
-                    let op = super::tools::op_from(response.ctx.input(|i| i.modifiers));
+                    let op = crate::app::map::tools::op_from(response.ctx.input(|i| i.modifiers));
                     let ll = view.lon_lat(p);
                     // The click identifies what lies on top, but selects in the
                     // active layer only, so the area tools keep their layer.
@@ -237,12 +131,13 @@ impl ParcelApp {
                     });
                 }
             } else {
-                out.command =
-                    super::tools::tool_input(tool, sketch, response, &view, &painter, lang);
+                out.command = crate::app::map::tools::tool_input(
+                    tool, sketch, response, &view, &painter, lang,
+                );
             }
             let clip = projector.clip_rect();
             let chrome = if briefing {
-                super::briefing::map_area(clip)
+                crate::app::map::flight::map_area(clip)
             } else {
                 clip
             };
@@ -306,7 +201,7 @@ impl ParcelApp {
         if let Some(bbox) = self.briefing.flight_to.take() {
             // In a briefing the bars cover the map's top and bottom: fit the box into
             // what stays visible, then move the centre down to the map's middle.
-            let inner = super::briefing::map_area(rect);
+            let inner = crate::app::map::flight::map_area(rect);
             let (mut centre, zoom) = fit_target(bbox, inner);
             let scale = 256.0 * 2f64.powf(zoom);
             centre[0] += f64::from(rect.center().x - inner.center().x) / scale;
@@ -318,7 +213,7 @@ impl ParcelApp {
                 }
                 None => (centre, zoom),
             };
-            self.briefing.flight = Some(super::briefing::Flight::new(
+            self.briefing.flight = Some(crate::app::map::flight::Flight::new(
                 from,
                 (centre, zoom),
                 f64::from(rect.width()),
@@ -380,13 +275,13 @@ impl ParcelApp {
 
 /// Paints every visible layer of the map, bottom to top, with labels that do not
 /// overlap. Small features of filled layers come from each layer's overlay tiles
-/// (see [`super::overlay_tiles`]), made on first use with the painter's context.
+/// (see [`crate::app::map::overlay_tiles`]), made on first use with the painter's context.
 pub fn paint_overlay(
     painter: &egui::Painter,
     view: &View,
     layers: &[MapLayer],
     selected: Option<(usize, usize)>,
-    lang: super::Lang,
+    lang: crate::app::Lang,
 ) {
     paint_overlay_compared(
         painter,
@@ -395,7 +290,7 @@ pub fn paint_overlay(
         selected,
         lang,
         None,
-        super::draw::DEFAULT_SELECTION_RGB,
+        crate::app::map::draw::DEFAULT_SELECTION_RGB,
     );
 }
 
@@ -407,7 +302,7 @@ pub fn paint_overlay_compared(
     view: &View,
     layers: &[MapLayer],
     selected: Option<(usize, usize)>,
-    lang: super::Lang,
+    lang: crate::app::Lang,
     compare: Option<(usize, usize, f32)>,
     selection_rgb: [u8; 3],
 ) {
@@ -617,14 +512,6 @@ const MAX_SELECTED_OUTLINES: usize = 20_000;
 /// at that size the box and the shape cover the same pixels.
 const SELECTED_BOX_BELOW: f32 = 4.0;
 
-/// A selected feature's fill: its own colour. A selection is shown by an outline
-/// with a halo drawn over the fills (see [`paint_selection`]), never by a tint, so
-/// selected industrial land still reads as industrial and a whole-layer selection
-/// keeps the plan's colours. (The overlay tiles ask this for their features too.)
-pub fn selected_fill(c: Color32) -> Color32 {
-    c
-}
-
 /// The selected features of a layer whose boxes meet the view, in feature order,
 /// at most [`MAX_SELECTED_OUTLINES`].
 ///
@@ -701,7 +588,7 @@ fn paint_outlines(
     }
     let [r, g, b] = rgb;
     let line = Color32::from_rgb(r, g, b);
-    let halo = super::draw::selection_halo(rgb);
+    let halo = crate::app::map::draw::selection_halo(rgb);
     // Each mark once in screen points: rings and lines, boxes of tiny features, and
     // circles round symbols.
     let mut paths: Vec<(Vec<Pos2>, bool, f32)> = Vec::new();
@@ -796,7 +683,7 @@ struct Frame<'a> {
     li: usize,
     /// The feature the identify panel shows.
     selected: Option<(usize, usize)>,
-    lang: super::Lang,
+    lang: crate::app::Lang,
     selection_rgb: [u8; 3],
 }
 
@@ -808,7 +695,7 @@ fn draw_layer(painter: &egui::Painter, frame: &Frame, layer: &MapLayer, labels: 
         lang,
         selection_rgb,
     } = *frame;
-    let far_label = super::tr(lang, "far");
+    let far_label = crate::app::tr(lang, "far");
     let Some(d) = &layer.draw else { return };
     let opacity = layer.opacity;
     let filled = matches!(d.paint, Paint::Fill | Paint::Single { .. });
@@ -1122,52 +1009,19 @@ fn pick_layer(
     }
 }
 
-/// A feature's heading (id and name) and its lines: land-use class and area, as
-/// the tooltip and the briefing's hover card show them.
-pub fn feature_summary(
-    data: &crate::model::Layer,
-    fi: usize,
-    chinese: bool,
-) -> (String, Vec<String>) {
-    let table = LanduseTable::global();
-    let mut head = data.feature_id(fi);
-    if let Some(name) = data.roles.name.and_then(|n| data.value(fi, n).to_text()) {
-        head = format!("{head}  {name}");
-    }
-    let mut lines = Vec::new();
-    if let Some(c) = data
-        .class
-        .get(fi)
-        .copied()
-        .flatten()
-        .and_then(|c| table.class(c))
-    {
-        let name = if chinese { &c.name_zh } else { &c.name_en };
-        lines.push(format!("{} {}", c.code, name));
-    }
-    let area = data.area_m2.get(fi).copied().unwrap_or(0.0);
-    if area > 0.0 {
-        lines.push(format!(
-            "{:.2} 公顷 / {:.2} 亩",
-            area / crate::stats::M2_PER_HA,
-            area / crate::stats::M2_PER_MU
-        ));
-    }
-    (head, lines)
-}
-
 fn tooltip(
     painter: &egui::Painter,
     p: Pos2,
     layers: &[MapLayer],
     li: usize,
     fi: usize,
-    lang: super::Lang,
+    lang: crate::app::Lang,
 ) {
     let Some(data) = layers.get(li).and_then(|l| l.data.as_ref().ok()) else {
         return;
     };
-    let (head, lines) = feature_summary(data, fi, lang != super::Lang::En);
+    let (head, lines) =
+        crate::app::state::describe::feature_summary(data, fi, lang != crate::app::Lang::En);
     let text = std::iter::once(head)
         .chain(lines)
         .collect::<Vec<_>>()
@@ -1194,9 +1048,8 @@ fn tooltip(
 
 /// A scale bar of a round length near 120 points (times `k`), bottom left.
 fn scale_bar(painter: &egui::Painter, view: &View, clip: Rect, k: f32) {
-    let centre =
-        lon_lat_from_world(geo::coord! { x: view.centre_world[0], y: view.centre_world[1] });
-    let m_per_point = crate::render::metres_per_pixel(centre.y, view.scale);
+    let centre = view.centre_lon_lat();
+    let m_per_point = crate::render::metres_per_pixel(centre.y, view.points_per_world());
     let nice = crate::render::mercator::scale_bar_length_m(m_per_point * 120.0 * f64::from(k));
     let width = (nice / m_per_point) as f32;
     let origin = pos2(clip.left() + 20.0 * k, clip.bottom() - 24.0 * k);
