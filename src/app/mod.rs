@@ -233,8 +233,10 @@ pub enum Command {
     MoveBookmark(usize, i32),
     /// Shows a bookmark: its view, layers, selection and comparison.
     GoToBookmark(usize),
-    /// Briefing mode: full screen, one bookmark a slide.
+    /// Briefing mode: full screen, one bookmark a slide, from the first (F5) or
+    /// from the bookmark last shown (Shift+F5).
     StartBriefing,
+    StartBriefingHere,
     StopBriefing,
     NextSlide,
     PrevSlide,
@@ -278,6 +280,15 @@ pub enum Command {
 struct BasemapEdits {
     token: String,
     xyz: String,
+}
+
+/// What leaving a briefing brings back: the work state before it.
+pub(crate) struct BriefingReturn {
+    pub state: state::history::Snapshot,
+    pub view: Option<state::history::ViewPos>,
+    pub dirty: bool,
+    pub tool: Tool,
+    pub compare: Option<Compare>,
 }
 
 /// A layer of the map with what drawing it needs.
@@ -588,6 +599,10 @@ pub struct ParcelApp {
     commands: Vec<Command>,
     /// Undo and redo.
     pub history: state::history::History,
+    /// The work state to return to when the briefing ends.
+    briefing_return: Option<BriefingReturn>,
+    /// The bookmark last gone to, where Shift+F5 starts the briefing.
+    pub last_bookmark: Option<usize>,
     /// Previous and next extent.
     pub extents: state::history::ExtentHistory,
     gauss_kruger: Option<crate::crs::GaussKruger>,
@@ -667,6 +682,8 @@ impl ParcelApp {
             now_s: 0.0,
             commands: Vec::new(),
             history: state::history::History::default(),
+            briefing_return: None,
+            last_bookmark: None,
             extents: state::history::ExtentHistory::default(),
             gauss_kruger: crate::crs::GaussKruger::new(120.0).ok(),
         };
@@ -1329,8 +1346,18 @@ impl ParcelApp {
             }
             return;
         }
-        if ui.ctx().input(|i| i.key_pressed(egui::Key::F5)) && !self.bookmarks.is_empty() {
-            self.push(Command::StartBriefing);
+        let (f5_here, f5) = ui.ctx().input_mut(|i| {
+            (
+                i.consume_key(egui::Modifiers::SHIFT, egui::Key::F5),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::F5),
+            )
+        });
+        if !self.bookmarks.is_empty() {
+            if f5_here {
+                self.push(Command::StartBriefingHere);
+            } else if f5 {
+                self.push(Command::StartBriefing);
+            }
         }
         // Shift+Ctrl+S is asked first: `consume_key` with Ctrl alone would take it.
         let command_shift = egui::Modifiers::COMMAND | egui::Modifiers::SHIFT;

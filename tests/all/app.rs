@@ -1651,3 +1651,42 @@ fn the_title_marks_unsaved_changes() {
     let title = h.state().window_title_text();
     assert!(title.starts_with("● "), "{title}");
 }
+
+#[test]
+fn f5_starts_at_slide_one_shift_f5_here_and_esc_restores_the_work_state() {
+    use parcelview::app::Command;
+    let mut h = harness(Settings::default());
+    let parcels = layer_index(h.state(), "地块");
+    h.state_mut().apply(Command::SelectFeatures(
+        parcels,
+        vec![3, 4],
+        parcelview::selection::SelectOp::Replace,
+    ));
+    h.state_mut().apply(Command::GoToBookmark(2));
+    h.run_steps(3);
+    let before = undo_view(h.state());
+    let zoom = h.state().last_view.unwrap().zoom();
+    h.key_press(egui::Key::F5);
+    h.run_steps(2);
+    assert!(h.state().briefing.active);
+    assert_eq!(h.state().briefing.slide, 0, "F5 starts at slide 1");
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(8);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(3);
+    assert!(!h.state().briefing.active);
+    assert_eq!(
+        undo_view(h.state()),
+        before,
+        "layers and selection as before"
+    );
+    assert!((h.state().last_view.unwrap().zoom() - zoom).abs() < 0.01);
+    h.key_press_modifiers(Modifiers::SHIFT, egui::Key::F5);
+    h.run_steps(2);
+    assert!(h.state().briefing.active);
+    assert_eq!(
+        h.state().briefing.slide,
+        2,
+        "Shift+F5 starts at the bookmark shown"
+    );
+}

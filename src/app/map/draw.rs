@@ -253,12 +253,9 @@ impl DrawLayer {
     }
 }
 
-/// The selection's default outline colour: a deep magenta. No class of either
-/// palette (2023 national classes, GB 50137) is within ΔE 39 of it (CIE76), while
-/// the usual choices are taken: yellow is residential, pure magenta (#ff00ff) is
-/// 公共管理与公共服务用地, orange is commercial, and cyan is close to GB 50137's
-/// water (E1, ΔE 13).
-pub const DEFAULT_SELECTION_RGB: [u8; 3] = [190, 0, 160];
+/// The selection's default outline colour, the same as in exports (see
+/// [`crate::render::map_image::SELECTED_EDGE`] for why this colour).
+pub const DEFAULT_SELECTION_RGB: [u8; 3] = crate::render::map_image::SELECTED_EDGE;
 
 /// The suggested selection colours, each at least ΔE 30 from every land-use class
 /// of both standards (checked by a test), with the keys of their names.

@@ -392,9 +392,13 @@ impl FileDialog {
                                 };
                                 let picked = self.picked.contains(&e.name)
                                     || (!e.is_dir && self.name == e.name);
-                                let row = ui.add_sized(
-                                    [420.0, 18.0],
-                                    egui::Button::selectable(picked, shown_name).truncate(),
+                                // The grow atom on the right keeps the name at the
+                                // left of the row, where lists put it.
+                                let row = ui.add(
+                                    egui::Button::selectable(picked, shown_name)
+                                        .right_text("")
+                                        .truncate()
+                                        .min_size(egui::vec2(420.0, 18.0)),
                                 );
                                 ui.label(if e.is_dir {
                                     tr(lang, "fd_folder_kind").to_string()

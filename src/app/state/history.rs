@@ -228,6 +228,22 @@ impl ParcelApp {
         });
     }
 
+    /// Puts a snapshot's state back without marking the project changed (leaving
+    /// a briefing).
+    pub(crate) fn restore_quietly(&mut self, s: Snapshot) {
+        let dirty = self.dirty;
+        self.restore(s);
+        self.dirty = dirty;
+    }
+
+    /// The map's view now, when the map has been drawn.
+    pub(crate) fn current_view_pos(&self) -> Option<ViewPos> {
+        self.last_view.map(|v| {
+            let c = v.centre_lon_lat();
+            [c.x, c.y, v.zoom()]
+        })
+    }
+
     /// Puts a snapshot's state back. Layers added since it was taken (a file that
     /// finished loading) stay, after the snapshot's layers.
     fn restore(&mut self, s: Snapshot) {

@@ -181,18 +181,14 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "save_as" => ("另存为（项目文件路径）", "Save as (project file path)"),
         "save" => ("保存", "Save"),
         "saved" => ("已保存", "Saved"),
-        "save_as_needed" => (
-            "项目尚未保存过：请在“另存为”中填写路径",
-            "The project has not been saved yet: give a path under Save as",
-        ),
         "handout" => (
             "导出讲稿 PDF(每张幻灯片一页)",
             "Export handout PDF (a page a slide)",
         ),
         "present" => ("放映 (F5)", "Present (F5)"),
         "present_hint" => (
-            "全屏放映书签：→ / ← 翻页，S 聚光，P 指针，Esc 退出",
-            "Full-screen briefing of the bookmarks: → / ← slides, S spotlight, P pointer, Esc leave",
+            "全屏放映书签：F5 从第一张开始，Shift+F5 从当前书签开始；→ / ← 翻页，S 聚光，P 指针，Esc 退出并回到放映前的状态",
+            "Full-screen briefing of the bookmarks: F5 from the first, Shift+F5 from the current bookmark; → / ← slides, S spotlight, P pointer, Esc leaves and restores the state before",
         ),
         "bookmarks" => ("书签 / 幻灯片", "Bookmarks / slides"),
         "named_selections" => ("已存选择", "Saved selections"),

@@ -343,8 +343,8 @@ impl ParcelApp {
 
     fn save_project(&mut self, path: Option<PathBuf>) {
         let Some(path) = path.or_else(|| self.project_path.clone()) else {
-            let text = self.tr("save_as_needed").to_string();
-            self.notify(Level::Warning, text);
+            // A project not yet saved is saved through Save As, as a new document is.
+            self.open_dialog(crate::app::Purpose::SaveProjectAs);
             return;
         };
         let path = if path.extension().is_none() {
@@ -482,6 +482,9 @@ impl ParcelApp {
         let Some(b) = self.bookmarks.get(i).cloned() else {
             return;
         };
+        if !self.briefing.active {
+            self.last_bookmark = Some(i);
+        }
         if !b.layers.is_empty() {
             for l in &mut self.layers {
                 if l.spec.role.as_deref() != Some("basemap") {
@@ -591,18 +594,44 @@ impl ParcelApp {
                 }
             }
             Command::GoToBookmark(i) => self.go_to_bookmark(i),
-            Command::StartBriefing if !self.bookmarks.is_empty() => {
+            Command::StartBriefing | Command::StartBriefingHere
+                if !self.bookmarks.is_empty() && !self.briefing.active =>
+            {
+                // F5 starts at the first slide, Shift+F5 at the bookmark last shown
+                // or edited.
+                let here = c == Command::StartBriefingHere;
+                let slide = if here {
+                    self.bookmark_edit.or(self.last_bookmark).unwrap_or(0)
+                } else {
+                    0
+                };
+                self.briefing_return = Some(crate::app::BriefingReturn {
+                    state: self.snapshot(),
+                    view: self.current_view_pos(),
+                    dirty: self.dirty,
+                    tool: self.tool,
+                    compare: self.compare,
+                });
                 self.briefing.active = true;
-                self.briefing.slide = self
-                    .bookmark_edit
-                    .unwrap_or(0)
-                    .min(self.bookmarks.len() - 1);
+                self.briefing.slide = slide.min(self.bookmarks.len() - 1);
                 self.tool = crate::app::Tool::Pan;
                 self.go_to_bookmark(self.briefing.slide);
             }
             Command::StopBriefing => {
                 self.briefing.active = false;
                 self.briefing.flight = None;
+                // The work state comes back as it was: the slides' layers, views and
+                // selections were for the audience.
+                if let Some(r) = self.briefing_return.take() {
+                    self.restore_quietly(r.state);
+                    self.dirty = r.dirty;
+                    self.tool = r.tool;
+                    self.compare = r.compare;
+                    if let Some(v) = r.view {
+                        self.map_memory.center_at(walkers::lon_lat(v[0], v[1]));
+                        let _ = self.map_memory.set_zoom(v[2]);
+                    }
+                }
             }
             Command::NextSlide | Command::PrevSlide => {
                 let n = self.bookmarks.len();
