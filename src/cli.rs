@@ -35,7 +35,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Describe a GeoJSON layer: features, geometry types, CRS, extent, fields and roles.
+    /// Describe a layer (GeoJSON, Shapefile, GeoPackage, FlatGeobuf, KML/KMZ, CSV):
+    /// features, geometry types, CRS, extent, fields and roles; a GeoPackage's layers.
     Info(InfoArgs),
     /// Area statistics: the land-use balance table or a breakdown by a field.
     Stats(StatsArgs),
@@ -51,9 +52,27 @@ pub enum Command {
     /// Write a project's bookmarks (its briefing) as a PDF handout, one page a
     /// slide: title, map with legend, caption.
     Handout(HandoutArgs),
+    /// Check every parcel's 限高 against the airport's obstacle limitation surfaces
+    /// (净空, ICAO Annex 14 code 4 precision approach), as a table, CSV or JSON, and
+    /// an .xlsx.
+    Clearance(AnalysisArgs),
+    /// Life-circle (生活圈) coverage of residential land by each facility type, in a
+    /// straight line and along the roads (GB 50180-2018 default radii).
+    Coverage(AnalysisArgs),
     /// Generate data: synthetic parcel layers, or the bundled district.
     #[command(subcommand)]
     Generate(GenerateCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct AnalysisArgs {
+    /// The project file.
+    pub project: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::analysis::command::OutputFormat,
+    /// Also write the result as an Excel workbook (.xlsx).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -151,7 +170,8 @@ pub struct ReportArgs {
     pub ids: Vec<String>,
     #[arg(long, value_enum, default_value = "summary")]
     pub kind: ReportKindArg,
-    /// The output file; its extension chooses the format (.pdf, .xlsx, .csv, .geojson).
+    /// The output file; its extension chooses the format (.pdf, .xlsx, .csv,
+    /// .geojson, or for GIS: .gpkg, .shp, .fgb, .kml).
     #[arg(long)]
     pub out: PathBuf,
     /// Paper for PDF: a4, a3, a4-landscape, a3-landscape.
@@ -172,21 +192,52 @@ pub struct ReportArgs {
     /// (40xxxxxx.xxx), as some cadastral submissions require.
     #[arg(long)]
     pub zone_prefix: bool,
+    /// The layer of a multi-layer input file (a GeoPackage table).
+    #[arg(long)]
+    pub layer: Option<String>,
+    /// For --out X.shp: the attributes' encoding (GBK, the default, as ArcGIS on
+    /// Chinese Windows reads it; or UTF-8).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// For --out X.gpkg: the SRS the GeoPackage names, 4326 (the default) or 4490
+    /// (CGCS2000; the coordinates are the same).
+    #[arg(long)]
+    pub srs: Option<u32>,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct LayerArgs {
-    /// The GeoJSON file.
+    /// The file: GeoJSON, Shapefile (.shp), GeoPackage (.gpkg), FlatGeobuf (.fgb),
+    /// KML/KMZ or CSV.
     pub file: PathBuf,
-    /// The file's CRS, overriding its `crs` member (EPSG:4549, urn:ogc:def:crs:EPSG::4528, +proj=…).
+    /// The file's CRS, overriding what it says (EPSG:4549, urn:ogc:def:crs:EPSG::4528,
+    /// +proj=…, GCJ02 for AMap/DataV data, BD09 for Baidu's).
     #[arg(long)]
     pub crs: Option<String>,
+    /// The layer of a multi-layer file (a GeoPackage table); `info` lists them.
+    #[arg(long)]
+    pub layer: Option<String>,
+    /// The attributes' text encoding (GBK, UTF-8, Big5, 936, …), overriding a
+    /// Shapefile's .cpg and language driver or a CSV's detection.
+    #[arg(long)]
+    pub encoding: Option<String>,
     /// Force a field role, e.g. `--role landuse=YDDM` (roles: id, landuse, far, density, green, height, name).
     #[arg(long = "role", value_name = "ROLE=FIELD")]
     pub roles: Vec<String>,
 }
 
 impl LayerArgs {
+    /// A file with no options.
+    fn of(path: &Path) -> LayerArgs {
+        LayerArgs {
+            file: path.to_path_buf(),
+            crs: None,
+            layer: None,
+            encoding: None,
+            roles: vec![],
+        }
+    }
+
     fn load(&self) -> anyhow::Result<Layer> {
         let crs_override = self
             .crs
@@ -208,6 +259,9 @@ impl LayerArgs {
             crs_override,
             role_overrides,
             name: None,
+            layer: self.layer.clone(),
+            encoding: self.encoding.clone(),
+            bbox: None,
         };
         Ok(load_path(&self.file, &options, LoadControl::default())?)
     }
@@ -401,6 +455,12 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
         Some(Command::Report(a)) => report_cmd(&a, out, err),
         Some(Command::Render(a)) => render_cmd(&a, out, err),
         Some(Command::Handout(a)) => handout_cmd(&a, out, err),
+        Some(Command::Clearance(a)) => {
+            crate::analysis::command::clearance_command(&a.project, a.format, a.out.as_deref(), out)
+        }
+        Some(Command::Coverage(a)) => {
+            crate::analysis::command::coverage_command(&a.project, a.format, a.out.as_deref(), out)
+        }
         Some(Command::Generate(g)) => generate_cmd(g, out),
     }
 }
@@ -414,6 +474,11 @@ fn print_warnings(layer: &Layer, err: &mut dyn Write) -> anyhow::Result<()> {
 
 fn info(a: &InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let layer = a.layer.load()?;
+    // A GeoPackage's layers, the one read marked.
+    let layers = match crate::sources::detect(&a.layer.file) {
+        crate::sources::Format::GeoPackage => crate::sources::list_layers(&a.layer.file)?,
+        _ => Vec::new(),
+    };
     let bbox = layer.bbox();
     let roles: Vec<(&str, Option<&str>)> = FieldRole::ALL
         .iter()
@@ -447,11 +512,27 @@ fn info(a: &InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "roles": roles.iter().map(|(k, f)| (k.to_string(), json!(f))).collect::<serde_json::Map<_, _>>(),
             "total_area_m2": layer.area_m2.iter().sum::<f64>() + 0.0,
             "warnings": layer.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+            "layers": layers.iter().map(|l| json!({"name": l.name, "geometry_type": l.geometry_type, "features": l.features, "srs": l.srs})).collect::<Vec<_>>(),
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         return Ok(());
     }
     writeln!(out, "file:      {}", layer.source)?;
+    if !layers.is_empty() {
+        writeln!(out, "layers:")?;
+        for (k, l) in layers.iter().enumerate() {
+            let read = match &a.layer.layer {
+                Some(n) => *n == l.name,
+                None => k == 0,
+            };
+            let mark = if read { "*" } else { " " };
+            writeln!(
+                out,
+                "  {mark} {}  {}  {} features  {}",
+                l.name, l.geometry_type, l.features, l.srs
+            )?;
+        }
+    }
     writeln!(
         out,
         "features:  {} ({} skipped)",
@@ -976,12 +1057,7 @@ fn select_cmd(a: &SelectArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     } else if let Some(r) = a.bbox {
         Some(selection::in_rect(&layer, r))
     } else if let Some(path) = &a.within {
-        let area_layer = LayerArgs {
-            file: path.clone(),
-            crs: None,
-            roles: vec![],
-        }
-        .load()?;
+        let area_layer = LayerArgs::of(path).load()?;
         let polys: Vec<geo::Polygon<f64>> = area_layer
             .geometries
             .iter()
@@ -1057,6 +1133,7 @@ struct ReportInput {
 /// layer (projects only), the layers and basemap the report's maps draw, and a title.
 fn report_input(
     path: &std::path::Path,
+    layer_name: Option<&str>,
     area: AreaArg,
     options: &StatsOptions,
     whole_plan: bool,
@@ -1130,9 +1207,8 @@ fn report_input(
         })
     } else {
         let layer = LayerArgs {
-            file: path.to_path_buf(),
-            crs: None,
-            roles: vec![],
+            layer: layer_name.map(str::to_string),
+            ..LayerArgs::of(path)
         }
         .load()?;
         let title = path
@@ -1153,7 +1229,10 @@ fn report_input(
 
 fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
     use crate::report::{self, ReportLang};
-    report::format_of(&a.out)?;
+    let gis = crate::sources::ExportFormat::of_path(&a.out);
+    if gis.is_none() {
+        report::format_of(&a.out)?;
+    }
     crate::io::write::refuse_input_overwrite(&a.out, &[a.input.as_path()])?;
     let options = StatsOptions {
         mixed: a.mixed.mode(),
@@ -1168,6 +1247,7 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     };
     let input = report_input(
         &a.input,
+        a.layer.as_deref(),
         a.area,
         &options,
         whole_plan,
@@ -1193,6 +1273,9 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             "{}: the selection is empty; nothing to report",
             layer.source
         );
+    }
+    if gis.is_some() {
+        return export_gis(a, layer, &features, out);
     }
     let kind = match a.kind {
         ReportKindArg::Summary => report::ReportKind::Summary,
@@ -1243,6 +1326,35 @@ fn report_cmd(a: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             ReportKindArg::Cards => "report cards",
         }
     )?;
+    Ok(())
+}
+
+/// `report --out X.gpkg|X.shp|X.fgb|X.kml`: the selected features with their
+/// attributes and computed areas, and the fields renamed to fit the format.
+fn export_gis(
+    a: &ReportArgs,
+    layer: &Layer,
+    features: &[usize],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let options = crate::sources::ExportOptions {
+        encoding: a.encoding.clone(),
+        srs: a.srs,
+    };
+    let summary =
+        crate::sources::export_features(layer, features, &a.out, &options, &[a.input.as_path()])?;
+    let files: Vec<String> = summary
+        .files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    writeln!(out, "{}: {} features", files.join(", "), summary.features)?;
+    for (from, to) in &summary.renamed {
+        writeln!(out, "  field {from} → {to}")?;
+    }
+    for n in &summary.notes {
+        writeln!(out, "  note: {n}")?;
+    }
     Ok(())
 }
 
@@ -1379,12 +1491,7 @@ fn render_cmd(a: &RenderArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         }
         (layers, Some(basemap), title)
     } else {
-        let layer = LayerArgs {
-            file: a.input.clone(),
-            crs: None,
-            roles: vec![],
-        }
-        .load()?;
+        let layer = LayerArgs::of(&a.input).load()?;
         print_warnings(&layer, err)?;
         let style = if layer.roles.landuse.is_some() {
             ImageStyle::landuse()

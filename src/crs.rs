@@ -24,6 +24,10 @@ pub enum CrsKind {
     Geographic,
     /// Projected coordinates in metres, defined by a proj4 string.
     Projected { proj4: String },
+    /// GCJ-02, the offset lon/lat of AMap, Tencent and DataV (converted at load).
+    Gcj02,
+    /// BD-09, Baidu's further offset of GCJ-02 (converted at load).
+    Bd09,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -88,6 +92,25 @@ impl Crs {
             });
         }
         let upper = t.to_ascii_uppercase();
+        let bare: String = upper
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if bare == "GCJ02" || bare == "GCJ" || bare == "AMAP" {
+            return Ok(Crs {
+                label: "GCJ-02".into(),
+                kind: CrsKind::Gcj02,
+            });
+        }
+        if bare == "BD09" || bare == "BD09LL" || bare == "BAIDU" {
+            return Ok(Crs {
+                label: "BD-09".into(),
+                kind: CrsKind::Bd09,
+            });
+        }
+        if upper.starts_with("PROJCS[") || upper.starts_with("GEOGCS[") {
+            return Crs::from_wkt(t).map_err(|_| CrsError::Unknown(t.chars().take(80).collect()));
+        }
         if upper.ends_with("CRS84") || upper.ends_with("CRS:84") {
             return Ok(Crs {
                 label: "OGC:CRS84".into(),
@@ -136,6 +159,294 @@ impl Crs {
                 .and_then(|v| v.parse().ok()),
             _ => None,
         }
+    }
+}
+
+/// One node of WKT1 (`NAME[item, …]`): its keyword and items.
+#[derive(Debug, Clone, PartialEq)]
+enum WktItem {
+    Node(String, Vec<WktItem>),
+    Text(String),
+    Number(f64),
+}
+
+impl WktItem {
+    fn children(&self, keyword: &str) -> impl Iterator<Item = &WktItem> {
+        let items: &[WktItem] = match self {
+            WktItem::Node(_, items) => items,
+            _ => &[],
+        };
+        items
+            .iter()
+            .filter(move |i| matches!(i, WktItem::Node(k, _) if k.eq_ignore_ascii_case(keyword)))
+    }
+
+    fn child(&self, keyword: &str) -> Option<&WktItem> {
+        self.children(keyword).next()
+    }
+
+    /// The node's first item when it is text (its name).
+    fn name(&self) -> Option<&str> {
+        match self {
+            WktItem::Node(_, items) => match items.first() {
+                Some(WktItem::Text(t)) => Some(t),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The node's `k`-th item as a number (numbers in quotes too).
+    fn number(&self, k: usize) -> Option<f64> {
+        match self {
+            WktItem::Node(_, items) => match items.get(k)? {
+                WktItem::Number(v) => Some(*v),
+                WktItem::Text(t) => t.trim().parse().ok(),
+                WktItem::Node(..) => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The EPSG code of an `AUTHORITY["EPSG","4549"]` (WKT1) or `ID["EPSG",4549]`
+    /// (WKT2) directly under this node.
+    fn epsg(&self) -> Option<u16> {
+        let a = self.child("AUTHORITY").or_else(|| self.child("ID"))?;
+        if !a.name()?.eq_ignore_ascii_case("EPSG") {
+            return None;
+        }
+        a.number(1).map(|v| v as u16)
+    }
+}
+
+/// Parses WKT1 text into its tree.
+fn parse_wkt(text: &str) -> Option<WktItem> {
+    fn item(chars: &[char], i: &mut usize) -> Option<WktItem> {
+        while chars.get(*i).is_some_and(|c| c.is_whitespace()) {
+            *i += 1;
+        }
+        match chars.get(*i)? {
+            '"' => {
+                *i += 1;
+                let mut t = String::new();
+                loop {
+                    let c = *chars.get(*i)?;
+                    *i += 1;
+                    if c == '"' {
+                        // A doubled quote is a quote inside the text.
+                        if chars.get(*i) == Some(&'"') {
+                            t.push('"');
+                            *i += 1;
+                            continue;
+                        }
+                        break;
+                    }
+                    t.push(c);
+                }
+                Some(WktItem::Text(t))
+            }
+            c if c.is_ascii_digit() || *c == '-' || *c == '+' || *c == '.' => {
+                let start = *i;
+                while chars
+                    .get(*i)
+                    .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+                {
+                    *i += 1;
+                }
+                let s: String = chars.get(start..*i)?.iter().collect();
+                s.parse().ok().map(WktItem::Number)
+            }
+            _ => {
+                let start = *i;
+                while chars
+                    .get(*i)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+                {
+                    *i += 1;
+                }
+                let keyword: String = chars.get(start..*i)?.iter().collect();
+                if keyword.is_empty() {
+                    return None;
+                }
+                while chars.get(*i).is_some_and(|c| c.is_whitespace()) {
+                    *i += 1;
+                }
+                if !matches!(chars.get(*i), Some('[') | Some('(')) {
+                    // A bare word (an axis direction such as NORTH).
+                    return Some(WktItem::Text(keyword));
+                }
+                *i += 1;
+                let mut items = Vec::new();
+                loop {
+                    while chars.get(*i).is_some_and(|c| c.is_whitespace()) {
+                        *i += 1;
+                    }
+                    match chars.get(*i)? {
+                        ']' | ')' => {
+                            *i += 1;
+                            break;
+                        }
+                        ',' => *i += 1,
+                        _ => items.push(item(chars, i)?),
+                    }
+                }
+                Some(WktItem::Node(keyword.to_ascii_uppercase(), items))
+            }
+        }
+    }
+    let chars: Vec<char> = text.trim_start_matches('\u{feff}').chars().collect();
+    let mut i = 0;
+    item(&chars, &mut i)
+}
+
+/// The EPSG code of a CGCS2000 Gauss-Krüger name as ArcGIS and GDAL write them:
+/// `CGCS2000_3_Degree_GK_Zone_40` (with the zone prefix in the easting),
+/// `CGCS2000_3_Degree_GK_CM_120E` (without), and the 6° zones alike.
+fn cgcs2000_gk_code(name: &str) -> Option<u16> {
+    let n: String = name
+        .to_ascii_uppercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if !n.contains("CGCS") {
+        return None;
+    }
+    let number_after = |key: &str| -> Option<u16> {
+        let at = n.find(key)? + key.len();
+        let digits: String = n
+            .get(at..)?
+            .trim_start_matches('_')
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        digits.parse().ok()
+    };
+    let three = n.contains("3_DEGREE") || n.contains("3DEGREE");
+    if let Some(zone) = number_after("ZONE") {
+        return if three {
+            (25..=45).contains(&zone).then(|| 4513 + zone - 25)
+        } else {
+            (13..=23).contains(&zone).then(|| 4491 + zone - 13)
+        };
+    }
+    let cm = number_after("CM")?;
+    if three {
+        (75..=135)
+            .contains(&cm)
+            .then_some(())
+            .filter(|_| cm % 3 == 0)
+            .map(|_| 4534 + (cm - 75) / 3)
+    } else {
+        (75..=135)
+            .contains(&cm)
+            .then_some(())
+            .filter(|_| (cm - 75) % 6 == 0)
+            .map(|_| 4502 + (cm - 75) / 6)
+    }
+}
+
+impl Crs {
+    /// The CRS of WKT1 text, as a Shapefile's `.prj` or a GeoPackage's
+    /// `gpkg_spatial_ref_sys` has it: by its EPSG authority where it names one,
+    /// by the CGCS2000 and WGS84 names ArcGIS writes (which carry no authority),
+    /// and otherwise from its projection parameters.
+    pub fn from_wkt(text: &str) -> Result<Crs, CrsError> {
+        let unknown = || CrsError::Unknown(text.chars().take(80).collect());
+        let root = parse_wkt(text).ok_or_else(unknown)?;
+        let WktItem::Node(keyword, _) = &root else {
+            return Err(unknown());
+        };
+        if let Some(crs) = root.epsg().and_then(Crs::from_epsg) {
+            return Ok(crs);
+        }
+        let name = root.name().unwrap_or_default().to_string();
+        let upper = name.to_ascii_uppercase();
+        let geographic = matches!(keyword.as_str(), "GEOGCS" | "GEOGCRS" | "GEODCRS");
+        if geographic {
+            let code = if upper.contains("CHINA_GEODETIC") || upper.contains("CGCS") {
+                4490
+            } else {
+                4326
+            };
+            return Crs::from_epsg(code).ok_or_else(unknown);
+        }
+        if let Some(crs) = cgcs2000_gk_code(&name).and_then(Crs::from_epsg) {
+            return Ok(crs);
+        }
+        if let Some(zone) = upper
+            .strip_prefix("WGS_1984_UTM_ZONE_")
+            .or_else(|| upper.strip_prefix("WGS 84 / UTM ZONE "))
+        {
+            let north = zone.ends_with('N');
+            let digits: String = zone.chars().take_while(|c| c.is_ascii_digit()).collect();
+            if let Ok(z) = digits.parse::<u16>() {
+                let code = if north { 32600 + z } else { 32700 + z };
+                if let Some(crs) = Crs::from_epsg(code) {
+                    return Ok(crs);
+                }
+            }
+        }
+        // Anything else: the projection from its parameters.
+        let projection = root
+            .child("PROJECTION")
+            .and_then(|p| p.name())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let proj = match projection.as_str() {
+            "transverse_mercator" | "gauss_kruger" | "gauss_krueger" => "tmerc",
+            "mercator" | "mercator_1sp" | "mercator_auxiliary_sphere" => "merc",
+            "lambert_conformal_conic" | "lambert_conformal_conic_2sp" => "lcc",
+            "albers" | "albers_conic_equal_area" => "aea",
+            _ => return Err(unknown()),
+        };
+        let mut parts = vec![format!("+proj={proj}")];
+        for p in root.children("PARAMETER") {
+            let (Some(key), Some(v)) = (p.name(), p.number(1)) else {
+                continue;
+            };
+            let flag = match key.to_ascii_lowercase().as_str() {
+                "false_easting" => "x_0",
+                "false_northing" => "y_0",
+                "central_meridian" | "longitude_of_center" => "lon_0",
+                "latitude_of_origin" | "latitude_of_center" => "lat_0",
+                "scale_factor" => "k",
+                "standard_parallel_1" => "lat_1",
+                "standard_parallel_2" => "lat_2",
+                _ => continue,
+            };
+            parts.push(format!("+{flag}={v}"));
+        }
+        let spheroid = root
+            .child("GEOGCS")
+            .and_then(|g| g.child("DATUM"))
+            .and_then(|d| d.child("SPHEROID"));
+        match spheroid.and_then(|s| Some((s.number(1)?, s.number(2)?))) {
+            Some((a, rf)) if rf > 0.0 => parts.push(format!("+a={a} +rf={rf}")),
+            Some((a, _)) => parts.push(format!("+a={a} +b={a}")),
+            None => parts.push("+ellps=GRS80".into()),
+        }
+        let to_metre = root.child("UNIT").and_then(|u| u.number(1)).unwrap_or(1.0);
+        if (to_metre - 1.0).abs() > 1e-12 {
+            parts.push(format!("+to_meter={to_metre}"));
+        } else {
+            parts.push("+units=m".into());
+        }
+        parts.push("+no_defs".into());
+        let label = if name.is_empty() {
+            "WKT".to_string()
+        } else {
+            name
+        };
+        let crs = Crs {
+            label,
+            kind: CrsKind::Projected {
+                proj4: parts.join(" "),
+            },
+        };
+        // Refuse a definition proj4rs cannot set up here, so the file is read as of
+        // unknown CRS (with a warning) rather than failing at reprojection.
+        Reprojector::new(&crs).map_err(|_| unknown())?;
+        Ok(crs)
     }
 }
 
@@ -211,18 +522,38 @@ fn degrees(v: f64, positive: char, negative: char) -> String {
     format!("{:.1}°{letter}", rounded.abs())
 }
 
-/// Converts projected coordinates to lon/lat degrees.
+/// Converts projected (or GCJ-02, BD-09) coordinates to lon/lat degrees.
 pub struct Reprojector {
     label: String,
-    src: Proj,
-    dst: Proj,
+    how: How,
+}
+
+enum How {
+    /// Boxed: a pair of proj4rs projections is large beside the other cases.
+    Proj(Box<(Proj, Proj)>),
+    Gcj02,
+    Bd09,
 }
 
 impl Reprojector {
     /// `None` for a geographic CRS, which needs no reprojection.
     pub fn new(crs: &Crs) -> Result<Option<Reprojector>, CrsError> {
-        let CrsKind::Projected { proj4 } = &crs.kind else {
-            return Ok(None);
+        let label = crs.label.clone();
+        let proj4 = match &crs.kind {
+            CrsKind::Geographic => return Ok(None),
+            CrsKind::Gcj02 => {
+                return Ok(Some(Reprojector {
+                    label,
+                    how: How::Gcj02,
+                }));
+            }
+            CrsKind::Bd09 => {
+                return Ok(Some(Reprojector {
+                    label,
+                    how: How::Bd09,
+                }));
+            }
+            CrsKind::Projected { proj4 } => proj4,
         };
         let err = |e: proj4rs::errors::Error| CrsError::Projection {
             label: crs.label.clone(),
@@ -231,19 +562,46 @@ impl Reprojector {
         let src = Proj::from_proj_string(proj4).map_err(err)?;
         let dst = Proj::from_proj_string("+proj=longlat +ellps=WGS84 +no_defs").map_err(err)?;
         Ok(Some(Reprojector {
-            label: crs.label.clone(),
-            src,
-            dst,
+            label,
+            how: How::Proj(Box::new((src, dst))),
         }))
     }
 
     /// Reprojects every coordinate of `geometry` in place to lon/lat degrees.
     pub fn to_lon_lat(&self, geometry: &mut Geometry<f64>) -> Result<(), CrsError> {
+        let (src, dst) = match &self.how {
+            How::Proj(pair) => (&pair.0, &pair.1),
+            How::Gcj02 | How::Bd09 => {
+                let inverse = match self.how {
+                    How::Bd09 => crate::sources::gcj02::bd09_to_wgs84,
+                    _ => crate::sources::gcj02::gcj02_to_wgs84,
+                };
+                let mut failed = None;
+                for_each_coord_mut(geometry, &mut |c| match inverse(c.x, c.y) {
+                    Some((x, y)) => {
+                        c.x = x;
+                        c.y = y;
+                    }
+                    None => {
+                        failed.get_or_insert(*c);
+                    }
+                });
+                return match failed {
+                    None => Ok(()),
+                    Some(c) => Err(CrsError::Point {
+                        label: self.label.clone(),
+                        x: c.x,
+                        y: c.y,
+                        reason: "the offset does not invert here".into(),
+                    }),
+                };
+            }
+        };
         let mut points = GeometryPoints {
             geometry,
             failed: None,
         };
-        let result = transform(&self.src, &self.dst, &mut points);
+        let result = transform(src, dst, &mut points);
         if let Some((c, reason)) = points.failed {
             return Err(CrsError::Point {
                 label: self.label.clone(),
@@ -471,6 +829,37 @@ mod tests {
             (p.x() - 120.0).abs() < 1e-9 && (p.y() - 30.0).abs() < 1e-9,
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn prj_files_as_arcgis_and_gdal_write_them() {
+        let zone40 = r#"PROJCS["CGCS2000_3_Degree_GK_Zone_40",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",40500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",120.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
+        assert_eq!(Crs::from_wkt(zone40).unwrap().label, "EPSG:4528");
+        let cm120 = zone40
+            .replace("Zone_40", "CM_120E")
+            .replace("40500000.0", "500000.0");
+        assert_eq!(Crs::from_wkt(&cm120).unwrap().label, "EPSG:4549");
+        let geo = r#"GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
+        assert_eq!(Crs::from_wkt(geo).unwrap().label, "EPSG:4490");
+        // A zone under another name: read from its parameters, and it lands where
+        // EPSG:4549 does.
+        let custom = cm120.replace("CGCS2000_3_Degree_GK_CM_120E", "Jiaxing_local");
+        let crs = Crs::from_wkt(&custom).unwrap();
+        assert_eq!(crs.central_meridian_deg(), Some(120.0));
+        let r = Reprojector::new(&crs).unwrap().unwrap();
+        let mut g = Geometry::Point(geo::Point::new(500_000.0, 3_320_113.398));
+        r.to_lon_lat(&mut g).unwrap();
+        let Geometry::Point(p) = g else { panic!() };
+        assert!(
+            (p.x() - 120.0).abs() < 1e-7 && (p.y() - 30.0).abs() < 1e-7,
+            "{p:?}"
+        );
+        // GDAL's WKT with an authority.
+        let gdal = r#"PROJCS["CGCS2000 / 3-degree Gauss-Kruger CM 120E",GEOGCS["China Geodetic Coordinate System 2000",AUTHORITY["EPSG","4490"]],PROJECTION["Transverse_Mercator"],AUTHORITY["EPSG","4549"]]"#;
+        assert_eq!(Crs::from_wkt(gdal).unwrap().label, "EPSG:4549");
+        assert!(Crs::from_wkt("garbage").is_err());
+        assert_eq!(Crs::parse("GCJ02").unwrap().kind, CrsKind::Gcj02);
+        assert_eq!(Crs::parse("bd-09").unwrap().kind, CrsKind::Bd09);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! | --- | --- |
 //! | [`model`] | layers, features, columnar attributes, field roles |
 //! | [`io`] | streaming GeoJSON import, GeoJSON export, atomic writes |
+//! | [`sources`] | the file formats behind one reader: GeoJSON, Shapefile, GeoPackage, FlatGeobuf, KML/KMZ, CSV; GIS exports |
 //! | [`crs`] | CRS names, projected-coordinate detection, reprojection, Gauss-Krüger |
 //! | [`area`] | ellipsoidal and plane areas |
 //! | [`validity`] | self-intersecting and empty polygons, whose areas are unreliable |
@@ -16,6 +17,7 @@
 //! | [`expr`] | attribute expressions (`"YDDM" LIKE '1001%' AND "RJL" >= 1.5`) |
 //! | [`selection`] | point, rectangle, polygon and distance queries with exact predicates |
 //! | [`stats`] | land-use balance tables (levels, 现状/规划, GB 50137 view), indicators |
+//! | [`analysis`] | airport obstacle limitation surfaces against 限高, life-circle (生活圈) coverage |
 //! | [`generate`] | synthetic parcel layers and the bundled airport-city district |
 //! | [`project`] | project files: layers, styles, bookmarks, the balance's layers, recovery |
 //! | [`render`] | Web Mercator coordinates and the offline basemap's raster tiles |
@@ -31,6 +33,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod analysis;
 pub mod app;
 pub mod area;
 pub mod cli;
@@ -47,5 +50,6 @@ pub mod project;
 pub mod render;
 pub mod report;
 pub mod selection;
+pub mod sources;
 pub mod stats;
 pub mod validity;

@@ -84,6 +84,38 @@ pub struct LayerSpec {
     pub role: Option<String>,
     #[serde(default)]
     pub style: StyleSpec,
+    /// The table to read from a multi-layer file (a GeoPackage's layer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// The attributes' text encoding when the file does not say (`GBK`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// The coordinates' CRS when the file does not say, or says wrongly
+    /// (`GCJ02` for AMap and DataV downloads, `EPSG:4549`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crs: Option<String>,
+}
+
+impl LayerSpec {
+    /// How to load this layer's file. The one place a project's layer becomes
+    /// load options, so that a layer name for a GeoPackage, an encoding and a CRS
+    /// such as GCJ02 kept in the project file reach the reader here.
+    pub fn load_options(&self) -> Result<LoadOptions, String> {
+        let crs_override = match &self.crs {
+            Some(text) => Some(
+                crate::crs::Crs::parse(text)
+                    .map_err(|e| format!("{}: crs '{text}': {e}", self.name))?,
+            ),
+            None => None,
+        };
+        Ok(LoadOptions {
+            name: Some(self.name.clone()),
+            layer: self.layer.clone(),
+            encoding: self.encoding.clone(),
+            crs_override,
+            ..Default::default()
+        })
+    }
 }
 
 /// Features of a layer, by id (or by an expression, evaluated when applied).
@@ -199,6 +231,30 @@ impl BalanceSpec {
     }
 }
 
+/// The airport of the clearance check (净空): the layer holding its runway, the
+/// field and value that mark the runway there, and the aerodrome elevation the
+/// obstacle limitation surfaces and the parcels' 限高 count from. Every key is
+/// optional: without them the runway is the first feature 类型 = 跑道 of any
+/// layer, and the elevation 0.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AirportSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runway_field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runway_value: Option<String>,
+    /// Metres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elevation_m: Option<f64>,
+}
+
+impl AirportSpec {
+    pub fn is_empty(&self) -> bool {
+        self == &AirportSpec::default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectFile {
     pub format: String,
@@ -235,6 +291,9 @@ pub struct ProjectFile {
     /// use form the plan and there is no present state.
     #[serde(default, skip_serializing_if = "BalanceSpec::is_empty")]
     pub balance: BalanceSpec,
+    /// The airport of the clearance check; absent in projects without one.
+    #[serde(default, skip_serializing_if = "AirportSpec::is_empty")]
+    pub airport: AirportSpec,
     /// Keys this version does not know, kept as they were.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -283,6 +342,7 @@ impl ProjectFile {
             bookmarks: Vec::new(),
             selections: Vec::new(),
             balance: BalanceSpec::default(),
+            airport: AirportSpec::default(),
             extra: BTreeMap::new(),
         }
     }
@@ -521,6 +581,9 @@ impl ProjectLayer {
                     kind: kind.into(),
                     ..Default::default()
                 },
+                layer: None,
+                encoding: None,
+                crs: None,
             },
             path: path.to_path_buf(),
             data,
@@ -575,12 +638,9 @@ impl Project {
             .par_iter()
             .map(|spec| {
                 let p = dir.join(&spec.path);
-                let options = LoadOptions {
-                    name: Some(spec.name.clone()),
-                    ..Default::default()
-                };
-                let data =
-                    load_path(&p, &options, LoadControl::default()).map_err(|e| e.to_string());
+                let data = spec.load_options().and_then(|options| {
+                    load_path(&p, &options, LoadControl::default()).map_err(|e| e.to_string())
+                });
                 ProjectLayer {
                     spec: spec.clone(),
                     path: p,

@@ -273,6 +273,12 @@ pub enum Command {
     FileChosen(Chosen),
     /// Opens the Export window with a proposed file beside the project.
     ShowExport,
+    /// Opens these layers (tables) of a multi-layer file.
+    OpenLayers(PathBuf, Vec<String>),
+    /// Opens the Export window for the report card (图则) of one feature.
+    CardFor(usize, usize),
+    /// Shows a short success message (e.g. what was copied).
+    Notify(String),
 }
 
 /// The settings window's text fields while they are being edited.
@@ -334,6 +340,9 @@ impl MapLayer {
                     opacity: None,
                     role: None,
                     style,
+                    layer: None,
+                    encoding: None,
+                    crs: None,
                 },
                 path: PathBuf::new(),
                 data: Ok(data),
@@ -532,6 +541,11 @@ pub struct ParcelApp {
     pub settings_open: bool,
     /// Where the search field's bottom left is, for the hits' list under it.
     search_anchor: Option<egui::Pos2>,
+    /// The airport's obstacle limitation surfaces once built (`Some(None)`: the
+    /// project has no runway).
+    pub(crate) airport_surfaces: Option<Option<Arc<crate::analysis::ols::Surfaces>>>,
+    /// A GeoPackage's layers waiting to be chosen.
+    pub layer_choice: Option<panels::layer_choice::LayerChoice>,
     /// The layer being renamed and the name typed so far.
     pub rename: Option<(usize, String)>,
     /// The name typed for a selection to keep.
@@ -641,6 +655,8 @@ impl ParcelApp {
             native_dialog: None,
             settings_open: false,
             rename: None,
+            layer_choice: None,
+            airport_surfaces: None,
             search_anchor: None,
             selection_name: String::new(),
             selection_colour_open: false,
@@ -900,7 +916,28 @@ impl ParcelApp {
             }
             Command::OpenFiles(paths) => {
                 for path in paths {
-                    self.start_loading(path);
+                    // A GeoPackage of several layers asks which to open.
+                    let layers = match crate::sources::detect(&path) {
+                        crate::sources::Format::GeoPackage => {
+                            crate::sources::list_layers(&path).unwrap_or_default()
+                        }
+                        _ => Vec::new(),
+                    };
+                    if layers.len() > 1 {
+                        let picked = vec![true; layers.len()];
+                        self.layer_choice = Some(panels::layer_choice::LayerChoice {
+                            path,
+                            layers,
+                            picked,
+                        });
+                    } else {
+                        self.start_loading(path);
+                    }
+                }
+            }
+            Command::OpenLayers(path, tables) => {
+                for t in tables {
+                    self.start_loading_layer(path.clone(), Some(t));
                 }
             }
             Command::CancelLoading => {
@@ -940,20 +977,27 @@ impl ParcelApp {
             }
             Command::OpenDialog(purpose) => self.open_dialog(purpose),
             Command::FileChosen(chosen) => self.apply_chosen(chosen),
+            Command::Notify(text) => self.notify(Level::Success, text),
+            Command::CardFor(li, fi) => {
+                let id = self
+                    .layers
+                    .get(li)
+                    .and_then(|l| l.data.as_ref().ok())
+                    .map(|l| l.feature_id(fi));
+                if let Some(id) = id {
+                    self.export.kind = ExportKind::Cards;
+                    self.export.only = Some((li, fi));
+                    let zh = self.settings.lang == Lang::Zh;
+                    let name = format!("{id}_{}.pdf", if zh { "图则" } else { "card" });
+                    self.export.path = self.export_path_for(&name);
+                    self.export.open = true;
+                }
+            }
             Command::ShowExport => {
+                self.export.only = None;
                 if self.export.path.trim().is_empty() {
                     let name = self.default_file_name(Purpose::Export);
-                    let dir = self
-                        .settings
-                        .last_folders
-                        .get(Purpose::Export.key())
-                        .cloned()
-                        .or_else(|| self.project_dir());
-                    let path = match dir {
-                        Some(d) => d.join(name),
-                        None => self.resolve_in_project(std::path::Path::new(&name)),
-                    };
-                    self.export.path = path.display().to_string();
+                    self.export.path = self.export_path_for(&name);
                 }
                 self.export.open = true;
             }
@@ -1170,6 +1214,13 @@ impl ParcelApp {
     }
 
     fn start_loading(&mut self, path: PathBuf) {
+        self.start_loading_layer(path, None);
+    }
+
+    /// Loads one file, or one layer (table) of a multi-layer file, in the
+    /// background. A layer read from a GeoPackage is named after it and keeps its
+    /// table in the project.
+    fn start_loading_layer(&mut self, path: PathBuf, table: Option<String>) {
         let bytes_read = Arc::new(AtomicU64::new(0));
         let cancel = Arc::new(AtomicBool::new(false));
         let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
@@ -1182,12 +1233,18 @@ impl ParcelApp {
                 progress: Some(&progress),
                 cancel: Some(&c),
             };
-            let layer =
-                load_path(&p, &LoadOptions::default(), control).map_err(|e| LoadFailure::of(&e))?;
-            Ok(MapLayer::new(
-                ProjectLayer::from_file(&p, Ok(layer)),
-                palette,
-            ))
+            let options = LoadOptions {
+                layer: table.clone(),
+                name: table.clone(),
+                ..LoadOptions::default()
+            };
+            let layer = load_path(&p, &options, control).map_err(|e| LoadFailure::of(&e))?;
+            let mut pl = ProjectLayer::from_file(&p, Ok(layer));
+            if let Some(t) = table {
+                pl.spec.name = t.clone();
+                pl.spec.layer = Some(t);
+            }
+            Ok(MapLayer::new(pl, palette))
         });
         self.loading.push(Loading {
             path,
@@ -1208,12 +1265,24 @@ impl ParcelApp {
             }
             let file = file_name(&l.path);
             match l.handle.join() {
-                Ok(Ok(map_layer)) => {
+                Ok(Ok(mut map_layer)) => {
                     if let Ok(layer) = &map_layer.data {
                         self.report_loaded(&l.path, layer);
                         if let Some(r) = layer.bbox() {
                             self.fit = Some(FitRequest::of_rect(r));
                         }
+                    }
+                    // Names stay unique: a second 地块 (another file's, a
+                    // GeoPackage's table) becomes 地块 (2).
+                    let base = map_layer.spec.name.clone();
+                    let mut k = 2;
+                    while self
+                        .layers
+                        .iter()
+                        .any(|l| l.spec.name == map_layer.spec.name)
+                    {
+                        map_layer.spec.name = format!("{base} ({k})");
+                        k += 1;
                     }
                     self.layers.push(map_layer);
                     self.dirty = true;
@@ -1505,6 +1574,9 @@ impl ParcelApp {
         }
         if self.rename.is_some() {
             self.rename_ui(&ui.ctx().clone());
+        }
+        if self.layer_choice.is_some() {
+            self.layer_choice_ui(&ui.ctx().clone());
         }
         self.file_dialog_ui(&ui.ctx().clone());
 

@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 
 use super::rng::Rng;
 use super::shapes::{band, c, conform, ellipse, minus, mp, parts, rect, smooth};
+use crate::analysis::ols::Surfaces;
+use crate::analysis::runway::Runway;
 use crate::area::ellipsoidal_area_m2;
 use crate::crs::{GaussKruger, for_each_coord_mut};
 use crate::io::atomic_write;
@@ -845,22 +847,9 @@ fn indicators(code: &str, rng: &mut Rng) -> (Option<f64>, Option<f64>, Option<f6
     }
 }
 
-/// The height cap from the airport's obstacle limitation surfaces (simplified):
-/// 45 m on the inner horizontal surface within 4 km of the runway, rising 5 % on
-/// the conical surface beyond, and the 2 % approach surfaces off the runway ends.
-fn airport_height_cap(p: Coord<f64>) -> f64 {
-    let du = (p.x.abs() - 1700.0).max(0.0);
-    let dv = p.y.abs();
-    let dist = (du * du + dv * dv).sqrt();
-    let mut cap = if dist <= 4000.0 {
-        45.0
-    } else {
-        45.0 + 0.05 * (dist - 4000.0)
-    };
-    if p.x.abs() > 1760.0 && dv < 150.0 + 0.15 * (p.x.abs() - 1760.0) {
-        cap = cap.min((0.02 * (p.x.abs() - 1760.0)).max(9.0));
-    }
-    cap
+/// The runway, 3 400 m × 50 m along the plan's `u` axis about the origin.
+fn runway_rect() -> Polygon<f64> {
+    rect(-1700.0, -25.0, 1700.0, 25.0)
 }
 
 fn enterprise_name(zone: Zone, rng: &mut Rng) -> String {
@@ -1589,7 +1578,7 @@ fn airport_features() -> Vec<(String, &'static str, Geometry<f64>)> {
         (
             "跑道 3400 m × 50 m".into(),
             "跑道",
-            Geometry::Polygon(rect(-1700.0, -25.0, 1700.0, 25.0)),
+            Geometry::Polygon(runway_rect()),
         ),
         (
             "平行滑行道".into(),
@@ -2058,6 +2047,10 @@ pub fn district_files(seed: u64) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let mut ids = vec![String::new(); plan.parcels.len()];
     let mut counters = std::collections::BTreeMap::<char, usize>::new();
     let mut rng = Rng::new(seed).fork(8);
+    let surfaces = Surfaces::new(Runway::from_geometry(
+        &frame.geometry(&Geometry::Polygon(runway_rect())),
+        "跑道",
+    )?);
     // The present land use (现状) for comparing with the plan: parcels built or sold
     // keep their planned class; planned and reserve land is still paddy fields, with
     // village homesteads scattered among them, as on Jiaxing's plain.
@@ -2071,9 +2064,21 @@ pub fn district_files(seed: u64) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         ids[i] = format!("KG-{}-{:04}", p.zone.letter(), n);
         let class = table.by_code(p.code).and_then(|c| table.class(c));
         let (far, density, green, height) = indicators(p.code, &mut rng);
-        let cap = airport_height_cap(inside_point(&p.shape));
-        let height = height.map(|h| h.min((cap / 3.0).floor() * 3.0));
         let g = Geometry::Polygon(p.shape.clone());
+        // The plan respects its own airport: a height limit stays under the
+        // lowest obstacle limitation surface over the whole parcel, computed as
+        // `parcelview clearance` checks it, on the parcel as written (lon/lat),
+        // and rounded down to the plan's 3 m steps. The airport's own land keeps
+        // no 限高: its buildings are placed by the surfaces themselves (the strip
+        // is 0 m), not by a regulatory plan's control value.
+        let cap = surfaces
+            .lowest_over(&frame.geometry(&g))
+            .map(|l| (l.height_m / 3.0).floor() * 3.0);
+        let height = match (p.code, height, cap) {
+            ("1203", _, _) => None,
+            (_, Some(h), Some(cap)) => Some(h.min(cap)),
+            (_, h, _) => h,
+        };
         feats.push((
             vec![
                 ("地块编号", json!(ids[i])),
@@ -2275,6 +2280,7 @@ fn project_file(frame: &Frame, plan: &Plan, seed: u64) -> anyhow::Result<Vec<u8>
         "disclaimer_en": "Illustrative data made by the parcelview generator for demonstration; not an official plan and not a basis for planning decisions.",
         "generator": format!("parcelview generate district --seed {seed}"),
         "basemap": {"kind": "offline", "variant": "light", "sources": ["water", "roads", "boundary"]},
+        "airport": {"layer": "机场", "runway_field": "类型", "runway_value": "跑道"},
         "layers": [
             {"name": "范围", "path": "boundary.geojson", "visible": true, "style": {"kind": "outline", "stroke": "#c0392b", "width": 2.5, "dash": true}},
             {"name": "水系", "path": "water.geojson", "visible": true, "role": "basemap", "style": {"kind": "single", "fill": "#9fcbe6", "stroke": "#6aa8d1"}},

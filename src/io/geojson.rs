@@ -7,106 +7,33 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use compact_str::CompactString;
-use geo::{Coord, Geometry};
 use rayon::prelude::*;
 
 use super::parse::{
     FeatureProblem, GEOMETRY_TYPES, LocalFields, ParsedFeature, parse_bare_geometry, parse_feature,
 };
 use super::scan::{Position, ScanError, Scanner, printable};
-use crate::crs::{Crs, CrsError, Reprojector, guess_projected};
-use crate::model::{AttrValue, FieldRole, FieldRoles, Layer, LoadWarning, format_float};
-
-/// At most this many individual warnings are kept; the rest are counted in a final one.
-const MAX_WARNINGS: usize = 10_000;
+use crate::crs::Crs;
+use crate::model::{Layer, LoadWarning};
+use crate::sources::{FileCrs, LayerBuilder, LoadControl, LoadError, LoadOptions};
 
 /// Features are parsed in batches of about this many bytes.
 const BATCH_BYTES: usize = 2 << 20;
 
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: is a directory, not a GeoJSON file")]
-    IsDirectory { path: String },
-    #[error("{path}: {position}: {reason}")]
-    Syntax {
-        path: String,
-        position: Position,
-        reason: String,
-    },
-    #[error("{path}: not GeoJSON: {reason}")]
-    NotGeoJson { path: String, reason: String },
-    #[error(
-        "{path}: coordinates are projected (e.g. {}, {}) but the file names no CRS; pass --crs EPSG:<code>{hint}",
-        format_float(*.x),
-        format_float(*.y)
-    )]
-    ProjectedWithoutCrs {
-        path: String,
-        x: f64,
-        y: f64,
-        hint: String,
-    },
-    #[error("{path}: {source}")]
-    Crs { path: String, source: CrsError },
-    #[error("{path}: loading was cancelled")]
-    Cancelled { path: String },
-}
-
-/// Options for loading a layer.
-#[derive(Debug, Clone, Default)]
-pub struct LoadOptions {
-    /// Use this CRS whatever the file says.
-    pub crs_override: Option<Crs>,
-    /// Force field roles (role → field name).
-    pub role_overrides: Vec<(FieldRole, String)>,
-    /// Layer name; the file stem when `None`.
-    pub name: Option<String>,
-}
-
-/// Progress reporting and cancellation for long loads.
-#[derive(Default, Clone, Copy)]
-pub struct LoadControl<'a> {
-    /// Called after each batch with (bytes read, total bytes if known, features so far).
-    pub progress: Option<&'a (dyn Fn(u64, Option<u64>, usize) + Sync)>,
-    pub cancel: Option<&'a AtomicBool>,
-}
-
-impl LoadControl<'_> {
-    fn cancelled(&self) -> bool {
-        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
-    }
-}
-
-/// Loads a GeoJSON file.
-pub fn load_path(
+/// The GeoJSON reader behind [`crate::sources::load_path`].
+pub fn read_source(
     path: &Path,
-    options: &LoadOptions,
+    shown: &str,
+    _options: &LoadOptions,
     control: LoadControl,
-) -> Result<Layer, LoadError> {
-    let shown = path.display().to_string();
-    let io = |source| LoadError::Io {
-        path: shown.clone(),
+    builder: &mut LayerBuilder,
+) -> Result<FileCrs, LoadError> {
+    let file = File::open(path).map_err(|source| LoadError::Io {
+        path: shown.to_string(),
         source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.is_dir() {
-        return Err(LoadError::IsDirectory { path: shown });
-    }
-    let file = File::open(path).map_err(io)?;
-    let name = options.name.clone().unwrap_or_else(|| {
-        path.file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_else(|| shown.clone())
-    });
-    load_reader(file, &shown, Some(meta.len()), &name, options, control)
+    })?;
+    read_into(file, shown, control, builder)
 }
 
 /// Loads GeoJSON from bytes in memory (tests, the generator).
@@ -122,101 +49,6 @@ pub fn load_bytes(bytes: &[u8], source: &str, options: &LoadOptions) -> Result<L
     )
 }
 
-/// The parsed-but-not-finished content of a file.
-#[derive(Default)]
-struct Collected {
-    fields: Vec<String>,
-    field_slots: HashMap<String, usize>,
-    columns: Vec<Vec<AttrValue>>,
-    geometries: Vec<Option<Geometry<f64>>>,
-    source_index: Vec<u32>,
-    feature_ids: Vec<Option<CompactString>>,
-    warnings: Vec<LoadWarning>,
-    /// Repairs to warn about once the layer's id field is known: (row, message).
-    repairs: Vec<(usize, String)>,
-    dropped_warnings: usize,
-    skipped: usize,
-    closed_rings: usize,
-    first_closed: Option<usize>,
-    /// Features seen in the file, kept or not.
-    seen: usize,
-    total_bytes: Option<u64>,
-    /// Expected number of features, estimated from the first batch, so vectors are
-    /// allocated once instead of doubling (which would hold up to twice the memory).
-    expected: usize,
-}
-
-impl Collected {
-    fn warn(&mut self, w: LoadWarning) {
-        if self.warnings.len() < MAX_WARNINGS {
-            self.warnings.push(w);
-        } else {
-            self.dropped_warnings += 1;
-        }
-    }
-
-    /// The column of each of a batch's local field names, creating columns for new
-    /// fields (filled with nulls for the rows before).
-    fn columns_for(&mut self, local_names: &[String]) -> Vec<usize> {
-        let rows = self.geometries.len();
-        local_names
-            .iter()
-            .map(|name| match self.field_slots.get(name) {
-                Some(&c) => c,
-                None => {
-                    self.fields.push(name.clone());
-                    self.field_slots.insert(name.clone(), self.fields.len() - 1);
-                    let mut col = Vec::with_capacity(self.expected.max(rows));
-                    col.resize(rows, AttrValue::Null);
-                    self.columns.push(col);
-                    self.fields.len() - 1
-                }
-            })
-            .collect()
-    }
-
-    fn push(&mut self, slot_columns: &[usize], f: ParsedFeature, index: usize) {
-        let row = self.geometries.len();
-        for c in &mut self.columns {
-            c.push(AttrValue::Null);
-        }
-        for (slot, value) in f.props {
-            let Some(&col) = slot_columns.get(slot as usize) else {
-                continue;
-            };
-            if let Some(cell) = self.columns.get_mut(col).and_then(|c| c.get_mut(row)) {
-                *cell = value;
-            }
-        }
-        if f.closed_rings > 0 {
-            self.closed_rings += f.closed_rings as usize;
-            self.first_closed.get_or_insert(index);
-        }
-        if f.empty_geometry {
-            self.warn(LoadWarning {
-                feature_index: Some(index),
-                feature_id: f.id.as_ref().map(|s| s.to_string()),
-                message: "geometry is empty; kept as an attribute-only record".into(),
-            });
-        }
-        for note in f.repairs {
-            self.repairs.push((row, note));
-        }
-        self.geometries.push(f.geometry);
-        self.source_index.push(index as u32);
-        self.feature_ids.push(f.id);
-    }
-
-    fn skip(&mut self, index: usize, id: Option<String>, reason: String) {
-        self.skipped += 1;
-        self.warn(LoadWarning {
-            feature_index: Some(index),
-            feature_id: id,
-            message: format!("skipped: {reason}"),
-        });
-    }
-}
-
 /// Loads GeoJSON from any reader; `source` names it in messages.
 pub fn load_reader<R: Read>(
     reader: R,
@@ -226,6 +58,18 @@ pub fn load_reader<R: Read>(
     options: &LoadOptions,
     control: LoadControl,
 ) -> Result<Layer, LoadError> {
+    let mut builder = LayerBuilder::new(total_bytes);
+    let crs = read_into(reader, source, control, &mut builder)?;
+    builder.finish(crs, source, name, options, control)
+}
+
+/// Reads GeoJSON from any reader into the builder; `source` names it in messages.
+fn read_into<R: Read>(
+    reader: R,
+    source: &str,
+    control: LoadControl,
+    c: &mut LayerBuilder,
+) -> Result<FileCrs, LoadError> {
     let path = source.to_string();
     let scan_err = |e: ScanError| match e {
         ScanError::Io(source) => LoadError::Io {
@@ -262,28 +106,16 @@ pub fn load_reader<R: Read>(
         Some(b'[') => {
             // A bare array of Features, as older DataV and AMap boundary downloads
             // are: read exactly like a FeatureCollection's 'features' array.
-            let mut c = Collected {
-                total_bytes,
-                ..Collected::default()
-            };
             stream_features(
                 &mut s,
-                &mut c,
+                c,
                 control,
                 &path,
                 &scan_err,
                 Container::TopLevelArray,
             )?;
             expect_end(&mut s, "array").map_err(scan_err)?;
-            return finish(
-                c,
-                CrsMember::Absent,
-                source,
-                name,
-                options,
-                total_bytes,
-                control,
-            );
+            return Ok(FileCrs::Absent);
         }
         Some(b) => {
             return Err(scan_err(s.error(
@@ -296,10 +128,6 @@ pub fn load_reader<R: Read>(
         }
     };
 
-    let mut c = Collected {
-        total_bytes,
-        ..Collected::default()
-    };
     let mut members: HashMap<String, Member> = HashMap::new();
     // The last member's position, from which the next one's is counted on.
     let mut last_at = object_start;
@@ -332,7 +160,7 @@ pub fn load_reader<R: Read>(
             saw_features = true;
             stream_features(
                 &mut s,
-                &mut c,
+                c,
                 control,
                 &path,
                 &scan_err,
@@ -393,7 +221,7 @@ pub fn load_reader<R: Read>(
                     let at =
                         p.at.and_then(|(l, k)| map_position(&whole, &segments, l, k))
                             .unwrap_or(object_start);
-                    single_problem(&mut c, p, at, &path)?
+                    single_problem(c, p, at, &path)?
                 }
             }
             c.seen = 1;
@@ -406,7 +234,7 @@ pub fn load_reader<R: Read>(
                     let at =
                         p.at.and_then(|(l, k)| map_position(&whole, &segments, l, k))
                             .unwrap_or(object_start);
-                    single_problem(&mut c, p, at, &path)?
+                    single_problem(c, p, at, &path)?
                 }
             }
             c.seen = 1;
@@ -430,9 +258,9 @@ pub fn load_reader<R: Read>(
 
     let file_crs = match members.get("crs") {
         Some(raw) => parse_crs_member(&raw.bytes),
-        None => CrsMember::Absent,
+        None => FileCrs::Absent,
     };
-    finish(c, file_crs, source, name, options, total_bytes, control)
+    Ok(file_crs)
 }
 
 /// Fails unless only white space follows the top-level value (`what` names it).
@@ -459,7 +287,7 @@ fn expect_end<R: Read>(s: &mut Scanner<R>, what: &str) -> Result<(), ScanError> 
 /// the feature with a warning, as inside a FeatureCollection, with the position
 /// added in the same form.
 fn single_problem(
-    c: &mut Collected,
+    c: &mut LayerBuilder,
     p: FeatureProblem,
     at: Position,
     path: &str,
@@ -570,7 +398,7 @@ impl Container {
 
 fn stream_features<R: Read>(
     s: &mut Scanner<R>,
-    c: &mut Collected,
+    c: &mut LayerBuilder,
     control: LoadControl,
     path: &str,
     scan_err: &ScanErrFn,
@@ -774,7 +602,7 @@ fn value_end_in(buf: &[u8], start: usize) -> Option<usize> {
 /// Parses the pending features in parallel and appends them in file order.
 fn flush<R: Read>(
     s: &Scanner<R>,
-    c: &mut Collected,
+    c: &mut LayerBuilder,
     pending: &mut Vec<(usize, usize)>,
     control: LoadControl,
     path: &str,
@@ -814,14 +642,7 @@ fn flush<R: Read>(
         let batch_bytes: usize = pending.iter().map(|(a, b)| b - a).sum();
         let per_feature = (batch_bytes / pending.len()).max(1) as u64;
         // Features plus separators: a slight overestimate, trimmed after loading.
-        let expected = (total / per_feature + 16) as usize;
-        c.expected = expected;
-        c.geometries.reserve(expected);
-        c.source_index.reserve(expected);
-        c.feature_ids.reserve(expected);
-        for col in &mut c.columns {
-            col.reserve(expected.saturating_sub(col.len()));
-        }
+        c.reserve((total / per_feature + 16) as usize);
     }
     let mut k = 0;
     // Positions of failed features are counted on from the previous one, since a
@@ -864,18 +685,12 @@ fn flush<R: Read>(
     Ok(())
 }
 
-enum CrsMember {
-    Absent,
-    Known(Crs),
-    Unknown(String),
-}
-
-fn parse_crs_member(raw: &[u8]) -> CrsMember {
+fn parse_crs_member(raw: &[u8]) -> FileCrs {
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(raw) else {
-        return CrsMember::Unknown(String::from_utf8_lossy(raw).chars().take(80).collect());
+        return FileCrs::Unknown(String::from_utf8_lossy(raw).chars().take(80).collect());
     };
     if v.is_null() {
-        return CrsMember::Absent;
+        return FileCrs::Absent;
     }
     let props = v.get("properties");
     let name = props
@@ -892,254 +707,9 @@ fn parse_crs_member(raw: &[u8]) -> CrsMember {
         });
     match name {
         Some(n) => match Crs::parse(&n) {
-            Ok(crs) => CrsMember::Known(crs),
-            Err(_) => CrsMember::Unknown(n),
+            Ok(crs) => FileCrs::Known(crs),
+            Err(_) => FileCrs::Unknown(n),
         },
-        None => CrsMember::Unknown(v.to_string().chars().take(80).collect()),
+        None => FileCrs::Unknown(v.to_string().chars().take(80).collect()),
     }
-}
-
-fn out_of_lon_lat(g: &Geometry<f64>) -> Option<Coord<f64>> {
-    use geo::CoordsIter;
-    // A failed reprojection can yield NaN or infinity, which must count as out of
-    // range too (NaN compares false with everything).
-    g.coords_iter()
-        .find(|c| !(c.x.abs() <= 180.0 && c.y.abs() <= 90.0))
-}
-
-fn finish(
-    mut c: Collected,
-    file_crs: CrsMember,
-    source: &str,
-    name: &str,
-    options: &LoadOptions,
-    total_bytes: Option<u64>,
-    control: LoadControl,
-) -> Result<Layer, LoadError> {
-    let path = source.to_string();
-    let crs = match (&options.crs_override, file_crs) {
-        (Some(crs), _) => crs.clone(),
-        (None, CrsMember::Known(crs)) => crs,
-        (None, CrsMember::Absent) => Crs::wgs84(),
-        (None, CrsMember::Unknown(text)) => {
-            c.warn(LoadWarning {
-                feature_index: None,
-                feature_id: None,
-                message: format!(
-                    "the file's crs '{text}' is not known; coordinates are read as lon/lat (pass --crs to override)"
-                ),
-            });
-            Crs::wgs84()
-        }
-    };
-    let explicit = options.crs_override.is_some() || !matches!(crs.label.as_str(), "EPSG:4326");
-
-    let reprojector = Reprojector::new(&crs).map_err(|source| LoadError::Crs {
-        path: path.clone(),
-        source,
-    })?;
-    // Per-feature problems found here, by row.
-    let problems: Vec<Option<String>> = match &reprojector {
-        Some(r) => c
-            .geometries
-            .par_iter_mut()
-            .map(|g| {
-                let g = g.as_mut()?;
-                r.to_lon_lat(g).err().map(|e| e.to_string())
-            })
-            .collect(),
-        None => {
-            let bad: Vec<Option<Coord<f64>>> = c
-                .geometries
-                .par_iter()
-                .map(|g| g.as_ref().and_then(out_of_lon_lat))
-                .collect();
-            let with_geometry = c.geometries.iter().filter(|g| g.is_some()).count();
-            let bad_count = bad.iter().filter(|b| b.is_some()).count();
-            // Mostly out-of-range coordinates and no CRS named: a projected file
-            // exported without its `crs` member. Refuse rather than guess.
-            if !explicit && with_geometry > 0 && bad_count * 2 > with_geometry {
-                let sample = bad.iter().flatten().next().copied().unwrap_or_default();
-                let centre = projected_centre(&c.geometries, &bad).unwrap_or(sample);
-                let hint = guess_projected(centre.x, centre.y)
-                    .map(|h| format!(" ({h})"))
-                    .unwrap_or_default();
-                return Err(LoadError::ProjectedWithoutCrs {
-                    path,
-                    x: sample.x,
-                    y: sample.y,
-                    hint,
-                });
-            }
-            bad.into_iter()
-                .map(|b| {
-                    b.map(|p| {
-                        format!(
-                            "coordinate ({}, {}) is outside the lon/lat range (±180, ±90)",
-                            format_float(p.x),
-                            format_float(p.y)
-                        )
-                    })
-                })
-                .collect()
-        }
-    };
-    if control.cancelled() {
-        return Err(LoadError::Cancelled { path });
-    }
-    // After reprojection, a point may still land outside lon/lat (a wrong --crs).
-    let problems: Vec<Option<String>> = if reprojector.is_some() {
-        problems
-            .into_iter()
-            .zip(&c.geometries)
-            .map(|(p, g)| {
-                p.or_else(|| {
-                    g.as_ref().and_then(out_of_lon_lat).map(|q| {
-                        format!(
-                            "reprojected coordinate ({}, {}) is outside lon/lat range",
-                            format_float(q.x),
-                            format_float(q.y)
-                        )
-                    })
-                })
-            })
-            .collect()
-    } else {
-        problems
-    };
-    warn_repairs(&mut c, &options.role_overrides);
-    if problems.iter().any(|p| p.is_some()) {
-        let keep: Vec<bool> = problems.iter().map(|p| p.is_none()).collect();
-        // The id the skipped feature would have shown: its `id` member, else an
-        // id-like property.
-        let id_column = crate::model::FieldRole::Id
-            .field_names()
-            .iter()
-            .find_map(|name| c.fields.iter().position(|f| f.to_lowercase() == *name));
-        for (row, p) in problems.into_iter().enumerate() {
-            if let Some(reason) = p {
-                let index = c.source_index.get(row).copied().unwrap_or(0) as usize;
-                let id = c
-                    .feature_ids
-                    .get(row)
-                    .cloned()
-                    .flatten()
-                    .map(|s| s.to_string())
-                    .or_else(|| {
-                        id_column
-                            .and_then(|k| c.columns.get(k))
-                            .and_then(|col| col.get(row))
-                            .and_then(|v| v.to_text())
-                    });
-                c.skip(index, id, reason);
-            }
-        }
-        retain_rows(&mut c.geometries, &keep);
-        retain_rows(&mut c.source_index, &keep);
-        retain_rows(&mut c.feature_ids, &keep);
-        for col in &mut c.columns {
-            retain_rows(col, &keep);
-        }
-    }
-    if c.closed_rings > 0 {
-        c.warn(LoadWarning {
-            feature_index: c.first_closed,
-            feature_id: None,
-            message: format!(
-                "closed {} unclosed ring(s) (the first in this feature)",
-                c.closed_rings
-            ),
-        });
-    }
-    if c.dropped_warnings > 0 {
-        let n = c.dropped_warnings;
-        c.warnings.push(LoadWarning {
-            feature_index: None,
-            feature_id: None,
-            message: format!("… and {n} more warning(s) not listed"),
-        });
-    }
-    if let Some(progress) = control.progress {
-        progress(total_bytes.unwrap_or(0), total_bytes, c.seen);
-    }
-    Ok(Layer::build(
-        name.to_string(),
-        source.to_string(),
-        crs,
-        c.fields,
-        c.columns,
-        c.geometries,
-        c.source_index,
-        c.feature_ids,
-        &options.role_overrides,
-        c.warnings,
-        c.skipped,
-    ))
-}
-
-/// Warns of the repairs made while parsing (holes dropped), naming each feature by
-/// the id the layer will show for it: its id field (as detected, or forced with
-/// `--role id=…`), else its `id` member.
-fn warn_repairs(c: &mut Collected, role_overrides: &[(FieldRole, String)]) {
-    if c.repairs.is_empty() {
-        return;
-    }
-    let id_column = FieldRoles::detect(&c.fields, role_overrides).id;
-    for (row, message) in std::mem::take(&mut c.repairs) {
-        let id = id_column
-            .and_then(|k| c.columns.get(k))
-            .and_then(|col| col.get(row))
-            .and_then(|v| v.to_text())
-            .or_else(|| {
-                c.feature_ids
-                    .get(row)
-                    .cloned()
-                    .flatten()
-                    .map(|s| s.to_string())
-            });
-        let index = c.source_index.get(row).copied().unwrap_or(0) as usize;
-        c.warn(LoadWarning {
-            feature_index: Some(index),
-            feature_id: id,
-            message,
-        });
-    }
-}
-
-/// The centre of the features whose coordinates are out of lon/lat range, in the
-/// file's own units: the median of their boxes' centres, so that a few stray
-/// features (a point at 0, 0) do not move it.
-fn projected_centre(
-    geometries: &[Option<Geometry<f64>>],
-    bad: &[Option<Coord<f64>>],
-) -> Option<Coord<f64>> {
-    use geo::BoundingRect;
-    let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = geometries
-        .iter()
-        .zip(bad)
-        .filter(|(_, b)| b.is_some())
-        .filter_map(|(g, _)| g.as_ref()?.bounding_rect())
-        .map(|r| (r.center().x, r.center().y))
-        .unzip();
-    let median = |v: &mut Vec<f64>| {
-        let mid = v.len() / 2;
-        v.select_nth_unstable_by(mid, f64::total_cmp);
-        v.get(mid).copied()
-    };
-    if xs.is_empty() {
-        return None;
-    }
-    Some(Coord {
-        x: median(&mut xs)?,
-        y: median(&mut ys)?,
-    })
-}
-
-fn retain_rows<T>(v: &mut Vec<T>, keep: &[bool]) {
-    let mut i = 0;
-    v.retain(|_| {
-        let k = keep.get(i).copied().unwrap_or(true);
-        i += 1;
-        k
-    });
 }

@@ -1,4 +1,5 @@
-//! Reading and writing files: GeoJSON import, GeoJSON export, atomic writes.
+//! Reading and writing files: the GeoJSON reader (one source among those of
+//! [`crate::sources`]), GeoJSON export, atomic writes.
 
 pub mod geojson;
 pub mod parse;
@@ -7,5 +8,6 @@ pub mod tile_files;
 pub mod tiles_http;
 pub mod write;
 
-pub use geojson::{LoadControl, LoadError, LoadOptions, load_bytes, load_path};
+pub use crate::sources::{LoadControl, LoadError, LoadOptions, load_path};
+pub use geojson::load_bytes;
 pub use write::{atomic_write, write_geojson_features};

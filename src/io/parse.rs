@@ -46,6 +46,21 @@ pub struct ParsedFeature {
     pub repairs: Vec<String>,
 }
 
+impl ParsedFeature {
+    /// A feature read whole from a format that has no ids of its own, no rings to
+    /// close and nothing to repair (GeoPackage, FlatGeobuf, KML, CSV rows).
+    pub fn plain(geometry: Option<Geometry<f64>>, props: Vec<(u32, AttrValue)>) -> ParsedFeature {
+        ParsedFeature {
+            id: None,
+            geometry,
+            props,
+            closed_rings: 0,
+            empty_geometry: false,
+            repairs: Vec::new(),
+        }
+    }
+}
+
 /// Why a feature could not be used.
 #[derive(Debug)]
 pub struct FeatureProblem {

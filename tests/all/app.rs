@@ -452,7 +452,9 @@ fn undo_and_redo_round_trip_every_kind_of_step() {
 
 /// What undo restores, as comparable values: each layer's name, visibility,
 /// opacity and selection, and the bookmarks' titles.
-fn undo_view(app: &ParcelApp) -> (Vec<(String, bool, u32, Vec<usize>)>, Vec<String>) {
+type UndoView = (Vec<(String, bool, u32, Vec<usize>)>, Vec<String>);
+
+fn undo_view(app: &ParcelApp) -> UndoView {
     (
         app.layers
             .iter()
@@ -1689,4 +1691,73 @@ fn f5_starts_at_slide_one_shift_f5_here_and_esc_restores_the_work_state() {
         2,
         "Shift+F5 starts at the bookmark shown"
     );
+}
+
+/// Planners' own files open through the same dialog: a GBK Shapefile (its .shx and
+/// .dbf are not listed apart) and a GeoPackage, whose layers are chosen in a
+/// window before they load.
+#[test]
+fn a_shapefile_and_chosen_geopackage_layers_open_from_the_dialog() {
+    let mut h = harness(Settings::default());
+    let before = h.state().layers.len();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats");
+    open_dialog_at(&mut h, &data);
+    let shown = h.state().file_dialog().unwrap().shown_names();
+    assert!(shown.contains(&"parcels_gbk.shp".to_string()), "{shown:?}");
+    assert!(
+        !shown
+            .iter()
+            .any(|n| n.ends_with(".dbf") || n.ends_with(".shx"))
+    );
+    // Typed names open too (the listing is long here).
+    click_and_type(&mut h, "文件名", "parcels_gbk.shp");
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert!(!h.state().file_dialog_open());
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::O);
+    h.run_steps(3);
+    assert_eq!(
+        h.state().file_dialog().unwrap().dir,
+        data,
+        "the folder is remembered"
+    );
+    click_and_type(&mut h, "文件名", "district.gpkg");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "打开")
+        .click();
+    h.run_steps(4);
+    let choice = h
+        .state()
+        .layer_choice
+        .as_ref()
+        .expect("the GeoPackage asks");
+    let tables: Vec<String> = choice.layers.iter().map(|l| l.name.clone()).collect();
+    assert!(tables.len() > 1, "{tables:?}");
+    // Untick the last layer, open the rest.
+    let last = tables.len() - 1;
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, &tables[last])
+        .click();
+    h.run_steps(1);
+    h.get_by_label("打开所选图层").click();
+    h.run_steps(1);
+    let want = before + 1 + tables.len() - 1;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while h.state().layers.len() < want && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.run_steps(1);
+    }
+    let app = h.state();
+    assert_eq!(app.layers.len(), want, "{:?}", app.log);
+    let names: Vec<&str> = app.layers.iter().map(|l| l.spec.name.as_str()).collect();
+    assert!(names.contains(&"parcels_gbk"));
+    for t in &tables[..last] {
+        // A table named like a layer already open gets a number.
+        let l = app.layers[before..]
+            .iter()
+            .find(|l| l.spec.layer.as_deref() == Some(t.as_str()))
+            .unwrap();
+        assert!(l.spec.name.starts_with(t.as_str()));
+        assert!(!l.data.as_ref().unwrap().is_empty());
+    }
+    assert!(names.contains(&"地块 (2)"), "{names:?}");
+    assert!(!names.contains(&tables[last].as_str()));
 }

@@ -31,6 +31,9 @@ pub struct ExportDialog {
     pub size: [u32; 2],
     pub dpi: f32,
     pub page: PageSetup,
+    /// One feature to report instead of the active layer's selection (the identify
+    /// panel's 图则 button): layer and feature.
+    pub only: Option<(usize, usize)>,
 }
 
 impl Default for ExportDialog {
@@ -42,6 +45,7 @@ impl Default for ExportDialog {
             size: [2480, 1754],
             dpi: 300.0,
             page: PageSetup::default(),
+            only: None,
         }
     }
 }
@@ -81,6 +85,10 @@ impl ParcelApp {
         let lang = self.settings.lang;
         let mut open = self.export.open;
         let mut start = false;
+        let only_id = self.export.only.and_then(|(li, fi)| {
+            let l = self.layers.get(li)?.data.as_ref().ok()?;
+            Some(l.feature_id(fi))
+        });
         egui::Window::new(tr(lang, "export"))
             .open(&mut open)
             .resizable(false)
@@ -112,6 +120,17 @@ impl ParcelApp {
                         ui.separator();
                         ui.radio_value(&mut d.page.landscape, false, tr(lang, "portrait"));
                         ui.radio_value(&mut d.page.landscape, true, tr(lang, "landscape"));
+                    });
+                }
+                if let Some(id) = &only_id {
+                    ui.horizontal(|ui| {
+                        ui.label(format!("{} {id}", tr(lang, "export_only")));
+                        if ui
+                            .small_button(tr(lang, "export_selection_instead"))
+                            .clicked()
+                        {
+                            d.only = None;
+                        }
                     });
                 }
                 let mut browse = false;
@@ -178,16 +197,22 @@ impl ParcelApp {
         // A relative name is written beside the project, and the message names
         // the file in full.
         let path = self.resolve_in_project(&typed);
-        let Some(li) = self.active else { return };
+        let only = self
+            .export
+            .only
+            .filter(|_| self.export.kind != ExportKind::MapImage);
+        let Some(li) = only.map(|(li, _)| li).or(self.active) else {
+            return;
+        };
         let Some(layer) = self.layers.get(li) else {
             return;
         };
         let Ok(data) = layer.data.clone() else { return };
-        let whole_layer = layer.selection.is_empty();
-        let features: Vec<usize> = if whole_layer {
-            (0..data.len()).collect()
-        } else {
-            layer.selection.ids().to_vec()
+        let whole_layer = only.is_none() && layer.selection.is_empty();
+        let features: Vec<usize> = match only {
+            Some((_, fi)) => vec![fi],
+            None if whole_layer => (0..data.len()).collect(),
+            None => layer.selection.ids().to_vec(),
         };
         // A whole plan layer reported prints the balance of the whole plan (all its
         // layers over the planning area, with the present state), as the plan
@@ -276,6 +301,19 @@ impl ParcelApp {
                     .map_err(|e| e.to_string())?;
                 crate::io::atomic_write(&out, |w| w.write_all(&png)).map_err(|e| e.to_string())?;
                 return Ok(out.display().to_string());
+            }
+            // A GIS file (GeoPackage, Shapefile, FlatGeobuf, KML) takes the features
+            // with their attributes and areas, for ArcGIS or QGIS.
+            if crate::sources::ExportFormat::of_path(&out).is_some() {
+                let options = crate::sources::ExportOptions::default();
+                let summary =
+                    crate::sources::export_features(&data, &features, &out, &options, &inputs)
+                        .map_err(|e| e.to_string())?;
+                let mut done = out.display().to_string();
+                for (from, to) in &summary.renamed {
+                    done.push_str(&format!("; {from} → {to}"));
+                }
+                return Ok(done);
             }
             let kind = match kind {
                 ExportKind::Cards => ReportKind::Cards,

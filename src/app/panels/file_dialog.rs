@@ -70,6 +70,9 @@ impl Purpose {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filter {
     pub name_key: &'static str,
+    /// The name in Chinese and English when it is not an interface key (a
+    /// format's own name from the readers).
+    pub names: Option<(&'static str, &'static str)>,
     pub extensions: Vec<String>,
 }
 
@@ -77,7 +80,24 @@ impl Filter {
     pub fn new(name_key: &'static str, extensions: &[&str]) -> Filter {
         Filter {
             name_key,
+            names: None,
             extensions: extensions.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    /// A filter named in both languages.
+    pub fn named(zh: &'static str, en: &'static str, extensions: &[&str]) -> Filter {
+        Filter {
+            names: Some((zh, en)),
+            ..Filter::new("", extensions)
+        }
+    }
+
+    fn name(&self, lang: Lang) -> &'static str {
+        match (self.names, lang) {
+            (Some((zh, _)), Lang::Zh) => zh,
+            (Some((_, en)), Lang::En) => en,
+            (None, _) => tr(lang, self.name_key),
         }
     }
 
@@ -99,10 +119,10 @@ impl Filter {
     /// The filter as its name and a pattern list, e.g. `GIS 数据 (*.geojson *.shp)`.
     fn label(&self, lang: Lang) -> String {
         if self.extensions.is_empty() {
-            return tr(lang, self.name_key).to_string();
+            return self.name(lang).to_string();
         }
         let patterns: Vec<String> = self.extensions.iter().map(|e| format!("*.{e}")).collect();
-        format!("{} ({})", tr(lang, self.name_key), patterns.join(" "))
+        format!("{} ({})", self.name(lang), patterns.join(" "))
     }
 }
 
@@ -381,6 +401,7 @@ impl FileDialog {
                         .num_columns(3)
                         .striped(true)
                         .min_col_width(60.0)
+                        .max_col_width(440.0)
                         .show(ui, |ui| {
                             for e in &shown {
                                 // Folders end in a slash, as file listings write them;
@@ -392,14 +413,11 @@ impl FileDialog {
                                 };
                                 let picked = self.picked.contains(&e.name)
                                     || (!e.is_dir && self.name == e.name);
-                                // The grow atom on the right keeps the name at the
-                                // left of the row, where lists put it.
-                                let row = ui.add(
-                                    egui::Button::selectable(picked, shown_name)
-                                        .right_text("")
-                                        .truncate()
-                                        .min_size(egui::vec2(420.0, 18.0)),
-                                );
+                                // At its own width in the grid's left-to-right
+                                // layout (a minimum size would centre it), so the
+                                // name sits at the left of its row as lists put it.
+                                let row =
+                                    ui.add(egui::Button::selectable(picked, shown_name).truncate());
                                 ui.label(if e.is_dir {
                                     tr(lang, "fd_folder_kind").to_string()
                                 } else {
@@ -759,7 +777,7 @@ fn zenity_args(
         };
         args.push(format!(
             "--file-filter={} | {}",
-            tr(lang, f.name_key),
+            f.name(lang),
             patterns.join(" ")
         ));
     }
@@ -792,7 +810,7 @@ fn kdialog_args(
             } else {
                 f.extensions.iter().map(|e| format!("*.{e}")).collect()
             };
-            format!("{} ({})", tr(lang, f.name_key), patterns.join(" "))
+            format!("{} ({})", f.name(lang), patterns.join(" "))
         })
         .collect();
     args.push(filter.join("\n"));

@@ -8,9 +8,6 @@ use std::path::{Path, PathBuf};
 use super::file_dialog::{Chosen, FileDialog, Filter, NativeDialog, Outcome, Purpose};
 use crate::app::{BasemapChoice, Command, ExportKind, Level, ParcelApp};
 
-/// The data formats the window opens, lower case without the dot.
-pub const DATA_EXTENSIONS: &[&str] = &["geojson", "json"];
-
 /// Basemap tile files.
 pub const TILE_EXTENSIONS: &[&str] = &["pmtiles", "mbtiles"];
 
@@ -24,16 +21,32 @@ pub fn is_tile_file(path: &Path) -> bool {
 impl ParcelApp {
     /// The filters a dialog offers, the most likely first.
     pub(crate) fn dialog_filters(&self, purpose: Purpose) -> Vec<Filter> {
-        let mut supported: Vec<&str> = DATA_EXTENSIONS.to_vec();
+        let data = crate::sources::openable_extensions();
+        let mut supported = data.clone();
         supported.extend(TILE_EXTENSIONS);
+        let gis_exports = || {
+            crate::sources::EXPORTS
+                .iter()
+                .map(|e| Filter::named(e.name_zh, e.name, &[e.extension]))
+        };
         match purpose {
-            Purpose::Open => vec![
-                Filter::new("fd_supported", &supported),
-                Filter::new("fd_data", DATA_EXTENSIONS),
-                Filter::new("fd_project", &["json"]),
-                Filter::new("fd_tiles", TILE_EXTENSIONS),
-                Filter::all(),
-            ],
+            Purpose::Open => {
+                let mut filters = vec![
+                    Filter::new("fd_supported", &supported),
+                    Filter::new("fd_data", &data),
+                ];
+                filters.extend(
+                    crate::sources::OPENABLE
+                        .iter()
+                        .map(|f| Filter::named(f.name_zh, f.name, f.extensions)),
+                );
+                filters.extend([
+                    Filter::new("fd_project", &["json"]),
+                    Filter::new("fd_tiles", TILE_EXTENSIONS),
+                    Filter::all(),
+                ]);
+                filters
+            }
             Purpose::SaveProjectAs => vec![Filter::new("fd_project", &["json"])],
             Purpose::Handout => vec![Filter::new("fd_pdf", &["pdf"])],
             Purpose::TileFile => vec![Filter::new("fd_tiles", TILE_EXTENSIONS), Filter::all()],
@@ -43,12 +56,15 @@ impl ParcelApp {
                     Filter::new("fd_pdf", &["pdf"]),
                     Filter::new("fd_xlsx", &["xlsx"]),
                 ],
-                ExportKind::Summary => vec![
+                ExportKind::Summary => [
                     Filter::new("fd_pdf", &["pdf"]),
                     Filter::new("fd_xlsx", &["xlsx"]),
                     Filter::new("fd_csv", &["csv"]),
                     Filter::new("fd_geojson", &["geojson"]),
-                ],
+                ]
+                .into_iter()
+                .chain(gis_exports())
+                .collect(),
             },
         }
     }
@@ -73,6 +89,16 @@ impl ParcelApp {
             Some(dir) => dir.join(path),
             None => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
         }
+    }
+
+    /// Where an export of this name goes when nothing else is chosen: the folder of
+    /// the last export, else beside the project.
+    pub(crate) fn export_path_for(&self, name: &str) -> String {
+        let path = match self.settings.last_folders.get(Purpose::Export.key()) {
+            Some(d) => d.join(name),
+            None => self.resolve_in_project(Path::new(name)),
+        };
+        path.display().to_string()
     }
 
     /// The folder a dialog starts in: the last one used for the purpose, else the

@@ -3,6 +3,8 @@
 pub mod export;
 pub mod file_dialog;
 pub mod files;
+pub mod identify;
+pub mod layer_choice;
 pub mod settings;
 pub mod stats;
 pub mod table;
@@ -17,7 +19,6 @@ use crate::app::{BasemapChoice, Command, FADE_AFTER_S, Lang, Level, Message, Par
 use crate::landuse::Palette;
 use crate::landuse::{ClassId, LanduseTable};
 use crate::selection::AreaMode;
-use crate::stats::{M2_PER_HA, M2_PER_MU};
 
 impl ParcelApp {
     pub(crate) fn menu_ui(&mut self, ui: &mut egui::Ui) {
@@ -1200,73 +1201,6 @@ impl ParcelApp {
                 ui.label(class_name(class, self.settings.lang));
             });
         }
-    }
-
-    pub(crate) fn identify_ui(&mut self, ui: &mut egui::Ui) {
-        ui.heading(self.tr("identify"));
-        let Some((li, fi)) = self.selected else {
-            ui.label(RichText::new(self.tr("nothing_selected")).weak());
-            return;
-        };
-        let Some(layer) = self.layers.get(li).and_then(|l| l.data.as_ref().ok()) else {
-            return;
-        };
-        let table = LanduseTable::global();
-        ui.label(
-            RichText::new(format!(
-                "{} · {}",
-                self.layers.get(li).map_or("", |l| l.spec.name.as_str()),
-                layer.feature_id(fi)
-            ))
-            .strong(),
-        );
-        // Identifying another layer's feature leaves the tools on the active layer;
-        // say so, so that the click not selecting it is no surprise.
-        if self.active.is_some() && self.active != Some(li) {
-            ui.label(RichText::new(self.tr("not_in_active")).small().weak());
-        }
-        if let Some(class) = layer
-            .class
-            .get(fi)
-            .copied()
-            .flatten()
-            .and_then(|c| table.class(c))
-        {
-            ui.horizontal(|ui| {
-                swatch_ui(ui, class.rgb);
-                ui.label(format!(
-                    "{}: {} {}",
-                    self.tr("class"),
-                    class.code,
-                    class_name(class, self.settings.lang)
-                ));
-            });
-        }
-        let area = layer.area_m2.get(fi).copied().unwrap_or(0.0);
-        if area > 0.0 {
-            ui.label(format!(
-                "{}: {:.2} m² = {:.4} 公顷 = {:.3} 亩",
-                self.tr("area"),
-                area,
-                area / M2_PER_HA,
-                area / M2_PER_MU
-            ));
-        }
-        ui.separator();
-        egui::ScrollArea::vertical()
-            .id_salt("identify-scroll")
-            .show(ui, |ui| {
-                egui::Grid::new("attributes")
-                    .striped(true)
-                    .num_columns(2)
-                    .show(ui, |ui| {
-                        for (f, name) in layer.fields.iter().enumerate() {
-                            ui.label(RichText::new(name).strong());
-                            ui.label(layer.value(fi, f).to_text().unwrap_or_else(|| "—".into()));
-                            ui.end_row();
-                        }
-                    });
-            });
     }
 }
 

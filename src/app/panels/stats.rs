@@ -533,7 +533,7 @@ fn field_table_ui(ui: &mut egui::Ui, table: &StatsTable, field: &str, lang: Lang
 
 /// A figure with its thousands separated by commas, as tables print large areas
 /// (12,345.67).
-fn thousands(value: f64, decimals: usize) -> String {
+pub(crate) fn thousands(value: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, value.abs());
     let (whole, frac) = text
         .split_once('.')

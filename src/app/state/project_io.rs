@@ -268,6 +268,7 @@ impl ParcelApp {
         self.layers = layers;
         // Another project's steps cannot be undone in this one.
         self.history.clear();
+        self.airport_surfaces = None;
         self.active = default_active(&self.layers);
         self.selected = None;
         self.hovered = None;
