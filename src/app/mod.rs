@@ -994,8 +994,9 @@ impl ParcelApp {
                 }
             }
             Command::ShowExport => {
-                self.export.only = None;
-                if self.export.path.trim().is_empty() {
+                // A card's file named after one parcel is not the selection's.
+                let was_card = self.export.only.take().is_some();
+                if self.export.path.trim().is_empty() || was_card {
                     let name = self.default_file_name(Purpose::Export);
                     self.export.path = self.export_path_for(&name);
                 }

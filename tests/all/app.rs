@@ -859,6 +859,14 @@ fn the_export_dialog_writes_a_summary_and_a_map_image_in_the_background() {
     click_and_type(&mut h, "文件名", "物流园.xlsx");
     h.get_by_role_and_label(egui::accesskit::Role::Button, "保存")
         .click();
+    h.run_steps(3);
+    assert_eq!(h.state().export.path, xlsx.display().to_string());
+    assert!(
+        !h.state().is_exporting(),
+        "choosing the file does not export yet"
+    );
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "导出")
+        .click();
     h.run_steps(2);
     run_until(&mut h, |app| !app.is_exporting());
     assert!(

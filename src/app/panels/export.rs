@@ -90,6 +90,9 @@ impl ParcelApp {
             Some(l.feature_id(fi))
         });
         egui::Window::new(tr(lang, "export"))
+            // Dialogs open in the middle of the window, never over the menu.
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .open(&mut open)
             .resizable(false)
             .show(ctx, |ui| {

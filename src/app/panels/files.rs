@@ -233,10 +233,11 @@ impl ParcelApp {
             Purpose::TileFile => self.apply(Command::SetBasemap(BasemapChoice::File(first))),
             Purpose::SaveProjectAs => self.apply(Command::SaveProject(Some(first))),
             Purpose::Handout => self.apply(Command::ExportHandout(first)),
+            // The file is chosen; 导出 in the Export window starts the export, so
+            // the settings there can still be checked.
             Purpose::Export => {
                 self.export.path = first.display().to_string();
                 self.export.open = true;
-                self.start_export();
             }
         }
     }

@@ -28,6 +28,9 @@ impl ParcelApp {
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         egui::Window::new(tr(lang, "choose_layers"))
+            // Dialogs open in the middle of the window, never over the menu.
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .open(&mut open)
             .collapsible(false)
             .resizable(false)

@@ -436,6 +436,9 @@ impl ParcelApp {
         let now_s = self.now_s();
         let log: Vec<Message> = self.log.iter().rev().cloned().collect();
         egui::Window::new(tr(lang, "message_log"))
+            // Dialogs open in the middle of the window, never over the menu.
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .open(&mut open)
             .default_size([560.0, 360.0])
             .resizable(true)
@@ -688,6 +691,9 @@ impl ParcelApp {
         let mut open = self.selection_colour_open;
         let mut rgb = self.settings.selection_rgb;
         egui::Window::new(tr(lang, "selection_colour"))
+            // Dialogs open in the middle of the window, never over the menu.
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .id(egui::Id::unique("selection-colour"))
             .open(&mut open)
             .resizable(false)
@@ -900,6 +906,9 @@ impl ParcelApp {
             .enumerate()
             .any(|(k, l)| k != i && l.spec.name == text.trim());
         egui::Window::new(tr(lang, "rename_title"))
+            // Dialogs open in the middle of the window, never over the menu.
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .open(&mut open)
             .collapsible(false)
             .resizable(false)

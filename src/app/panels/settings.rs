@@ -11,6 +11,9 @@ impl ParcelApp {
     pub(crate) fn settings_ui(&mut self, ctx: &egui::Context) {
         let mut open = self.settings_open;
         egui::Window::new(self.tr("settings"))
+            // Dialogs open in the middle of the window, never over the menu.
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .open(&mut open)
             .resizable(false)
             .collapsible(false)
