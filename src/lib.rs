@@ -20,7 +20,8 @@
 //! | [`analysis`] | airport obstacle limitation surfaces against 限高, life-circle (生活圈) coverage |
 //! | [`generate`] | synthetic parcel layers and the bundled airport-city district |
 //! | [`project`] | project files: layers, styles, bookmarks, the balance's layers, recovery |
-//! | [`render`] | Web Mercator coordinates and the offline basemap's raster tiles |
+//! | [`render`] | Web Mercator coordinates, the offline basemap's raster tiles, report maps |
+//! | [`tiles`] | tile sources: the offline basemap, XYZ/天地图 with a disk cache, PMTiles, MBTiles |
 //! | [`report`] | report model (summary, parcel cards) and its PDF, Excel and CSV writers |
 //! | [`cli`] | the headless commands |
 //! | [`app`] | the desktop app (egui, eframe, walkers): the only module that uses egui |
@@ -52,4 +53,5 @@ pub mod report;
 pub mod selection;
 pub mod sources;
 pub mod stats;
+pub mod tiles;
 pub mod validity;

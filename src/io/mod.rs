@@ -4,8 +4,6 @@
 pub mod geojson;
 pub mod parse;
 pub mod scan;
-pub mod tile_files;
-pub mod tiles_http;
 pub mod write;
 
 pub use crate::sources::{LoadControl, LoadError, LoadOptions, load_path};

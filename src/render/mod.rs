@@ -1,5 +1,6 @@
 //! Rendering without a window: Web Mercator world coordinates, the offline
-//! basemap's raster tiles, and map images for reports.
+//! basemap's raster tiles (served as a tile source by [`crate::tiles`]), and map
+//! images for reports.
 
 pub mod basemap;
 pub mod canvas;
@@ -10,7 +11,6 @@ pub mod mercator;
 pub mod scale;
 pub mod symbols;
 pub mod text;
-pub mod tiles;
 pub mod title_block;
 pub mod wrap;
 

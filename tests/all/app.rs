@@ -156,7 +156,7 @@ fn switching_the_basemap_to_none() {
 #[test]
 fn a_stalled_tile_server_does_not_block_frames() {
     use parcelview::app::map::tiles::TileLayer;
-    use parcelview::io::tiles_http::HttpSource;
+    use parcelview::tiles::http::HttpSource;
     use std::io::Read;
     use std::time::{Duration, Instant};
     use walkers::{TileId, Tiles};
@@ -1768,4 +1768,120 @@ fn a_shapefile_and_chosen_geopackage_layers_open_from_the_dialog() {
     }
     assert!(names.contains(&"地块 (2)"), "{names:?}");
     assert!(!names.contains(&tables[last].as_str()));
+}
+
+/// The longest straight piece of any stroked path or line segment in the last
+/// frame's map area, in points.
+fn longest_stroke_in(h: &Harness<'static, ParcelApp>, area: egui::Rect) -> (f32, String) {
+    fn walk(shape: &egui::Shape, area: egui::Rect, best: &mut (f32, String)) {
+        let mut seg = |a: Pos2, b: Pos2, what: String| {
+            if area.contains(a) || area.contains(b) {
+                let d = a.distance(b);
+                if d > best.0 {
+                    *best = (d, what);
+                }
+            }
+        };
+        match shape {
+            egui::Shape::Vec(v) => v.iter().for_each(|s| walk(s, area, best)),
+            egui::Shape::Path(p) if p.stroke.width > 0.0 => {
+                for w in p.points.windows(2) {
+                    seg(w[0], w[1], format!("path {:?} {:?}", p.stroke.color, w));
+                }
+                if p.closed && p.points.len() > 2 {
+                    seg(
+                        *p.points.last().unwrap(),
+                        p.points[0],
+                        format!("closing {:?}", p.stroke.color),
+                    );
+                }
+            }
+            egui::Shape::LineSegment { points, stroke } => seg(
+                points[0],
+                points[1],
+                format!("segment {:?} {:?} w {}", stroke.color, points, stroke.width),
+            ),
+            _ => {}
+        }
+    }
+    // The map's own shapes are clipped to the map; panel borders and the menu are
+    // clipped to the whole screen or to their panels, which hold no parcels.
+    let screen_w = h.ctx.content_rect().width();
+    let mut best = (0.0, String::new());
+    for c in &h.output().shapes {
+        if c.clip_rect.width() < screen_w - 10.0 && c.clip_rect.contains(area.center()) {
+            walk(&c.shape, area, &mut best);
+        }
+    }
+    best
+}
+
+#[test]
+fn layers_of_the_same_parcels_from_other_files_draw_no_stray_lines() {
+    use parcelview::app::Command;
+    let mut h = harness(Settings::default());
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats");
+    let before = h.state().layers.len();
+    h.state_mut()
+        .apply(Command::OpenFiles(vec![data.join("parcels_gbk.shp")]));
+    h.state_mut().apply(Command::OpenLayers(
+        data.join("district.gpkg"),
+        vec!["地块".into(), "parcels_4549".into(), "facilities".into()],
+    ));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while h.state().layers.len() < before + 4 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.run_steps(1);
+    }
+    assert_eq!(h.state().layers.len(), before + 4);
+    let parcels = layer_index(h.state(), "地块");
+    h.state_mut().apply(Command::SelectWhere(
+        "\"所属园区\" = '光伏新能源产业园'".into(),
+        parcelview::selection::SelectOp::Replace,
+    ));
+    let gbk = layer_index(h.state(), "parcels_gbk");
+    h.state_mut().apply(Command::Select(Some((gbk, 4))));
+    h.run_steps(6);
+    assert!(h.state().layers[parcels].selection.len() > 100);
+    let view = h.state().last_view.unwrap();
+    let district = h.state().home;
+    let a = view.pos_on_screen(geo::coord! { x: district[0], y: district[1] });
+    let b = view.pos_on_screen(geo::coord! { x: district[2], y: district[3] });
+    let area = egui::Rect::from_two_pos(a, b);
+    // Every filled vertex of the map lies near the district (a stray vertex makes a
+    // sliver triangle across the map).
+    let near = area.expand(area.width() * 0.1);
+    let screen_w = h.ctx.content_rect().width();
+    for c in &h.output().shapes {
+        if c.clip_rect.width() < screen_w - 10.0 && c.clip_rect.contains(area.center()) {
+            let mut far = Vec::new();
+            fn meshes(shape: &egui::Shape, near: egui::Rect, far: &mut Vec<Pos2>) {
+                match shape {
+                    egui::Shape::Vec(v) => v.iter().for_each(|s| meshes(s, near, far)),
+                    egui::Shape::Mesh(m) => far.extend(
+                        m.vertices
+                            .iter()
+                            .map(|v| v.pos)
+                            .filter(|p| !near.contains(*p)),
+                    ),
+                    _ => {}
+                }
+            }
+            meshes(&c.shape, near, &mut far);
+            assert!(
+                far.len() < 8,
+                "{} filled vertices far from the district: {:?}",
+                far.len(),
+                &far[..far.len().min(5)]
+            );
+        }
+    }
+    let (longest, what) = longest_stroke_in(&h, area);
+    // No piece of an outline is longer than the district's own diagonal's half:
+    // the longest real edges (the outline's, the runway's) are well under it.
+    assert!(
+        longest < area.size().length() * 0.5,
+        "a {longest:.0}-point straight stroke over a {:.0}-point district: {what}",
+        area.size().length()
+    );
 }

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use parcelview::io::tile_files::{MbTiles, PmTiles, open_tile_file};
-use parcelview::io::tiles_http::HttpSource;
-use parcelview::render::tiles::{TileError, TileImage, TileSource};
+use parcelview::tiles::files::{MbTiles, PmTiles, open_tile_file};
+use parcelview::tiles::http::HttpSource;
+use parcelview::tiles::{TileError, TileImage, TileSource};
 
 fn data(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -22,8 +22,8 @@ use crate::app::map::draw::DrawLayer;
 use crate::app::map::tiles::TileLayer;
 use crate::model::Layer;
 use crate::render::lon_lat_from_world;
-use crate::render::tiles::{TileError, TileImage, TileSource};
 use crate::selection::Selection;
+use crate::tiles::{TileError, TileImage, TileSource};
 
 /// Features smaller than this many points at the tile zoom go into tiles.
 pub const SMALL_BELOW: f32 = 24.0;

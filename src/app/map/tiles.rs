@@ -13,7 +13,7 @@ use egui::{ColorImage, Context, Rect, TextureHandle, TextureOptions, pos2};
 use walkers::sources::Attribution;
 use walkers::{Tile, TileId, TilePiece, Tiles};
 
-use crate::render::tiles::{TileError, TileImage, TileSource};
+use crate::tiles::{TileError, TileImage, TileSource};
 
 type Rendered = (TileId, Result<Option<TileImage>, TileError>);
 

@@ -10,7 +10,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::render::tiles::{TileError, TileImage, TileSource};
+use super::{TileError, TileImage, TileSource};
 
 /// Opens a `.pmtiles` or `.mbtiles` file, chosen by its first bytes.
 pub fn open_tile_file(path: &Path) -> Result<Arc<dyn TileSource>, TileError> {

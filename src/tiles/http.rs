@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use super::{TileError, TileImage, TileSource};
 use crate::io::write::atomic_write;
-use crate::render::tiles::{TileError, TileImage, TileSource};
 
 /// How long a cached tile is used without asking the server again (OpenStreetMap's
 /// tile policy asks clients to keep tiles at least 7 days).

@@ -3,12 +3,19 @@
 //! (PMTiles, MBTiles). A source turns a tile address into RGBA pixels; the app runs
 //! sources on worker threads, so a slow source never blocks a frame.
 //!
+//! This is the tiles room: `http.rs` (XYZ and 天地图 with the disk cache) and
+//! `files.rs` (PMTiles, MBTiles) beside the offline source here; `render` draws the
+//! offline tiles and `io` knows nothing of tiles.
+//!
 //! Tile addresses are XYZ (Web Mercator, y down from the north, zoom 0 = one tile).
+
+pub mod files;
+pub mod http;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::basemap::{Basemap, BasemapVariant, TILE_SIZE};
+use crate::render::basemap::{Basemap, BasemapVariant, TILE_SIZE};
 
 /// A decoded tile: RGBA pixels, row by row, with straight (not premultiplied) alpha.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,7 +208,7 @@ pub fn open_source(
     choice: &BasemapChoice,
     ctx: &SourceContext,
 ) -> Result<Option<Arc<dyn TileSource>>, TileError> {
-    use crate::io::tiles_http::{HttpSource, tianditu_templates};
+    use http::{HttpSource, tianditu_templates};
     let offline = |variant| -> Result<Option<Arc<dyn TileSource>>, TileError> {
         match &ctx.offline {
             Some(b) if !b.is_empty() => Ok(Some(Arc::new(OfflineSource {
@@ -254,7 +261,7 @@ pub fn open_source(
             20,
             ctx.cache_dir.clone(),
         )?))),
-        BasemapChoice::File(path) => crate::io::tile_files::open_tile_file(path).map(Some),
+        BasemapChoice::File(path) => files::open_tile_file(path).map(Some),
     }
 }
 
