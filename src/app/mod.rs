@@ -1268,7 +1268,8 @@ impl ParcelApp {
             match l.handle.join() {
                 Ok(Ok(mut map_layer)) => {
                     if let Ok(layer) = &map_layer.data {
-                        self.report_loaded(&l.path, layer);
+                        let table = map_layer.spec.layer.clone();
+                        self.report_loaded(&l.path, table.as_deref(), layer);
                         if let Some(r) = layer.bbox() {
                             self.fit = Some(FitRequest::of_rect(r));
                         }
@@ -1520,9 +1521,12 @@ impl ParcelApp {
             .resizable(true)
             .default_size(290.0)
             .show(ui, |ui| self.layers_ui(ui));
+        // Wide enough for the balance table's 比例 column and the identify panel's
+        // buttons at the usual window sizes.
         egui::Panel::right("identify")
             .resizable(true)
-            .default_size(340.0)
+            .default_size(420.0)
+            .min_size(340.0)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
                     for (tab, key) in [
@@ -1690,8 +1694,12 @@ impl ParcelApp {
 
     /// One message for a file that loaded: its name and feature count, and the
     /// count of import warnings, which the log lists.
-    fn report_loaded(&mut self, path: &std::path::Path, layer: &Layer) {
-        let file = file_name(path);
+    fn report_loaded(&mut self, path: &std::path::Path, table: Option<&str>, layer: &Layer) {
+        // A GeoPackage's table is named beside its file: district.gpkg（地块）.
+        let file = match table {
+            Some(t) => format!("{}（{t}）", file_name(path)),
+            None => file_name(path),
+        };
         let n = layer.len();
         if layer.warnings.is_empty() {
             let text = format!("{} {file}: {n} {}", self.tr("loaded"), self.tr("features"));

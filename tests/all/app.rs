@@ -1775,6 +1775,13 @@ fn a_shapefile_and_chosen_geopackage_layers_open_from_the_dialog() {
 fn longest_stroke_in(h: &Harness<'static, ParcelApp>, area: egui::Rect) -> (f32, String) {
     fn walk(shape: &egui::Shape, area: egui::Rect, best: &mut (f32, String)) {
         let mut seg = |a: Pos2, b: Pos2, what: String| {
+            if !(a.x.is_finite() && a.y.is_finite() && b.x.is_finite() && b.y.is_finite()) {
+                *best = (
+                    f32::INFINITY,
+                    format!("a point that is not a number: {what}"),
+                );
+                return;
+            }
             if area.contains(a) || area.contains(b) {
                 let d = a.distance(b);
                 if d > best.0 {
