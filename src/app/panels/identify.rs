@@ -147,7 +147,7 @@ impl ParcelApp {
         // Identifying another layer's feature leaves the tools on the active layer;
         // say so, so that the click not selecting it is no surprise.
         if self.active.is_some() && self.active != Some(li) {
-            ui.label(RichText::new(self.tr("not_in_active")).small().weak());
+            ui.label(RichText::new(self.tr("not_in_active")).weak());
         }
         let class = layer
             .class

@@ -803,7 +803,6 @@ impl ParcelApp {
                             // tools, the table and the statistics work on it.
                             ui.label(
                                 RichText::new(tr(lang, "active_layer_badge"))
-                                    .small()
                                     .color(Color32::WHITE)
                                     .background_color(Color32::from_rgb(40, 110, 200)),
                             );
@@ -821,7 +820,7 @@ impl ParcelApp {
                     ui.horizontal(|ui| {
                         ui.label(RichText::new(info).weak().small());
                         // The label names the slider for screen readers too.
-                        let label = ui.label(RichText::new(tr(lang, "opacity")).small());
+                        let label = ui.label(RichText::new(tr(lang, "opacity")).weak().small());
                         if ui
                             .add(egui::Slider::new(&mut opacity, 0.0..=1.0).show_value(false))
                             .labelled_by(label.id)
