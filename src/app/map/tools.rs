@@ -266,6 +266,18 @@ fn paint_sketch(
     lang: Lang,
 ) {
     let stroke = Stroke::new(2.0, Color32::from_rgb(230, 60, 20));
+    // A white halo under every sketch line, so it reads on any land-use colour
+    // (the stroke alone is close to commercial red and vanishes on it).
+    let halo = Stroke::new(5.0, Color32::from_rgba_unmultiplied(255, 255, 255, 220));
+    let line = |points: Vec<Pos2>, closed: bool| {
+        for s in [halo, stroke] {
+            if closed {
+                painter.add(Shape::closed_line(points.clone(), s));
+            } else {
+                painter.add(Shape::line(points.clone(), s));
+            }
+        }
+    };
     let fill = Color32::from_rgba_unmultiplied(230, 60, 20, 40);
     let screen: Vec<Pos2> = sketch
         .points
@@ -278,13 +290,9 @@ fn paint_sketch(
     let mut readout = None;
     match tool {
         Tool::Rect => {
-            painter.rect(
-                Rect::from_two_pos(first, last),
-                0.0,
-                fill,
-                stroke,
-                egui::StrokeKind::Middle,
-            );
+            let r = Rect::from_two_pos(first, last);
+            painter.rect(r, 0.0, fill, halo, egui::StrokeKind::Middle);
+            painter.rect_stroke(r, 0.0, stroke, egui::StrokeKind::Middle);
         }
         Tool::Circle => {
             let (Some(&a), Some(&b)) = (sketch.points.first(), sketch.points.last()) else {
@@ -297,25 +305,19 @@ fn paint_sketch(
                 .iter()
                 .map(|c| view.pos_on_screen(*c))
                 .collect();
-            painter.add(Shape::closed_line(ring, stroke));
-            painter.line_segment([first, last], stroke);
+            line(ring, true);
+            line(vec![first, last], false);
             readout = Some(format!("{} {}", tr(lang, "radius"), format_length(r_m)));
         }
-        Tool::Lasso => {
-            painter.add(Shape::closed_line(screen.clone(), stroke));
-        }
+        Tool::Lasso => line(screen.clone(), true),
         _ => {
-            let mut line = screen.clone();
+            let mut path = screen.clone();
             if !sketch.done
                 && let Some(h) = hover
             {
-                line.push(view.pos_on_screen(h));
+                path.push(view.pos_on_screen(h));
             }
-            if matches!(tool, Tool::Polygon | Tool::MeasureArea) {
-                painter.add(Shape::closed_line(line, stroke));
-            } else {
-                painter.add(Shape::line(line, stroke));
-            }
+            line(path, matches!(tool, Tool::Polygon | Tool::MeasureArea));
             for p in &screen {
                 painter.circle_filled(*p, 3.5, Color32::WHITE);
                 painter.circle_stroke(*p, 3.5, stroke);
