@@ -820,7 +820,15 @@ fn draw_layer(painter: &egui::Painter, frame: &Frame, layer: &MapLayer, labels: 
                 Color32::from_rgb(90, 30, 110),
             );
         } else if size > 70.0 {
-            let second = d.label_field2.and_then(|k| data.value(i, k).to_text());
+            // A control value only where one applies: not on the airport, roads,
+            // parks or water, whatever their attributes carry.
+            let develops = crate::stats::indicators::is_development_class(
+                data.class.get(i).copied().flatten(),
+            );
+            let second = d
+                .label_field2
+                .filter(|_| develops)
+                .and_then(|k| data.value(i, k).to_text());
             let text = match (second, size > 110.0) {
                 (Some(s), true) => format!("{text}\n{} {s}", far_label),
                 _ => text,
