@@ -138,7 +138,16 @@ impl ParcelApp {
             });
             ui.separator();
             ui.label(RichText::new(self.report_title(self.settings.lang)).strong());
-            ui.label(RichText::new(self.tr("illustrative")).weak());
+            // The project says whether its data is illustrative (its disclaimer);
+            // a planner's own files carry no such note.
+            if let Some(disclaimer) = self
+                .project_base
+                .sheet_info(self.settings.lang == Lang::Zh)
+                .disclaimer
+            {
+                ui.label(RichText::new(self.tr("illustrative")).weak())
+                    .on_hover_text(disclaimer);
+            }
         });
     }
 
