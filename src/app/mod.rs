@@ -288,6 +288,10 @@ struct BasemapEdits {
     xyz: String,
 }
 
+/// The identify panel's 净空限高 line for (layer serial, feature, language): the
+/// text and whether the parcel's 限高 exceeds the surfaces.
+pub(crate) type ClearanceLine = ((u64, usize, Lang), Option<(String, bool)>);
+
 /// What leaving a briefing brings back: the work state before it.
 pub(crate) struct BriefingReturn {
     pub state: state::history::Snapshot,
@@ -544,6 +548,8 @@ pub struct ParcelApp {
     /// The airport's obstacle limitation surfaces once built (`Some(None)`: the
     /// project has no runway).
     pub(crate) airport_surfaces: Option<Option<Arc<crate::analysis::ols::Surfaces>>>,
+    /// The identify panel's 净空限高 line, worked out once per parcel shown.
+    pub(crate) clearance_line: Option<ClearanceLine>,
     /// A GeoPackage's layers waiting to be chosen.
     pub layer_choice: Option<panels::layer_choice::LayerChoice>,
     /// The layer being renamed and the name typed so far.
@@ -657,6 +663,7 @@ impl ParcelApp {
             rename: None,
             layer_choice: None,
             airport_surfaces: None,
+            clearance_line: None,
             search_anchor: None,
             selection_name: String::new(),
             selection_colour_open: false,

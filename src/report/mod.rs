@@ -89,14 +89,19 @@ pub struct Summary {
     pub extent: Option<Extent>,
 }
 
-/// Today's date (UTC) as YYYY-MM-DD, from the system clock (civil-from-days, so no
-/// date crate is needed for one line).
+/// Today's date (UTC) as YYYY-MM-DD, from the system clock.
 pub fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let days = (secs / 86_400) as i64;
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The (year, month, day) of a day counted from 1970-01-01 (Howard Hinnant's
+/// civil-from-days, so no date crate is needed for a date line).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -107,7 +112,7 @@ pub fn today() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}")
+    (y, m, d)
 }
 
 fn text_of(layer: &Layer, i: usize, names: &[&str]) -> String {

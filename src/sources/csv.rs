@@ -30,10 +30,7 @@ pub fn read(
     control: LoadControl,
     builder: &mut LayerBuilder,
 ) -> Result<FileCrs, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: shown.to_string(),
-        source,
-    })?;
+    let bytes = super::read_bytes(path, shown)?;
     let named = requested_encoding(options, shown)?;
     let text = match (named, encoding_rs::Encoding::for_bom(&bytes)) {
         (Some(enc), _) => enc.decode_with_bom_removal(&bytes).0.into_owned(),

@@ -33,10 +33,7 @@ pub fn read(
     control: LoadControl,
     builder: &mut LayerBuilder,
 ) -> Result<FileCrs, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: shown.to_string(),
-        source,
-    })?;
+    let bytes = super::read_bytes(path, shown)?;
     let kml = if bytes.starts_with(b"PK\x03\x04") {
         unzip_kml(&bytes, shown)?
     } else {

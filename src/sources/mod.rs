@@ -162,6 +162,14 @@ pub type ReadFn = fn(
     builder: &mut LayerBuilder,
 ) -> Result<FileCrs, LoadError>;
 
+/// A whole file's bytes, an error naming it (as `shown`) when it cannot be read.
+pub(crate) fn read_bytes(path: &Path, shown: &str) -> Result<Vec<u8>, LoadError> {
+    std::fs::read(path).map_err(|source| LoadError::Io {
+        path: shown.to_string(),
+        source,
+    })
+}
+
 /// The formats parcelview opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -48,10 +48,7 @@ fn sidecar(shp: &Path, ext: &str) -> Option<PathBuf> {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
-    std::fs::read(path).map_err(|source| LoadError::Io {
-        path: path.display().to_string(),
-        source,
-    })
+    super::read_bytes(path, &path.display().to_string())
 }
 
 fn be_i32(b: &[u8], at: usize) -> Option<i32> {

@@ -128,6 +128,22 @@ impl ParcelApp {
         built
     }
 
+    /// The 净空限高 line of a development parcel and whether its 限高 exceeds it;
+    /// `None` for other land, or without a runway or a surface over the parcel.
+    fn clearance_of(&mut self, layer: &Layer, fi: usize, lang: Lang) -> Option<(String, bool)> {
+        let class_id = layer.class.get(fi).copied().flatten();
+        if class_id.is_none() || !crate::stats::indicators::is_development_class(class_id) {
+            return None;
+        }
+        let surfaces = self.airport_surfaces()?;
+        let g = layer.geometries.get(fi)?.as_ref()?;
+        let limit = surfaces.lowest_over(g);
+        let height = layer.role_f64(fi, FieldRole::HeightLimit);
+        let p = crate::analysis::clearance::parcel_result(fi, layer.feature_id(fi), height, limit);
+        let line = crate::analysis::clearance::card_line(&p, lang == Lang::Zh)?;
+        Some((line, p.conflict))
+    }
+
     pub(crate) fn identify_ui(&mut self, ui: &mut egui::Ui) {
         let lang = self.settings.lang;
         ui.heading(self.tr("identify"));
@@ -175,25 +191,21 @@ impl ParcelApp {
                 area / M2_PER_MU
             ));
         }
-        // The clearance limit (净空) over this parcel, from the project's runway.
-        let class_id = layer.class.get(fi).copied().flatten();
-        if class_id.is_some()
-            && crate::stats::indicators::is_development_class(class_id)
-            && let Some(surfaces) = self.airport_surfaces()
-            && let Some(g) = layer.geometries.get(fi).and_then(|g| g.as_ref())
-        {
-            let limit = surfaces.lowest_over(g);
-            let height = layer.role_f64(fi, FieldRole::HeightLimit);
-            let p =
-                crate::analysis::clearance::parcel_result(fi, layer.feature_id(fi), height, limit);
-            if let Some(line) = crate::analysis::clearance::card_line(&p, lang == Lang::Zh) {
-                let text = RichText::new(line);
-                ui.label(if p.conflict {
-                    text.color(egui::Color32::from_rgb(200, 40, 40)).strong()
-                } else {
-                    text
-                });
-            }
+        // The clearance limit (净空) over this parcel, from the project's runway:
+        // worked out once per parcel shown, not every frame.
+        let serial = self.layers.get(li).map_or(0, |l| l.serial);
+        let key = (serial, fi, lang);
+        if self.clearance_line.as_ref().is_none_or(|(k, _)| *k != key) {
+            let line = self.clearance_of(&layer, fi, lang);
+            self.clearance_line = Some((key, line));
+        }
+        if let Some((_, Some((line, conflict)))) = &self.clearance_line {
+            let text = RichText::new(line);
+            ui.label(if *conflict {
+                text.color(egui::Color32::from_rgb(200, 40, 40)).strong()
+            } else {
+                text
+            });
         }
         ui.horizontal(|ui| {
             if ui

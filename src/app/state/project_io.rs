@@ -269,6 +269,7 @@ impl ParcelApp {
         // Another project's steps cannot be undone in this one.
         self.history.clear();
         self.airport_surfaces = None;
+        self.clearance_line = None;
         self.active = default_active(&self.layers);
         self.selected = None;
         self.hovered = None;
