@@ -17,6 +17,8 @@ use crate::model::{FieldRole, Layer, geometry_type_name};
 use crate::selection::{self, AreaMode};
 use crate::stats::{self, AreaMethod, BalanceTable, Grouping, MixedMode, StatsOptions, StatsTable};
 
+mod postgis;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "parcelview",
@@ -239,6 +241,12 @@ impl LayerArgs {
     }
 
     fn load(&self) -> anyhow::Result<Layer> {
+        let options = self.options()?;
+        Ok(load_path(&self.file, &options, LoadControl::default())?)
+    }
+
+    /// The load options the flags give.
+    fn options(&self) -> anyhow::Result<LoadOptions> {
         let crs_override = self
             .crs
             .as_deref()
@@ -263,7 +271,7 @@ impl LayerArgs {
             encoding: self.encoding.clone(),
             bbox: None,
         };
-        Ok(load_path(&self.file, &options, LoadControl::default())?)
+        Ok(options)
     }
 }
 
@@ -473,6 +481,11 @@ fn print_warnings(layer: &Layer, err: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 fn info(a: &InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some(address) = postgis::live_address(&a.layer.file)?
+        && postgis::info(a, &address, out)?
+    {
+        return Ok(());
+    }
     let layer = a.layer.load()?;
     // A GeoPackage's layers, the one read marked.
     let layers = match crate::sources::detect(&a.layer.file) {
@@ -590,6 +603,11 @@ fn info(a: &InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 fn stats_cmd(a: &StatsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some(address) = postgis::live_address(&a.layer.file)?
+        && address.mode == crate::sources::postgis::Mode::Live
+    {
+        return postgis::stats(a, &address, out, err);
+    }
     if crate::project::is_project_file(&a.layer.file) {
         return project_stats_cmd(a, out, err);
     }
@@ -1049,7 +1067,33 @@ pub fn write_stats_table(
     write_indicators(&t.indicators, out)
 }
 
+/// The polygon of `--within FILE`: the union of the file's polygons.
+fn within_area(path: &Path) -> anyhow::Result<geo::MultiPolygon<f64>> {
+    let area_layer = LayerArgs::of(path).load()?;
+    let polys: Vec<geo::Polygon<f64>> = area_layer
+        .geometries
+        .iter()
+        .flatten()
+        .filter_map(selection::polygonal)
+        .flat_map(|mp| mp.0)
+        .collect();
+    if polys.is_empty() {
+        bail!("{}: contains no polygon to select with", path.display());
+    }
+    // Overlapping polygons are joined, so the query is their union.
+    Ok(polys
+        .into_iter()
+        .map(|p| geo::MultiPolygon(vec![p]))
+        .reduce(|a, b| geo::BooleanOps::union(&a, &b))
+        .unwrap_or_else(|| geo::MultiPolygon(vec![])))
+}
+
 fn select_cmd(a: &SelectArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some(address) = postgis::live_address(&a.layer.file)?
+        && address.mode == crate::sources::postgis::Mode::Live
+    {
+        return postgis::select(a, &address, out);
+    }
     let layer = a.layer.load()?;
     print_warnings(&layer, err)?;
     let hits: Option<Vec<usize>> = if let Some(p) = a.point {
@@ -1057,28 +1101,12 @@ fn select_cmd(a: &SelectArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     } else if let Some(r) = a.bbox {
         Some(selection::in_rect(&layer, r))
     } else if let Some(path) = &a.within {
-        let area_layer = LayerArgs::of(path).load()?;
-        let polys: Vec<geo::Polygon<f64>> = area_layer
-            .geometries
-            .iter()
-            .flatten()
-            .filter_map(selection::polygonal)
-            .flat_map(|mp| mp.0)
-            .collect();
-        if polys.is_empty() {
-            bail!("{}: contains no polygon to select with", path.display());
-        }
         let mode = if a.fully_within {
             AreaMode::Within
         } else {
             AreaMode::Intersects
         };
-        // Overlapping polygons are joined, so the query is their union.
-        let area = polys
-            .into_iter()
-            .map(|p| geo::MultiPolygon(vec![p]))
-            .reduce(|a, b| geo::BooleanOps::union(&a, &b))
-            .unwrap_or_else(|| geo::MultiPolygon(vec![]));
+        let area = within_area(path)?;
         Some(selection::in_polygon(&layer, &area, mode))
     } else {
         None

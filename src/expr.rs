@@ -22,9 +22,13 @@
 //!
 //! Positions in errors are 1-based character columns of the expression text.
 
+mod sql;
+
 use std::borrow::Cow;
 
 use rayon::prelude::*;
+
+pub use sql::{SqlCondition, SqlContext, SqlKind, SqlParam, quote_ident};
 
 use crate::landuse::LanduseTable;
 use crate::model::{AttrValue, Layer};

@@ -365,26 +365,28 @@ impl Layer {
         source_index.shrink_to_fit();
         feature_ids.shrink_to_fit();
         let roles = FieldRoles::detect(&fields, role_overrides);
-        let measured: Vec<(f64, Option<Rect<f64>>, Option<crate::validity::Problem>)> = geometries
+        // Areas and boxes go straight into their columns, and the validity
+        // problems into one byte a feature: a vector of all three together would
+        // cost some fifty megabytes at a million parcels, on top of the layer.
+        type Checked = (
+            Vec<Option<Rect<f64>>>,
+            Vec<Option<crate::validity::Problem>>,
+        );
+        let (area_m2, (envelopes, checked)): (Vec<f64>, Checked) = geometries
             .par_iter()
             .map(|g| match g {
                 Some(g) => {
                     let area = ellipsoidal_area_m2(g);
-                    (area, g.bounding_rect(), crate::validity::problem(g, area))
+                    (area, (g.bounding_rect(), crate::validity::problem(g, area)))
                 }
-                None => (0.0, None, None),
+                None => (0.0, (None, None)),
             })
+            .unzip();
+        let problems: Vec<(usize, crate::validity::Problem, f64)> = checked
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((i, p?, area_m2.get(i).copied().unwrap_or(0.0))))
             .collect();
-        let mut area_m2 = Vec::with_capacity(measured.len());
-        let mut envelopes = Vec::with_capacity(measured.len());
-        let mut problems = Vec::new();
-        for (i, (area, env, problem)) in measured.into_iter().enumerate() {
-            if let Some(p) = problem {
-                problems.push((i, p, area));
-            }
-            area_m2.push(area);
-            envelopes.push(env);
-        }
         let index = SpatialIndex::build(&envelopes);
         let mut layer = Layer {
             name,
@@ -441,17 +443,44 @@ impl Layer {
         let Some(col) = self.roles.id.and_then(|k| self.columns.get(k)) else {
             return;
         };
-        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        // Rows are grouped by a hash of their id, sorted in parallel, and only rows
+        // of one hash are compared as text. A hash map of a million ids would cost
+        // some fifty megabytes and a sequential pass at the end of every load; this
+        // costs twelve bytes a row. The ids that repeat come out sorted, each with
+        // its rows in order, as the warnings list them.
+        let hasher =
+            std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+        let mut rows: Vec<(u64, u32)> = col
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, v)| match v {
+                AttrValue::Text(t) => Some((
+                    std::hash::BuildHasher::hash_one(&hasher, t.as_str()),
+                    i as u32,
+                )),
+                _ => None,
+            })
+            .collect();
+        rows.par_sort_unstable();
+        let text = |i: u32| match col.get(i as usize) {
+            Some(AttrValue::Text(t)) => t.as_str(),
+            _ => "",
+        };
         let mut dups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
-        for (i, v) in col.iter().enumerate() {
-            let AttrValue::Text(t) = v else { continue };
-            if let Some(&first) = seen.get(t.as_str()) {
-                dups.entry(t.as_str())
-                    .or_insert_with(|| vec![first])
-                    .push(i);
-            } else {
-                seen.insert(t.as_str(), i);
+        for run in rows.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() < 2 {
+                continue;
             }
+            // Different ids of one hash are told apart here.
+            let mut by_text: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+            for &(_, i) in run {
+                by_text.entry(text(i)).or_default().push(i as usize);
+            }
+            dups.extend(
+                by_text
+                    .into_iter()
+                    .filter(|(_, features)| features.len() > 1),
+            );
         }
         let field = self
             .roles

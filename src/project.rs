@@ -456,6 +456,10 @@ pub fn migrate(mut value: serde_json::Value) -> Result<(serde_json::Value, Vec<S
 /// otherwise `path` as it is. Written by hand: it is a dozen lines of component
 /// matching, which no small crate does better.
 pub fn relative_path(path: &Path, base: &Path) -> PathBuf {
+    // A database address is not a path in any folder.
+    if crate::sources::postgis::is_address_path(path) {
+        return path.to_path_buf();
+    }
     let (Ok(path), Ok(base)) = (std::path::absolute(path), std::path::absolute(base)) else {
         return path.to_path_buf();
     };
@@ -478,6 +482,9 @@ pub fn relative_path(path: &Path, base: &Path) -> PathBuf {
 /// Whether a layer path written in a project leaves the project's folder: an
 /// absolute path, or one that climbs out with `..`.
 pub fn escapes_folder(path: &str) -> bool {
+    if crate::sources::postgis::is_address(path) {
+        return false;
+    }
     let p = Path::new(path);
     if p.is_absolute() || path.starts_with('/') || path.starts_with('\\') {
         return true;
@@ -566,10 +573,16 @@ impl ProjectLayer {
             Ok(l) if l.roles.landuse.is_some() => "landuse",
             _ => "single",
         };
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_else(|| path.display().to_string());
+        let address = path
+            .to_str()
+            .and_then(|t| crate::sources::postgis::Address::parse(t).ok());
+        let name = match &address {
+            Some(a) => a.layer_name(),
+            None => path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_else(|| path.display().to_string()),
+        };
         ProjectLayer {
             spec: LayerSpec {
                 name,
@@ -637,7 +650,11 @@ impl Project {
             .layers
             .par_iter()
             .map(|spec| {
-                let p = dir.join(&spec.path);
+                let p = if crate::sources::postgis::is_address(&spec.path) {
+                    PathBuf::from(spec.path.trim())
+                } else {
+                    dir.join(&spec.path)
+                };
                 let data = spec.load_options().and_then(|options| {
                     load_path(&p, &options, LoadControl::default()).map_err(|e| e.to_string())
                 });

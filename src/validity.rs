@@ -160,21 +160,49 @@ fn passes_cross(at: Coord<f64>, first: Pass, second: Pass) -> bool {
     in_sector(r1, r2, s1) != in_sector(r1, r2, s2)
 }
 
+/// Rings of up to this many points are checked without allocating, and pair by
+/// pair rather than by a sorted sweep.
+const SMALL: usize = 32;
+
 /// Whether a closed ring crosses itself. Touching itself at a vertex, or with a
-/// vertex on another edge, is not crossing (see the module's note). A sweep over
-/// the edges sorted by their left end tests only edges whose x ranges overlap, so
-/// typical rings cost O(n log n).
+/// vertex on another edge, is not crossing (see the module's note). Only edges
+/// whose x ranges overlap are tested: by a sweep over the edges sorted by their
+/// left end, so typical rings cost O(n log n), or for small rings (most parcels
+/// have four to ten corners) by looking at every pair, which tests the same pairs
+/// in the same roles without the sort and its allocations.
 pub fn ring_self_intersects(ring: &LineString<f64>) -> bool {
     // Repeated points would make neighbours look like crossings; drop them first.
-    let mut pts: Vec<Coord<f64>> = Vec::with_capacity(ring.0.len());
-    for c in &ring.0 {
-        if pts.last() != Some(c) {
-            pts.push(*c);
+    let mut small = [Coord { x: 0.0, y: 0.0 }; SMALL];
+    let mut large: Vec<Coord<f64>> = Vec::new();
+    let mut pts: &[Coord<f64>] = if ring.0.len() <= SMALL {
+        let mut n = 0usize;
+        for c in &ring.0 {
+            if (n == 0 || small.get(n - 1) != Some(c))
+                && let Some(slot) = small.get_mut(n)
+            {
+                *slot = *c;
+                n += 1;
+            }
         }
-    }
+        small.get(..n).unwrap_or_default()
+    } else {
+        large.reserve(ring.0.len());
+        for c in &ring.0 {
+            if large.last() != Some(c) {
+                large.push(*c);
+            }
+        }
+        &large
+    };
     if pts.len() > 1 && pts.first() == pts.last() {
-        pts.pop();
+        pts = pts.get(..pts.len() - 1).unwrap_or_default();
     }
+    crosses(pts, pts.len() <= SMALL)
+}
+
+/// Whether the ring through `pts` (not repeating its first point) crosses itself,
+/// testing the pairs of edges one by one (`by_pairs`) or by the sweep.
+fn crosses(pts: &[Coord<f64>], by_pairs: bool) -> bool {
     let n = pts.len();
     if n < 4 {
         return false;
@@ -193,11 +221,49 @@ pub fn ring_self_intersects(ring: &LineString<f64>) -> bool {
             (a, b)
         }
     };
-    let mut order: Vec<usize> = (0..n).collect();
     let min_x = |i: usize| {
         let (a, b) = seg(i);
         a.x.min(b.x)
     };
+    // Whether edges `i` and `j` (`i` first in the sweep's order) cross.
+    let edges_cross = |i: usize, j: usize| -> bool {
+        // Neighbouring edges share an end by construction.
+        let d = i.abs_diff(j);
+        if d == 1 || d == n - 1 {
+            return false;
+        }
+        let (a, b) = seg(i);
+        let (c, e) = seg(j);
+        match meeting(a, b, c, e) {
+            Meeting::Apart => false,
+            Meeting::Cross => true,
+            Meeting::Touch(points) => points
+                .into_iter()
+                .any(|p| passes_cross(p, pass(i, p), pass(j, p))),
+        }
+    };
+    if by_pairs {
+        for i in 0..n {
+            for j in i + 1..n {
+                // The pair in the sweep's order: by left end, and by index where
+                // the left ends are equal (the sweep's sort is stable).
+                let (first, second) = if min_x(j).total_cmp(&min_x(i)).is_lt() {
+                    (j, i)
+                } else {
+                    (i, j)
+                };
+                let (a, b) = seg(first);
+                if min_x(second) > a.x.max(b.x) {
+                    continue;
+                }
+                if edges_cross(first, second) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+    let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| min_x(a).total_cmp(&min_x(b)));
     for (k, &i) in order.iter().enumerate() {
         let (a, b) = seg(i);
@@ -206,23 +272,8 @@ pub fn ring_self_intersects(ring: &LineString<f64>) -> bool {
             if min_x(j) > max_x {
                 break;
             }
-            // Neighbouring edges share an end by construction.
-            let d = i.abs_diff(j);
-            if d == 1 || d == n - 1 {
-                continue;
-            }
-            let (c, e) = seg(j);
-            match meeting(a, b, c, e) {
-                Meeting::Apart => {}
-                Meeting::Cross => return true,
-                Meeting::Touch(points) => {
-                    if points
-                        .into_iter()
-                        .any(|p| passes_cross(p, pass(i, p), pass(j, p)))
-                    {
-                        return true;
-                    }
-                }
+            if edges_cross(i, j) {
+                return true;
             }
         }
     }
@@ -272,5 +323,33 @@ mod tests {
             vec![],
         ));
         assert_eq!(problem(&flat, 0.0), Some(Problem::ZeroArea));
+    }
+
+    #[test]
+    fn pairs_and_the_sweep_agree_on_every_ring() {
+        let mut s = 3u64;
+        let mut next = |k: u64| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 33) % k
+        };
+        let mut crossing = 0;
+        for case in 0..20_000 {
+            // Points on a small grid, so that rings touch, overlap and run along
+            // themselves as often as they cross.
+            let n = 4 + next(12) as usize;
+            let grid = if case % 2 == 0 { 4 } else { 1000 };
+            let pts: Vec<Coord<f64>> = (0..n)
+                .map(|_| Coord {
+                    x: next(grid) as f64,
+                    y: next(grid) as f64,
+                })
+                .collect();
+            let by_pairs = crosses(&pts, true);
+            assert_eq!(by_pairs, crosses(&pts, false), "{pts:?}");
+            crossing += usize::from(by_pairs);
+        }
+        assert!((1001..19_000).contains(&crossing), "{crossing}");
     }
 }

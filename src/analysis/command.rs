@@ -624,34 +624,106 @@ pub fn project_coverage(project: &Project) -> anyhow::Result<(CoverageResult, Op
         project_parcels(project).context("the project has no layer styled by land use")?;
     let (facility_layer, type_field) = project_facilities(project)
         .context("the project has no layer of facilities drawn as symbols")?;
+    let a = life_circles(
+        parcels,
+        facility_layer,
+        type_field,
+        project_roads(project),
+        false,
+    )?;
+    Ok((a.result, a.graph))
+}
+
+/// One facility type's service circles and the residential land outside them,
+/// in lon/lat, for maps.
+#[derive(Debug, Clone, Default)]
+pub struct TypeMap {
+    /// Each facility's circle: the facility's position in its layer and the
+    /// circle as a polygon.
+    pub circles_lon_lat: Vec<(usize, geo::Polygon<f64>)>,
+    /// The residential parcels outside the circles, wholly or in part.
+    pub outside: Vec<coverage::OutsidePart>,
+}
+
+/// The life-circle analysis of some layers: the coverage of every type (along
+/// the roads too where there are roads), the road graph, and each type's map.
+pub struct LifeCircles {
+    pub result: CoverageResult,
+    pub graph: Option<RoadGraph>,
+    /// By type, in the order of `result.types`.
+    pub maps: std::collections::BTreeMap<String, TypeMap>,
+}
+
+/// Runs the life-circle analysis on a parcel layer (its residential parcels,
+/// 07…), a facility layer typed by `type_field` and, where given, a road layer;
+/// with `with_maps`, each type's circles and uncovered land too.
+pub fn life_circles(
+    parcels: &Layer,
+    facility_layer: &Layer,
+    type_field: Option<&str>,
+    roads: Option<&Layer>,
+    with_maps: bool,
+) -> anyhow::Result<LifeCircles> {
     let facilities = coverage::read_facilities(facility_layer, type_field);
     let residential = Residential::of_layer(parcels)?;
-    let mut result = coverage::straight_line(&residential, &facilities);
-    let graph = match project_roads(project) {
+    let (by_type, without_radius) = coverage::by_type(&facilities);
+    let graph = match roads {
         Some(roads) => Some(RoadGraph::from_layer(roads, &residential.frame)?),
         None => None,
     };
-    if let Some(g) = &graph {
-        let (types, _) = coverage::by_type(&facilities);
-        for t in result.types.iter_mut() {
-            if let Some(fs) = types.get(&t.kind) {
-                t.network = Some(network::network_coverage(g, &residential, fs));
-            }
+    let mut types = Vec::new();
+    let mut maps = std::collections::BTreeMap::new();
+    for (kind, fs) in &by_type {
+        let circles = coverage::circles_on(&residential.frame, fs);
+        let covers = coverage::cover_parcels(&residential.parcels, &circles);
+        let mut t = coverage::summarise(kind, fs, &residential, &covers);
+        if let Some(g) = &graph {
+            t.network = Some(network::network_coverage(g, &residential, fs));
         }
+        types.push(t);
+        if !with_maps {
+            continue;
+        }
+        maps.insert(
+            kind.clone(),
+            TypeMap {
+                circles_lon_lat: coverage::circles_lon_lat(&residential.frame, fs),
+                outside: coverage::outside_parts(&residential, &circles, &covers),
+            },
+        );
     }
-    Ok((result, graph))
+    let result = CoverageResult {
+        residential_parcels: residential.parcels.len(),
+        residential_area_m2: residential.total_area_m2(),
+        types,
+        without_radius,
+    };
+    Ok(LifeCircles {
+        result,
+        graph,
+        maps,
+    })
 }
 
 /// `parcelview coverage PROJECT`: life-circle coverage of residential land per
 /// facility type, in a straight line and along the roads, printed in `format`;
-/// with `xlsx`, also written as a workbook (生活圈覆盖, 未覆盖地块).
+/// with `xlsx`, also written as a workbook (生活圈覆盖, 未覆盖地块), or with a
+/// `.pdf` path as the 生活圈 report with a map of every type.
 pub fn coverage_command(
     project: &Path,
     format: OutputFormat,
     xlsx: Option<&Path>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    check_workbook_path(project, xlsx)?;
+    let pdf = xlsx.filter(|p| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+    });
+    match pdf {
+        Some(p) => crate::io::write::refuse_input_overwrite(p, &[project])?,
+        None => check_workbook_path(project, xlsx)?,
+    }
     let project = Project::open(project)?;
     let (result, graph) = project_coverage(&project)?;
     match format {
@@ -767,10 +839,73 @@ pub fn coverage_command(
             }
         }
     }
-    if let Some(path) = xlsx {
-        let bytes = coverage_workbook(&result, &project.file.title)?;
-        crate::io::atomic_write(path, |w| w.write_all(&bytes))?;
+    match (pdf, xlsx) {
+        (Some(path), _) => coverage_pdf(&project, path)?,
+        (None, Some(path)) => {
+            let bytes = coverage_workbook(&result, &project.file.title)?;
+            crate::io::atomic_write(path, |w| w.write_all(&bytes))?;
+        }
+        (None, None) => {}
     }
+    Ok(())
+}
+
+/// Writes the project's 生活圈 report as a PDF: the table of every type and a map
+/// of each type's circles over the project's visible layers and offline basemap.
+fn coverage_pdf(project: &Project, path: &Path) -> anyhow::Result<()> {
+    use crate::render::map_image;
+    use crate::report::{self, ReportLang};
+    let parcels =
+        project_parcels(project).context("the project has no layer styled by land use")?;
+    let (facilities, field) = project_facilities(project)
+        .context("the project has no layer of facilities drawn as symbols")?;
+    let roads = project_roads(project);
+    let a = life_circles(parcels, facilities, field, roads, true)?;
+    let name_of = |layer: &Layer| {
+        project
+            .layers
+            .iter()
+            .find(|l| l.data.as_ref().is_ok_and(|d| std::ptr::eq(d, layer)))
+            .map(|l| l.spec.name.clone())
+            .unwrap_or_else(|| layer.name.clone())
+    };
+    let basemap = project.offline_basemap();
+    let sources = &project.file.basemap.sources;
+    let ctx = report::MapContext {
+        layers: project
+            .layers
+            .iter()
+            .filter(|l| l.spec.visible)
+            .filter_map(|l| {
+                let style = map_image::project_image_style(&l.spec, &l.path, sources)?;
+                Some((l.data.as_ref().ok()?, style))
+            })
+            .collect(),
+        basemap: Some(&basemap),
+        sheet: project.file.sheet_info(true),
+    };
+    let r = report::coverage::CoverageReport {
+        title: report::coverage::coverage_title(&project.file.title, ReportLang::Zh),
+        result: &a.result,
+        maps: &a.maps,
+        map_types: a.result.types.iter().map(|t| t.kind.clone()).collect(),
+        parcels,
+        bbox: parcels.bbox(),
+        parcels_name: name_of(parcels),
+        facilities_name: name_of(facilities),
+        roads_name: roads.map(name_of),
+        lang: ReportLang::Zh,
+        date: report::today(),
+    };
+    let inputs: Vec<&Path> = project.layers.iter().map(|l| l.path.as_path()).collect();
+    report::coverage::write_coverage_report(
+        &r,
+        &ctx,
+        Default::default(),
+        path,
+        &inputs,
+        &report::Progress::new(),
+    )?;
     Ok(())
 }
 
@@ -789,8 +924,13 @@ fn radius_text(t: &coverage::TypeCoverage) -> String {
 /// The coverage as a workbook: 生活圈覆盖 (one row a type) and 未覆盖地块 (the
 /// residential parcels outside each type's circles, wholly or partly).
 pub fn coverage_workbook(result: &CoverageResult, project_title: &str) -> anyhow::Result<Vec<u8>> {
+    coverage_workbook_titled(result, &format!("{project_title} 生活圈覆盖分析"))
+}
+
+/// [`coverage_workbook`] under a title of its own (the window's 生活圈 report).
+pub fn coverage_workbook_titled(result: &CoverageResult, title: &str) -> anyhow::Result<Vec<u8>> {
     let st = Styles::new();
-    let title = format!("{project_title} 生活圈覆盖分析");
+    let title = title.to_string();
     let mut wb = new_workbook(&title);
     let rows: Vec<Vec<Cell>> = result
         .types

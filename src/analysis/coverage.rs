@@ -519,6 +519,69 @@ fn distance_to_polygon(mp: &MultiPolygon<f64>, p: Coord<f64>) -> f64 {
     Euclidean.distance(&geo::Point(p), mp)
 }
 
+/// The part of a residential parcel outside one type's service circles, for maps:
+/// the parcel wholly when no circle reaches it, else what is left of it outside
+/// the circles' union, in lon/lat.
+#[derive(Debug, Clone)]
+pub struct OutsidePart {
+    pub feature: usize,
+    pub id: String,
+    /// No circle covers any of the parcel.
+    pub wholly: bool,
+    pub outside_lon_lat: MultiPolygon<f64>,
+}
+
+/// The residential parcels of `residential` outside `circles` (wholly or in
+/// part), each with its part outside, in parcel order. `covers` are the parcels'
+/// shares as [`cover_parcels`] gives them, so the map shows what the table counts.
+pub fn outside_parts(
+    residential: &Residential,
+    circles: &[Circle],
+    covers: &[ParcelCover],
+) -> Vec<OutsidePart> {
+    let tree = circle_tree(circles);
+    residential
+        .parcels
+        .par_iter()
+        .zip(covers.par_iter())
+        .filter(|(_, c)| c.share < 1.0)
+        .filter_map(|(p, c)| {
+            let wholly = c.share <= 0.0;
+            let local = if wholly {
+                p.local.clone()
+            } else {
+                let env = AABB::from_corners([p.bbox.0.x, p.bbox.0.y], [p.bbox.1.x, p.bbox.1.y]);
+                let mut near: Vec<Circle> = tree
+                    .locate_in_envelope_intersecting(&env)
+                    .filter_map(|hit| circles.get(hit.data).copied())
+                    .collect();
+                near.sort_by(|a, b| {
+                    a.centre
+                        .x
+                        .total_cmp(&b.centre.x)
+                        .then(a.centre.y.total_cmp(&b.centre.y))
+                        .then(a.radius_m.total_cmp(&b.radius_m))
+                });
+                let mut union = MultiPolygon::<f64>(vec![]);
+                for c in near {
+                    union = union.union(&MultiPolygon(vec![circle_polygon(c)]));
+                }
+                p.local.difference(&union)
+            };
+            let g = residential
+                .frame
+                .geometry_to_lon_lat(&Geometry::MultiPolygon(local))?;
+            let outside_lon_lat = crate::selection::polygonal(&g)?;
+            Some(OutsidePart {
+                feature: p.feature,
+                id: p.id.clone(),
+                wholly,
+                outside_lon_lat,
+            })
+        })
+        .collect()
+}
+
 /// The exact area of a polygon (holes included) within a disk.
 pub fn polygon_disk_area(poly: &Polygon<f64>, c: Circle) -> f64 {
     let ring_area = |ring: &geo::LineString<f64>| -> f64 {

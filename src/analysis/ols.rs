@@ -721,6 +721,56 @@ impl Surfaces {
             .collect()
     }
 
+    /// Where each surface's name is written on a map, in lon/lat: the strip on
+    /// the runway, the transitional surface beside the strip, the inner
+    /// horizontal and conical surfaces abeam the runway's middle, and each end's
+    /// approach near its inner edge and take-off climb far out, where it is the
+    /// lower of the two. Sorted by surface, then end.
+    pub fn label_points(&self) -> Vec<(SurfaceKind, Option<usize>, Coord<f64>)> {
+        let hs = self.half_strip_m;
+        let c = |x: f64, y: f64| Coord { x, y };
+        let mut local: Vec<(SurfaceKind, Option<usize>, Coord<f64>)> = vec![
+            (SurfaceKind::Strip, None, c(0.0, 0.0)),
+            (
+                SurfaceKind::Transitional,
+                None,
+                c(0.0, (STRIP_HALF_WIDTH_M + transitional_top_m()) / 2.0),
+            ),
+            (
+                SurfaceKind::InnerHorizontal,
+                None,
+                c(0.0, INNER_HORIZONTAL_RADIUS_M * 0.6),
+            ),
+            (
+                SurfaceKind::Conical,
+                None,
+                c(
+                    0.0,
+                    INNER_HORIZONTAL_RADIUS_M + CONICAL_HEIGHT_M / CONICAL_SLOPE / 2.0,
+                ),
+            ),
+        ];
+        for end in 0..2 {
+            let sign = if end == 1 { 1.0 } else { -1.0 };
+            local.push((
+                SurfaceKind::Approach,
+                Some(end),
+                c(sign * (hs + transitional_approach_end_m() / 2.0), 0.0),
+            ));
+            local.push((
+                SurfaceKind::TakeOffClimb,
+                Some(end),
+                c(sign * (hs + TAKE_OFF_LENGTH_M * 0.85), 0.0),
+            ));
+        }
+        let mut out: Vec<(SurfaceKind, Option<usize>, Coord<f64>)> = local
+            .into_iter()
+            .filter_map(|(k, e, p)| Some((k, e, self.runway.frame.to_lon_lat(p)?)))
+            .collect();
+        out.sort_by_key(|a| (a.0, a.1));
+        out
+    }
+
     /// Contours of the limit (the lowest surface) every `step_m` metres, in
     /// lon/lat, traced by marching squares on a grid of `cell_m` metres on the
     /// runway's plane. The limit is linear within each surface, so a contour is

@@ -279,6 +279,14 @@ pub enum Command {
     CardFor(usize, usize),
     /// Shows a short success message (e.g. what was copied).
     Notify(String),
+    /// Shows or hides the 净空 layer (the obstacle limitation surfaces).
+    SetClearanceLayer(bool),
+    /// Opens or closes the 生活圈 panel.
+    ShowLifeCircles(bool),
+    /// The facility type whose service circles the map shows, or none.
+    SetLifeCircleType(Option<String>),
+    /// Writes the 生活圈 report (PDF or XLSX, by the extension).
+    ExportLifeCircles(PathBuf),
 }
 
 /// The settings window's text fields while they are being edited.
@@ -475,6 +483,7 @@ impl LoadFailure {
             E::UnknownEncoding { .. } => "load_unknown_encoding",
             E::Database { .. } => "load_database",
             E::NoGeometryColumns { .. } => "load_no_geometry_columns",
+            E::Server { fault, .. } => fault.key(),
         };
         LoadFailure {
             problem,
@@ -550,8 +559,14 @@ pub struct ParcelApp {
     pub(crate) airport_surfaces: Option<Option<Arc<crate::analysis::ols::Surfaces>>>,
     /// The identify panel's 净空限高 line, worked out once per parcel shown.
     pub(crate) clearance_line: Option<ClearanceLine>,
+    /// The analysis layers (净空, 生活圈) and what they have worked out.
+    pub analysis: map::widget::analysis_layers::AnalysisLayers,
+    /// The 生活圈 panel's report file and the report being written.
+    pub life_circle_export: panels::life_circle::LifeCircleExport,
     /// A GeoPackage's layers waiting to be chosen.
     pub layer_choice: Option<panels::layer_choice::LayerChoice>,
+    /// The 连接数据库 dialog, when open.
+    pub database_dialog: Option<panels::database::DatabaseDialog>,
     /// The layer being renamed and the name typed so far.
     pub rename: Option<(usize, String)>,
     /// The name typed for a selection to keep.
@@ -662,8 +677,11 @@ impl ParcelApp {
             settings_open: false,
             rename: None,
             layer_choice: None,
+            database_dialog: None,
             airport_surfaces: None,
             clearance_line: None,
+            analysis: Default::default(),
+            life_circle_export: Default::default(),
             search_anchor: None,
             selection_name: String::new(),
             selection_colour_open: false,
@@ -1000,6 +1018,15 @@ impl ParcelApp {
                     self.export.open = true;
                 }
             }
+            Command::SetClearanceLayer(on) => self.analysis.clearance_on = on,
+            Command::ShowLifeCircles(open) => {
+                self.analysis.coverage_open = open;
+                if !open {
+                    self.analysis.coverage_kind = None;
+                }
+            }
+            Command::SetLifeCircleType(kind) => self.analysis.coverage_kind = kind,
+            Command::ExportLifeCircles(path) => self.export_life_circles(path),
             Command::ShowExport => {
                 // A card's file named after one parcel is not the selection's.
                 let was_card = self.export.only.take().is_some();
@@ -1009,7 +1036,61 @@ impl ParcelApp {
                 }
                 self.export.open = true;
             }
-            other => self.apply_project_command(other),
+            other => self.apply_project_command_with_layers(other),
+        }
+    }
+
+    /// Project and briefing commands, and the 净空 layer they show or keep: a
+    /// bookmark lists it among its layers as [`CLEARANCE_LAYER`], so a slide shows
+    /// the surfaces, and leaving the briefing brings the layer back as it was.
+    ///
+    /// [`CLEARANCE_LAYER`]: map::widget::analysis_layers::CLEARANCE_LAYER
+    fn apply_project_command_with_layers(&mut self, c: Command) {
+        use map::widget::analysis_layers::CLEARANCE_LAYER;
+        let was_briefing = self.briefing.active;
+        let shown_bookmark = match &c {
+            Command::GoToBookmark(i) => Some(*i),
+            _ => None,
+        };
+        let captured = match &c {
+            Command::AddBookmark => Some(self.bookmarks.len()),
+            Command::UpdateBookmark(i) => Some(*i),
+            _ => None,
+        };
+        let slides = matches!(
+            c,
+            Command::StartBriefing
+                | Command::StartBriefingHere
+                | Command::NextSlide
+                | Command::PrevSlide
+        );
+        let stops = c == Command::StopBriefing;
+        let bookmarks_before = self.bookmarks.len();
+        self.apply_project_command(c);
+        if !was_briefing && self.briefing.active {
+            self.analysis.clearance_before_briefing = Some(self.analysis.clearance_on);
+        }
+        let shown =
+            shown_bookmark.or((slides && self.briefing.active).then_some(self.briefing.slide));
+        if let Some(b) = shown.and_then(|i| self.bookmarks.get(i))
+            && !b.layers.is_empty()
+        {
+            self.analysis.clearance_on = b.layers.iter().any(|n| n == CLEARANCE_LAYER);
+        }
+        if stops
+            && !self.briefing.active
+            && let Some(on) = self.analysis.clearance_before_briefing.take()
+        {
+            self.analysis.clearance_on = on;
+        }
+        // A bookmark taken while the 净空 layer shows keeps it among its layers.
+        let taken =
+            captured.filter(|&i| i < bookmarks_before || self.bookmarks.len() > bookmarks_before);
+        if let Some(b) = taken.and_then(|i| self.bookmarks.get_mut(i)) {
+            b.layers.retain(|n| n != CLEARANCE_LAYER);
+            if self.analysis.clearance_on && !b.layers.is_empty() {
+                b.layers.push(CLEARANCE_LAYER.to_string());
+            }
         }
     }
 
@@ -1416,6 +1497,14 @@ impl ParcelApp {
         }
         self.route_messages();
         self.poll_opening();
+        let analysing = self
+            .analysis
+            .poll(&self.layers, self.active, &self.project_base.airport);
+        let exporting_circles = self.poll_life_circle_export();
+        if analysing || exporting_circles {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
+        }
         self.autosave_tick(ui.ctx());
         if self.briefing.active {
             self.briefing_frame_ui(ui);
@@ -1587,8 +1676,14 @@ impl ParcelApp {
         if self.rename.is_some() {
             self.rename_ui(&ui.ctx().clone());
         }
+        if self.database_dialog.is_some() {
+            self.database_ui(&ui.ctx().clone());
+        }
         if self.layer_choice.is_some() {
             self.layer_choice_ui(&ui.ctx().clone());
+        }
+        if self.analysis.coverage_open {
+            self.life_circle_ui(&ui.ctx().clone());
         }
         self.file_dialog_ui(&ui.ctx().clone());
 

@@ -3,17 +3,18 @@
 //! of projected coordinates; reprojection to lon/lat; and warnings for every feature
 //! that had to be skipped or repaired.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 
 use super::parse::{
     FeatureProblem, GEOMETRY_TYPES, LocalFields, ParsedFeature, parse_bare_geometry, parse_feature,
 };
-use super::scan::{Position, ScanError, Scanner, printable};
+use super::scan::{Position, ScanError, Scanner, advance, printable};
 use crate::crs::Crs;
 use crate::model::{Layer, LoadWarning};
 use crate::sources::{FileCrs, LayerBuilder, LoadControl, LoadError, LoadOptions};
@@ -418,13 +419,14 @@ fn stream_features<R: Read>(
     // the time the batch started; the batch is parsed before the buffer moves.
     let mut pending: Vec<(usize, usize)> = Vec::new();
     let mut pending_bytes = 0usize;
+    let mut pipeline = Pipeline::new();
     loop {
         // Flush before the scanner may compact its buffer (which invalidates ranges):
         // that happens only when the next value or separator runs past the buffer.
         let (a, b) = match take_value_no_compact(s, &pending) {
             Some(r) => r,
             None => {
-                flush(s, c, &mut pending, control, path)?;
+                pipeline.dispatch(s, c, &mut pending, control, path)?;
                 pending_bytes = 0;
                 // The file may end right after a comma; say where it ended.
                 if s.peek().map_err(scan_err)?.is_none() {
@@ -463,7 +465,7 @@ fn stream_features<R: Read>(
                 Some(byte)
             }
             None => {
-                flush(s, c, &mut pending, control, path)?;
+                pipeline.dispatch(s, c, &mut pending, control, path)?;
                 pending_bytes = 0;
                 s.peek().map_err(scan_err)?
             }
@@ -494,11 +496,13 @@ fn stream_features<R: Read>(
             }
         }
         if pending_bytes >= BATCH_BYTES {
-            flush(s, c, &mut pending, control, path)?;
+            pipeline.dispatch(s, c, &mut pending, control, path)?;
             pending_bytes = 0;
         }
     }
-    flush(s, c, &mut pending, control, path)
+    pipeline.dispatch(s, c, &mut pending, control, path)?;
+    pipeline.finish(c, s.bytes_read, control);
+    Ok(())
 }
 
 /// What an element of a top-level array is, when it is not a Feature (or a bare
@@ -599,31 +603,188 @@ fn value_end_in(buf: &[u8], start: usize) -> Option<usize> {
     }
 }
 
-/// Parses the pending features in parallel and appends them in file order.
-fn flush<R: Read>(
-    s: &Scanner<R>,
-    c: &mut LayerBuilder,
-    pending: &mut Vec<(usize, usize)>,
-    control: LoadControl,
-    path: &str,
-) -> Result<(), LoadError> {
-    if control.cancelled() {
-        return Err(LoadError::Cancelled {
-            path: path.to_string(),
+/// A batch of features cut out of the scanner's buffer: their bytes, each
+/// feature's range in them, and where the first one starts in the file.
+struct Batch {
+    bytes: Vec<u8>,
+    ranges: Vec<(usize, usize)>,
+    at: Position,
+}
+
+/// Features of one chunk of a batch as parsed, with the field names they met.
+type Chunk = (LocalFields, Vec<Result<ParsedFeature, FeatureProblem>>);
+
+/// Batches parsed on the thread pool, at most this many at a time, while the
+/// scanner reads on.
+const IN_FLIGHT: usize = 4;
+
+/// Parses batches of features on the thread pool while the calling thread scans
+/// the next ones, and appends the parsed features to the builder in file order.
+///
+/// Scanning (finding where each feature ends) is sequential; parsing is most of
+/// the work and runs in parallel. Handing each batch to the pool instead of waiting
+/// for it keeps the scanning thread busy meanwhile, so both cores parse while the
+/// file is read.
+struct Pipeline {
+    sender: mpsc::Sender<(usize, Batch, Vec<Chunk>)>,
+    receiver: mpsc::Receiver<(usize, Batch, Vec<Chunk>)>,
+    dispatched: usize,
+    merged: usize,
+    /// Parsed batches that arrived before an earlier one.
+    early: BTreeMap<usize, (Batch, Vec<Chunk>)>,
+    /// Where the last batch dispatched starts, to count the next one's position on
+    /// from.
+    known: Option<Position>,
+    /// Byte buffers of merged batches, for reuse.
+    spare: Vec<Vec<u8>>,
+}
+
+impl Pipeline {
+    fn new() -> Pipeline {
+        let (sender, receiver) = mpsc::channel();
+        Pipeline {
+            sender,
+            receiver,
+            dispatched: 0,
+            merged: 0,
+            early: BTreeMap::new(),
+            known: None,
+            spare: Vec::new(),
+        }
+    }
+
+    /// Hands the pending features (ranges in the scanner's buffer) to the pool and
+    /// appends whatever batches are parsed by now.
+    fn dispatch<R: Read>(
+        &mut self,
+        s: &Scanner<R>,
+        c: &mut LayerBuilder,
+        pending: &mut Vec<(usize, usize)>,
+        control: LoadControl,
+        path: &str,
+    ) -> Result<(), LoadError> {
+        if control.cancelled() {
+            return Err(LoadError::Cancelled {
+                path: path.to_string(),
+            });
+        }
+        let (Some(&(first, _)), Some(&(_, last))) = (pending.first(), pending.last()) else {
+            return Ok(());
+        };
+        if c.expected == 0
+            && let Some(total) = c.total_bytes
+        {
+            let batch_bytes: usize = pending.iter().map(|(a, b)| b - a).sum();
+            let per_feature = (batch_bytes / pending.len()).max(1) as u64;
+            // Features plus separators: a slight overestimate, trimmed after loading.
+            c.reserve((total / per_feature + 16) as usize);
+        }
+        let at = match self.known {
+            Some(k) => s.position_after(k, first),
+            None => s.position(first),
+        };
+        self.known = Some(at);
+        let mut bytes = self.spare.pop().unwrap_or_default();
+        bytes.clear();
+        bytes.extend_from_slice(s.buf.get(first..last).unwrap_or_default());
+        let ranges = pending
+            .iter()
+            .map(|&(a, b)| (a - first, b - first))
+            .collect();
+        pending.clear();
+        let batch = Batch { bytes, ranges, at };
+        let seq = self.dispatched;
+        self.dispatched += 1;
+        let sender = self.sender.clone();
+        rayon::spawn(move || {
+            let chunks = parse_batch(&batch);
+            // The receiver is gone only when loading stopped early (an error or a
+            // cancel); the parsed batch is not wanted then.
+            let _ = sender.send((seq, batch, chunks));
         });
+        while self.dispatched - self.merged > IN_FLIGHT {
+            self.receive(c, true);
+        }
+        while self.receive(c, false) {}
+        if let Some(progress) = control.progress {
+            progress(s.bytes_read, c.total_bytes, c.seen);
+        }
+        Ok(())
     }
-    if pending.is_empty() {
-        return Ok(());
+
+    /// Takes one parsed batch (waiting for it if `wait`) and appends every batch
+    /// that is next in order; false when there was none to take.
+    fn receive(&mut self, c: &mut LayerBuilder, wait: bool) -> bool {
+        let got = if wait {
+            self.wait()
+        } else {
+            self.receiver.try_recv().ok()
+        };
+        let Some((seq, batch, chunks)) = got else {
+            return false;
+        };
+        self.early.insert(seq, (batch, chunks));
+        while let Some((batch, chunks)) = self.early.remove(&self.merged) {
+            self.merged += 1;
+            merge_batch(c, &batch, chunks);
+            self.spare.push(batch.bytes);
+        }
+        true
     }
-    let buf = &s.buf;
-    type Chunk = (LocalFields, Vec<Result<ParsedFeature, FeatureProblem>>);
-    let chunks: Vec<Chunk> = pending
+
+    /// Waits for the next parsed batch to arrive.
+    ///
+    /// A layer may be loaded on a worker of the thread pool itself (a project
+    /// loads its layers in parallel). Such a worker must not block: if every
+    /// worker waited for batches, no one would be left to parse them. It runs
+    /// other work of the pool while it waits instead.
+    fn wait(&self) -> Option<(usize, Batch, Vec<Chunk>)> {
+        loop {
+            match self.receiver.try_recv() {
+                Ok(got) => return Some(got),
+                Err(mpsc::TryRecvError::Disconnected) => return None,
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+            match rayon::yield_now() {
+                None => return self.receiver.recv().ok(),
+                Some(rayon::Yield::Executed) => {}
+                Some(rayon::Yield::Idle) => {
+                    if let Ok(got) = self
+                        .receiver
+                        .recv_timeout(std::time::Duration::from_micros(200))
+                    {
+                        return Some(got);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for every batch dispatched and appends them all.
+    fn finish(&mut self, c: &mut LayerBuilder, bytes_read: u64, control: LoadControl) {
+        while self.merged < self.dispatched {
+            if !self.receive(c, true) {
+                // Every sender is held by a job or by this pipeline, so a closed
+                // channel cannot happen; stop rather than wait forever.
+                break;
+            }
+        }
+        if let Some(progress) = control.progress {
+            progress(bytes_read, c.total_bytes, c.seen);
+        }
+    }
+}
+
+/// Parses a batch's features, in chunks spread over the pool.
+fn parse_batch(batch: &Batch) -> Vec<Chunk> {
+    batch
+        .ranges
         .par_chunks(64)
         .map(|ranges| {
             let mut fields = LocalFields::default();
             let parsed = ranges
                 .iter()
-                .map(|&(a, b)| match buf.get(a..b) {
+                .map(|&(a, b)| match batch.bytes.get(a..b) {
                     Some(bytes) => parse_feature(bytes, &mut fields),
                     None => Err(FeatureProblem {
                         id: None,
@@ -635,37 +796,32 @@ fn flush<R: Read>(
                 .collect();
             (fields, parsed)
         })
-        .collect();
-    if c.expected == 0
-        && let Some(total) = c.total_bytes
-    {
-        let batch_bytes: usize = pending.iter().map(|(a, b)| b - a).sum();
-        let per_feature = (batch_bytes / pending.len()).max(1) as u64;
-        // Features plus separators: a slight overestimate, trimmed after loading.
-        c.reserve((total / per_feature + 16) as usize);
-    }
+        .collect()
+}
+
+/// Appends a parsed batch to the builder in file order, skipping the features
+/// that failed with a warning that says where in the file they are.
+fn merge_batch(c: &mut LayerBuilder, batch: &Batch, chunks: Vec<Chunk>) {
     let mut k = 0;
     // Positions of failed features are counted on from the previous one, since a
     // batch of thousands of broken features would otherwise each count the
-    // newlines from the start of a buffer of megabytes.
-    let mut known: Option<Position> = None;
+    // newlines from the start of the batch.
+    let mut known = (0usize, batch.at);
     for (fields, parsed) in chunks {
         let slot_columns = c.columns_for(&fields.names);
         for result in parsed {
             let index = c.seen;
             c.seen += 1;
-            let start = pending.get(k).map(|r| r.0).unwrap_or(0);
+            let start = batch.ranges.get(k).map(|r| r.0).unwrap_or(0);
             k += 1;
             match result {
                 Ok(f) => c.push(&slot_columns, f, index),
                 Err(p) => {
                     let mut reason = p.reason;
                     if let Some((line, col)) = p.at {
-                        let at = match known {
-                            Some(k) => s.position_after(k, start),
-                            None => s.position(start),
-                        };
-                        known = Some(at);
+                        let between = batch.bytes.get(known.0..start).unwrap_or_default();
+                        let at = advance(known.1, between);
+                        known = (start, at);
                         let (line, col) = if line <= 1 {
                             (at.line, at.column + col as u64 - 1)
                         } else {
@@ -678,11 +834,6 @@ fn flush<R: Read>(
             }
         }
     }
-    pending.clear();
-    if let Some(progress) = control.progress {
-        progress(s.bytes_read, c.total_bytes, c.seen);
-    }
-    Ok(())
 }
 
 fn parse_crs_member(raw: &[u8]) -> FileCrs {

@@ -1,6 +1,7 @@
 //! Reading and writing files: the GeoJSON reader (one source among those of
 //! [`crate::sources`]), GeoJSON export, atomic writes.
 
+mod fast;
 pub mod geojson;
 pub mod parse;
 pub mod scan;

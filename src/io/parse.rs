@@ -20,6 +20,16 @@ pub struct LocalFields {
 }
 
 impl LocalFields {
+    /// The slot of a field, checking slot `hint` first: the features of a file
+    /// usually list their properties in one order, so the k-th key is nearly always
+    /// the k-th field met.
+    pub(crate) fn slot_hinted(&mut self, key: &str, hint: usize) -> u32 {
+        match self.names.get(hint) {
+            Some(name) if name == key => hint as u32,
+            _ => self.slot(key),
+        }
+    }
+
     fn slot(&mut self, key: &str) -> u32 {
         match self.names.iter().position(|n| n == key) {
             Some(i) => i as u32,
@@ -75,6 +85,18 @@ pub struct FeatureProblem {
 
 /// Parses one element of a `features` array.
 pub fn parse_feature(
+    bytes: &[u8],
+    fields: &mut LocalFields,
+) -> Result<ParsedFeature, FeatureProblem> {
+    match super::fast::feature(bytes, fields) {
+        Some(f) => Ok(f),
+        None => parse_feature_general(bytes, fields),
+    }
+}
+
+/// Parses one element of a `features` array with serde_json, whatever its shape:
+/// the path that explains what is wrong with a feature.
+pub(crate) fn parse_feature_general(
     bytes: &[u8],
     fields: &mut LocalFields,
 ) -> Result<ParsedFeature, FeatureProblem> {
@@ -332,7 +354,7 @@ impl<'de> Visitor<'de> for PropsSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::new();
         while let Some(key) = map.next_key::<KeyStr>()? {
-            let slot = self.fields.slot(&key.0);
+            let slot = self.fields.slot_hinted(&key.0, out.len());
             let value = map.next_value::<AttrValue>()?;
             out.push((slot, value));
         }
@@ -787,7 +809,7 @@ fn polygon(
 /// Collinearity is judged against the line from the first point to the point
 /// farthest from it, with a tolerance of 1e-9 of that length: far above the
 /// rounding of decimal coordinates, far below any real sliver of land.
-fn flatness(pts: &[Coord<f64>]) -> Option<&'static str> {
+pub(crate) fn flatness(pts: &[Coord<f64>]) -> Option<&'static str> {
     let Some(&first) = pts.first() else {
         return Some("it has no points");
     };

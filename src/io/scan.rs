@@ -68,7 +68,7 @@ impl<R: Read> Scanner<R> {
     pub fn position(&self, at: usize) -> Position {
         let at = at.min(self.buf.len());
         let head = self.buf.get(..at).unwrap_or_default();
-        let newlines = memchr::memchr_iter(b'\n', head).count() as u64;
+        let newlines = count_newlines(head);
         let column = match memchr::memrchr(b'\n', head) {
             Some(nl) => (at - nl - 1) as u64,
             None => self.column + at as u64,
@@ -94,7 +94,7 @@ impl<R: Read> Scanner<R> {
             return self.position(at);
         };
         let between = self.buf.get(from..at).unwrap_or_default();
-        let newlines = memchr::memchr_iter(b'\n', between).count() as u64;
+        let newlines = count_newlines(between);
         let column = match memchr::memrchr(b'\n', between) {
             Some(nl) => (between.len() - nl) as u64,
             None => known.column + between.len() as u64,
@@ -121,7 +121,7 @@ impl<R: Read> Scanner<R> {
         }
         if self.pos > 0 {
             let dropped = self.buf.get(..self.pos).unwrap_or_default();
-            let newlines = memchr::memchr_iter(b'\n', dropped).count() as u64;
+            let newlines = count_newlines(dropped);
             match memchr::memrchr(b'\n', dropped) {
                 Some(nl) => self.column = (self.pos - nl - 1) as u64,
                 None => self.column += self.pos as u64,
@@ -296,6 +296,35 @@ impl<R: Read> Scanner<R> {
     }
 }
 
+/// The number of newlines in `bytes`.
+///
+/// Positions are counted over the whole file, so this runs over every byte of it;
+/// counting 32 bytes at a time in lanes the compiler vectorises is several times
+/// faster than stepping from one newline to the next.
+pub fn count_newlines(bytes: &[u8]) -> u64 {
+    let mut chunks = bytes.chunks_exact(32);
+    let mut total = 0u64;
+    for chunk in &mut chunks {
+        let n: u8 = chunk.iter().map(|&b| u8::from(b == b'\n')).sum();
+        total += u64::from(n);
+    }
+    total + chunks.remainder().iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// The position just after `bytes`, which start at `from`.
+pub fn advance(from: Position, bytes: &[u8]) -> Position {
+    let newlines = count_newlines(bytes);
+    let column = match memchr::memrchr(b'\n', bytes) {
+        Some(nl) => (bytes.len() - nl) as u64,
+        None => from.column + bytes.len() as u64,
+    };
+    Position {
+        line: from.line + newlines,
+        column,
+        byte: from.byte + bytes.len() as u64,
+    }
+}
+
 /// A byte as something readable in an error message.
 pub fn printable(b: u8) -> String {
     if b.is_ascii_graphic() {
@@ -348,8 +377,30 @@ mod tests {
             assert_eq!(p, s.position(at), "at {at}");
             known = p;
         }
+        for at in 0..=text.len() {
+            let from = s.position(0);
+            assert_eq!(advance(from, &text[..at]), s.position(at), "at {at}");
+        }
         // A known position after the offset is not used.
         let late = s.position(20);
         assert_eq!(s.position_after(late, 3), s.position(3));
+    }
+
+    #[test]
+    fn newlines_are_counted_in_every_lane_and_the_tail() {
+        let mut text = Vec::new();
+        for i in 0..300u32 {
+            text.push(if i % 7 == 0 || i % 31 == 0 {
+                b'\n'
+            } else {
+                b'a' + (i % 26) as u8
+            });
+        }
+        for end in 0..text.len() {
+            let naive = text[..end].iter().filter(|&&b| b == b'\n').count() as u64;
+            assert_eq!(count_newlines(&text[..end]), naive, "first {end} bytes");
+        }
+        // A chunk of 32 newlines is the most one lane sums.
+        assert_eq!(count_newlines(&[b'\n'; 96]), 96);
     }
 }

@@ -272,6 +272,47 @@ fn geometry_path(
     pb.finish()
 }
 
+/// Hatches a polygonal geometry's area with thin grey diagonals (reserved land),
+/// a line every 3.5 points.
+fn hatch(
+    pixmap: &mut Pixmap,
+    g: &Geometry<f64>,
+    to_px: &dyn Fn(geo::Coord<f64>) -> (f32, f32),
+    pt: f32,
+) {
+    let mut rings: Vec<Vec<(f32, f32)>> = Vec::new();
+    let mut polygon = |p: &geo::Polygon<f64>| {
+        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+            rings.push(r.0.iter().map(|c| to_px(*c)).collect());
+        }
+    };
+    match g {
+        Geometry::Polygon(p) => polygon(p),
+        Geometry::MultiPolygon(mp) => mp.0.iter().for_each(polygon),
+        _ => return,
+    }
+    let segments = super::hatch::hatch_segments(&rings, 3.5 * pt);
+    if segments.is_empty() {
+        return;
+    }
+    let mut pb = PathBuilder::new();
+    for [a, b] in segments {
+        pb.move_to(a.0, a.1);
+        pb.line_to(b.0, b.1);
+    }
+    let Some(path) = pb.finish() else { return };
+    let mut paint = Paint {
+        anti_alias: true,
+        ..Paint::default()
+    };
+    paint.set_color(color(super::hatch::HATCH_RGB));
+    let stroke = Stroke {
+        width: 0.3 * pt,
+        ..Stroke::default()
+    };
+    pixmap.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+}
+
 /// Where a lon/lat box lands in an image: the box fitted with a 4 % margin and
 /// centred, in Web Mercator, so other drawings (a PDF's vector marks) can be placed
 /// on the image exactly.
@@ -488,6 +529,13 @@ fn draw_map(pixmap: &mut Pixmap, img: &MapImage, f: &Frame) {
                         Transform::identity(),
                         None,
                     );
+                    // Reserved land is white like the roads: hatched, it reads as
+                    // land kept blank.
+                    if matches!(l.style.paint, ImagePaint::Landuse)
+                        && super::hatch::is_hatched(layer.class.get(i).copied().flatten())
+                    {
+                        hatch(pixmap, g, &to_px, pt);
+                    }
                     paint.set_color(tiny_skia::Color::from_rgba8(60, 60, 60, 150));
                     let width = 0.35 * pt;
                     let stroke = Stroke {

@@ -4,6 +4,7 @@
 
 pub mod basemap;
 pub mod canvas;
+pub mod hatch;
 pub mod labels;
 pub mod legend;
 pub mod map_image;

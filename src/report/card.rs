@@ -118,6 +118,10 @@ pub struct Card {
     pub facilities: Vec<NearbyFacility>,
     /// The parcel's lon/lat box.
     pub bbox: Option<Rect<f64>>,
+    /// The airport's obstacle limitation surfaces over the parcel (净空限高) and
+    /// whether its 限高 goes above them: development land only, where the report
+    /// knows the runway and a surface covers the parcel.
+    pub clearance: Option<crate::analysis::clearance::ParcelClearance>,
 }
 
 /// The central meridian of the Gauss-Krüger zone the cards use (CGCS2000 3° zone 40,
@@ -735,6 +739,39 @@ pub fn cards(
     facilities: Option<&Layer>,
     lang: ReportLang,
 ) -> Result<Vec<Card>, crate::crs::CrsError> {
+    cards_with_clearance(layer, features, facilities, lang, None)
+}
+
+/// The card's 净空 line: the lowest surface over a development parcel against
+/// its 限高; `None` for other land and where no surface covers it.
+fn clearance_of(
+    layer: &Layer,
+    i: usize,
+    surfaces: &crate::analysis::ols::Surfaces,
+) -> Option<crate::analysis::clearance::ParcelClearance> {
+    let class = layer.class.get(i).copied().flatten();
+    if class.is_none() || !crate::stats::indicators::is_development_class(class) {
+        return None;
+    }
+    let limit = surfaces.lowest_over(layer.geometries.get(i)?.as_ref()?)?;
+    let height = layer.role_f64(i, FieldRole::HeightLimit);
+    Some(crate::analysis::clearance::parcel_result(
+        i,
+        layer.feature_id(i),
+        height,
+        Some(limit),
+    ))
+}
+
+/// [`cards`] with each development parcel's 净空限高 from the airport's
+/// obstacle limitation surfaces.
+pub fn cards_with_clearance(
+    layer: &Layer,
+    features: &[usize],
+    facilities: Option<&Layer>,
+    lang: ReportLang,
+    surfaces: Option<&crate::analysis::ols::Surfaces>,
+) -> Result<Vec<Card>, crate::crs::CrsError> {
     let gk = GaussKruger::new(CARD_CM_DEG)?;
     let mut out: Vec<Card> = features
         .iter()
@@ -760,6 +797,7 @@ pub fn cards(
                     _ => Vec::new(),
                 },
                 bbox: g.and_then(|g| g.bounding_rect()),
+                clearance: surfaces.and_then(|s| clearance_of(layer, i, s)),
             }
         })
         .collect();

@@ -7,6 +7,7 @@
 //! lay out what the model holds, so every format says the same numbers.
 
 mod card;
+pub mod coverage;
 pub mod csv;
 pub mod pdf;
 pub mod xlsx;
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 pub use card::{
     BoundaryPoint, CARD_CM_DEG, Card, Condition, NearbyFacility, boundary_points, cards,
-    facilities_near,
+    cards_with_clearance, facilities_near,
 };
 use geo::Rect;
 
@@ -366,6 +367,12 @@ pub fn headline(s: &Summary) -> String {
 pub enum ReportError {
     #[error("{path}: unsupported report format '.{ext}' (use .pdf, .xlsx, .csv or .geojson)")]
     Format { path: String, ext: String },
+    #[error("{path}: this report is written as {allowed}, not '.{ext}'")]
+    FormatOf {
+        path: String,
+        ext: String,
+        allowed: &'static str,
+    },
     #[error("cannot draw the report's map: {0}")]
     Render(String),
     #[error("cannot make the PDF: {0}")]
@@ -551,13 +558,13 @@ pub fn write_report(
             atomic_write(path, |w| w.write_all(&bytes))?;
         }
         (ReportKind::Cards, "csv") => {
-            let c = cards(layer, features, req.facilities, lang)?;
+            let c = report_cards(req)?;
             atomic_write(path, |w| {
                 csv::write_cards_with(&c, lang, req.zone_prefix, w)
             })?;
         }
         (ReportKind::Cards, "pdf") => {
-            let c = cards(layer, features, req.facilities, lang)?;
+            let c = report_cards(req)?;
             let options = xlsx::CardsOptions {
                 title: req.title.to_string(),
                 date: today(),
@@ -568,7 +575,7 @@ pub fn write_report(
             write_pdf_file(&layout, req.title, lang, path, progress)?;
         }
         (ReportKind::Cards, _) => {
-            let c = cards(layer, features, req.facilities, lang)?;
+            let c = report_cards(req)?;
             let options = xlsx::CardsOptions {
                 title: req.title.to_string(),
                 date: today(),
@@ -579,6 +586,30 @@ pub fn write_report(
         }
     }
     Ok(())
+}
+
+/// The cards of a request, with the 净空限高 of the airport whose runway (a
+/// feature 类型 = 跑道) is among the layers the report draws.
+fn report_cards(req: &ReportRequest) -> Result<Vec<Card>, crate::crs::CrsError> {
+    let surfaces = clearance_surfaces(req.map.layers.iter().map(|(l, _)| *l));
+    cards_with_clearance(
+        req.layer,
+        req.features,
+        req.facilities,
+        req.lang,
+        surfaces.as_ref(),
+    )
+}
+
+/// The obstacle limitation surfaces of the first of `layers` that holds a
+/// runway (a feature 类型 = 跑道), if any does.
+pub fn clearance_surfaces<'a>(
+    layers: impl IntoIterator<Item = &'a Layer>,
+) -> Option<crate::analysis::ols::Surfaces> {
+    layers
+        .into_iter()
+        .find_map(|l| crate::analysis::runway::Runway::from_layer(l, None, None).ok())
+        .map(crate::analysis::ols::Surfaces::new)
 }
 
 /// A layer a handout may draw: its name (as bookmarks name it), data, image style

@@ -851,6 +851,51 @@ pub fn cards_bytes_with(
             };
             sh.heading(HEADING_ROW, k as u16 + 1, &head, &st.head, true)?;
         }
+        // The 净空限高 after the conditions, where the report knows the runway: the
+        // lowest surface (a number to sort and filter), the surface, and the check
+        // against the 限高, as the PDF card's line says it.
+        let with_clearance = cards.iter().any(|c| c.clearance.is_some());
+        let clearance_col = columns.len() as u16 + 1;
+        if with_clearance {
+            let heads = if zh {
+                ["净空限高（m）", "净空限制面", "净空核查"]
+            } else {
+                ["Clearance limit (m)", "Limiting surface", "Clearance check"]
+            };
+            for (k, h) in heads.iter().enumerate() {
+                sh.heading(HEADING_ROW, clearance_col + k as u16, h, &st.head, true)?;
+            }
+        }
+        for (i, c) in cards.iter().enumerate() {
+            if with_clearance {
+                let r = FIRST_ROW + i as u32;
+                match &c.clearance {
+                    Some(p) => {
+                        sh.opt_number(r, clearance_col, p.ols_min_m, 1, &st)?;
+                        let surface = p.surface.map(|k| k.name(zh)).unwrap_or("");
+                        sh.text(r, clearance_col + 1, surface, &st.text)?;
+                        let check = match (p.excess_m, p.height_limit_m, zh) {
+                            (Some(x), _, true) => {
+                                format!("限高超出 {} m", crate::model::format_fixed(x, 1))
+                            }
+                            (Some(x), _, false) => {
+                                format!("{} m above", crate::model::format_fixed(x, 1))
+                            }
+                            (None, Some(_), true) => "符合".to_string(),
+                            (None, Some(_), false) => "within".to_string(),
+                            (None, None, true) => "无限高".to_string(),
+                            (None, None, false) => "no height limit".to_string(),
+                        };
+                        sh.text(r, clearance_col + 2, &check, &st.text)?;
+                    }
+                    None => {
+                        for k in 0..3 {
+                            sh.blank(r, clearance_col + k, &st.text)?;
+                        }
+                    }
+                }
+            }
+        }
         for (i, c) in cards.iter().enumerate() {
             let r = FIRST_ROW + i as u32;
             sh.text(r, 0, &c.parcel.id, &st.text)?;
@@ -879,8 +924,8 @@ pub fn cards_bytes_with(
         let last_row = (FIRST_ROW + cards.len() as u32)
             .saturating_sub(1)
             .max(HEADING_ROW);
-        sh.ws
-            .autofilter(HEADING_ROW, 0, last_row, columns.len() as u16)?;
+        let last_col = columns.len() as u16 + if with_clearance { 3 } else { 0 };
+        sh.ws.autofilter(HEADING_ROW, 0, last_row, last_col)?;
         sh.ws.set_freeze_panes(FIRST_ROW, 1)?;
         let title = if zh {
             "规划条件"
@@ -892,14 +937,7 @@ pub fn cards_bytes_with(
         } else {
             "One row a parcel; units in the headings; ≤ is an upper limit, ≥ a lower one."
         };
-        finish_titled(
-            &mut sh,
-            &st,
-            columns.len() as u16 + 1,
-            title,
-            line,
-            &page(title),
-        )?;
+        finish_titled(&mut sh, &st, last_col + 1, title, line, &page(title))?;
     }
     {
         let ws = wb.add_worksheet();

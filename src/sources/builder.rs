@@ -214,28 +214,44 @@ impl LayerBuilder {
             path: path.clone(),
             source,
         })?;
-        // Per-feature problems found here, by row.
-        let problems: Vec<Option<String>> = match &reprojector {
+        // Per-feature problems found here, as (row, reason) in row order. Only the
+        // rows with a problem are listed: a list a row long would cost tens of
+        // megabytes at a million features, at the moment the whole layer is held.
+        let problems: Vec<(usize, String)> = match &reprojector {
             Some(r) => c
                 .geometries
                 .par_iter_mut()
-                .map(|g| {
+                .enumerate()
+                .filter_map(|(row, g)| {
                     let g = g.as_mut()?;
-                    r.to_lon_lat(g).err().map(|e| e.to_string())
+                    let reason = match r.to_lon_lat(g) {
+                        Err(e) => e.to_string(),
+                        // After reprojection, a point may still land outside
+                        // lon/lat (a wrong --crs).
+                        Ok(()) => out_of_lon_lat(g).map(|q| {
+                            format!(
+                                "reprojected coordinate ({}, {}) is outside lon/lat range",
+                                format_float(q.x),
+                                format_float(q.y)
+                            )
+                        })?,
+                    };
+                    Some((row, reason))
                 })
                 .collect(),
             None => {
-                let bad: Vec<Option<Coord<f64>>> = c
+                let bad: Vec<(usize, Coord<f64>)> = c
                     .geometries
                     .par_iter()
-                    .map(|g| g.as_ref().and_then(out_of_lon_lat))
+                    .enumerate()
+                    .filter_map(|(row, g)| g.as_ref().and_then(out_of_lon_lat).map(|p| (row, p)))
                     .collect();
-                let with_geometry = c.geometries.iter().filter(|g| g.is_some()).count();
-                let bad_count = bad.iter().filter(|b| b.is_some()).count();
+                let with_geometry = c.geometries.par_iter().filter(|g| g.is_some()).count();
+                let bad_count = bad.len();
                 // Mostly out-of-range coordinates and no CRS named: a projected file
                 // exported without its `crs` member. Refuse rather than guess.
                 if !explicit && with_geometry > 0 && bad_count * 2 > with_geometry {
-                    let sample = bad.iter().flatten().next().copied().unwrap_or_default();
+                    let sample = bad.first().map(|b| b.1).unwrap_or_default();
                     let centre = projected_centre(&c.geometries, &bad).unwrap_or(sample);
                     let hint = guess_projected(centre.x, centre.y)
                         .map(|h| format!(" ({h})"))
@@ -248,14 +264,15 @@ impl LayerBuilder {
                     });
                 }
                 bad.into_iter()
-                    .map(|b| {
-                        b.map(|p| {
+                    .map(|(row, p)| {
+                        (
+                            row,
                             format!(
                                 "coordinate ({}, {}) is outside the lon/lat range (±180, ±90)",
                                 format_float(p.x),
                                 format_float(p.y)
-                            )
-                        })
+                            ),
+                        )
                     })
                     .collect()
             }
@@ -263,52 +280,33 @@ impl LayerBuilder {
         if control.cancelled() {
             return Err(LoadError::Cancelled { path });
         }
-        // After reprojection, a point may still land outside lon/lat (a wrong --crs).
-        let problems: Vec<Option<String>> = if reprojector.is_some() {
-            problems
-                .into_iter()
-                .zip(&c.geometries)
-                .map(|(p, g)| {
-                    p.or_else(|| {
-                        g.as_ref().and_then(out_of_lon_lat).map(|q| {
-                            format!(
-                                "reprojected coordinate ({}, {}) is outside lon/lat range",
-                                format_float(q.x),
-                                format_float(q.y)
-                            )
-                        })
-                    })
-                })
-                .collect()
-        } else {
-            problems
-        };
         c.warn_repairs(&options.role_overrides);
-        if problems.iter().any(|p| p.is_some()) {
-            let keep: Vec<bool> = problems.iter().map(|p| p.is_none()).collect();
+        if !problems.is_empty() {
+            let mut keep = vec![true; c.geometries.len()];
             // The id the skipped feature would have shown: its `id` member, else an
             // id-like property.
             let id_column = FieldRole::Id
                 .field_names()
                 .iter()
                 .find_map(|name| c.fields.iter().position(|f| f.to_lowercase() == *name));
-            for (row, p) in problems.into_iter().enumerate() {
-                if let Some(reason) = p {
-                    let index = c.source_index.get(row).copied().unwrap_or(0) as usize;
-                    let id = c
-                        .feature_ids
-                        .get(row)
-                        .cloned()
-                        .flatten()
-                        .map(|s| s.to_string())
-                        .or_else(|| {
-                            id_column
-                                .and_then(|k| c.columns.get(k))
-                                .and_then(|col| col.get(row))
-                                .and_then(|v| v.to_text())
-                        });
-                    c.skip(index, id, reason);
+            for (row, reason) in problems {
+                if let Some(k) = keep.get_mut(row) {
+                    *k = false;
                 }
+                let index = c.source_index.get(row).copied().unwrap_or(0) as usize;
+                let id = c
+                    .feature_ids
+                    .get(row)
+                    .cloned()
+                    .flatten()
+                    .map(|s| s.to_string())
+                    .or_else(|| {
+                        id_column
+                            .and_then(|k| c.columns.get(k))
+                            .and_then(|col| col.get(row))
+                            .and_then(|v| v.to_text())
+                    });
+                c.skip(index, id, reason);
             }
             c.retain(&keep);
         }
@@ -433,14 +431,12 @@ fn out_of_lon_lat(g: &Geometry<f64>) -> Option<Coord<f64>> {
 /// features (a point at 0, 0) do not move it.
 fn projected_centre(
     geometries: &[Option<Geometry<f64>>],
-    bad: &[Option<Coord<f64>>],
+    bad: &[(usize, Coord<f64>)],
 ) -> Option<Coord<f64>> {
     use geo::BoundingRect;
-    let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = geometries
+    let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = bad
         .iter()
-        .zip(bad)
-        .filter(|(_, b)| b.is_some())
-        .filter_map(|(g, _)| g.as_ref()?.bounding_rect())
+        .filter_map(|&(row, _)| geometries.get(row)?.as_ref()?.bounding_rect())
         .map(|r| (r.center().x, r.center().y))
         .unzip();
     let median = |v: &mut Vec<f64>| {

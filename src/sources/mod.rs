@@ -15,6 +15,7 @@
 //! | FlatGeobuf | .fgb | [`fgb`] |
 //! | KML / KMZ | .kml .kmz | [`kml`] |
 //! | CSV | .csv .txt | [`csv`] (a WKT column, or lon/lat or X/Y columns) |
+//! | PostGIS | `postgresql://USER@HOST:PORT/DB?layer=SCHEMA.TABLE` | [`postgis`] |
 //!
 //! The writers for selections (`report … --out X.gpkg|X.shp|X.fgb|X.kml`) live
 //! beside their readers and are reached through [`export_features`].
@@ -25,6 +26,7 @@ pub mod fgb;
 pub mod gcj02;
 pub mod gpkg;
 pub mod kml;
+pub mod postgis;
 pub mod shapefile;
 pub mod wkb;
 
@@ -116,6 +118,14 @@ pub enum LoadError {
         columns.join(", ")
     )]
     NoGeometryColumns { path: String, columns: Vec<String> },
+    /// A PostGIS layer's server, session or table failed; `address` never holds a
+    /// password.
+    #[error("{address}: {fault}: {detail}")]
+    Server {
+        address: String,
+        fault: postgis::ServerFault,
+        detail: String,
+    },
 }
 
 /// Options for loading a layer.
@@ -329,6 +339,9 @@ pub fn load_path(
     options: &LoadOptions,
     control: LoadControl,
 ) -> Result<Layer, LoadError> {
+    if let Some(text) = path.to_str().filter(|t| postgis::is_address(t)) {
+        return load_address(text, options, control);
+    }
     let format = detect(path);
     // A Shapefile is opened by its .shp whichever of its files was named.
     let path_buf: PathBuf = match format {
@@ -357,6 +370,34 @@ pub fn load_path(
     builder.finish(crs, &shown, &name, options, control)
 }
 
+/// Loads a PostGIS table (its live mode is opened through
+/// [`postgis::live::LiveTable`]; here it is streamed whole).
+fn load_address(
+    text: &str,
+    options: &LoadOptions,
+    control: LoadControl,
+) -> Result<Layer, LoadError> {
+    let mut address = postgis::Address::parse(text).map_err(|e| LoadError::Server {
+        address: "postgresql://…".into(),
+        fault: postgis::ServerFault::Address,
+        detail: e.to_string(),
+    })?;
+    // A chooser's choice (`options.layer`) names the table when the address
+    // does not.
+    if address.table.is_none()
+        && let Some(l) = &options.layer
+        && let Some((schema, table)) = postgis::address::split_qualified(l)
+    {
+        address.schema = schema;
+        address.table = Some(table);
+    }
+    let shown = address.to_string();
+    let name = options.name.clone().unwrap_or_else(|| address.layer_name());
+    let mut builder = LayerBuilder::new(None);
+    let crs = postgis::read(&address, options, control, &mut builder)?;
+    builder.finish(crs, &shown, &name, options, control)
+}
+
 /// A layer of a multi-layer file, for a layer chooser.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerInfo {
@@ -368,9 +409,18 @@ pub struct LayerInfo {
     pub srs: String,
 }
 
-/// The layers of a file: a GeoPackage's feature tables; one layer (the file
-/// itself) for every other format.
+/// The layers of a file: a GeoPackage's feature tables, a PostGIS database's
+/// tables and views with geometry; one layer (the file itself) for every other
+/// format.
 pub fn list_layers(path: &Path) -> Result<Vec<LayerInfo>, LoadError> {
+    if let Some(text) = path.to_str().filter(|t| postgis::is_address(t)) {
+        let address = postgis::Address::parse(text).map_err(|e| LoadError::Server {
+            address: "postgresql://…".into(),
+            fault: postgis::ServerFault::Address,
+            detail: e.to_string(),
+        })?;
+        return postgis::list_layers(&address);
+    }
     match detect(path) {
         Format::GeoPackage => gpkg::list_layers(path),
         _ => {

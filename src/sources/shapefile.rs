@@ -1082,6 +1082,19 @@ pub fn export(
     Ok(summary)
 }
 
+/// The Chinese name of a column an export adds: 面积_m2, 面积_公顷 and 面积_亩 for
+/// the areas (5 characters at most, so 10 bytes in GBK) and 用地类别 for the
+/// land-use class's name.
+fn chinese_column_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "area_m2" => "面积_m2",
+        "area_ha" => "面积_公顷",
+        "area_mu" => "面积_亩",
+        "landuse_name" => "用地类别",
+        _ => return None,
+    })
+}
+
 fn dbf_bytes(
     layer: &Layer,
     features: &[usize],
@@ -1090,7 +1103,29 @@ fn dbf_bytes(
     shown: &str,
 ) -> Result<Vec<u8>, ExportError> {
     use super::ColumnKind;
-    let columns = export_columns(layer, features);
+    let mut columns = export_columns(layer, features);
+    // The columns the export adds after the layer's own (areas, the class's name)
+    // take the Chinese names a planner's ArcGIS table shows, when the file's
+    // encoding writes all of them within dBASE's 10 bytes (GBK does; UTF-8 takes
+    // three bytes a character, so there they keep their English names) and none is
+    // already a field of the layer.
+    let own = layer.fields.len();
+    let zh: Vec<Option<&str>> = columns
+        .iter()
+        .skip(own)
+        .map(|c| chinese_column_name(&c.name))
+        .collect();
+    let fits = zh.iter().all(|name| {
+        name.is_some_and(|n| {
+            let (bytes, _, unmappable) = enc.encode(n);
+            !unmappable && bytes.len() <= 10 && !layer.fields.iter().any(|f| f == n)
+        })
+    });
+    if fits {
+        for (c, name) in columns.iter_mut().skip(own).zip(zh.into_iter().flatten()) {
+            c.name = name.to_string();
+        }
+    }
     // Field names: at most 10 bytes in the file's encoding, unique.
     let mut names: Vec<Vec<u8>> = Vec::new();
     for c in &columns {
@@ -1215,4 +1250,65 @@ fn dbf_bytes(
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn district() -> Layer {
+        let text = r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"地块编号":"A-1","用地代码":"1001"},"geometry":{"type":"Polygon","coordinates":[[[120.0,30.0],[120.01,30.0],[120.01,30.01],[120.0,30.01],[120.0,30.0]]]}}
+        ]}"#;
+        crate::io::load_bytes(text.as_bytes(), "t.geojson", &LoadOptions::default()).unwrap()
+    }
+
+    /// The export's own columns in GBK are named in Chinese within dBASE's 10 bytes
+    /// and read back with the areas; in UTF-8, where those names do not fit, they
+    /// keep their English names.
+    #[test]
+    fn added_columns_are_named_in_chinese_where_they_fit() {
+        let layer = district();
+        let dir = tempfile::tempdir().unwrap();
+        for (encoding, names) in [
+            (None, ["面积_m2", "面积_公顷", "面积_亩", "用地类别"]),
+            (
+                Some("UTF-8"),
+                ["area_m2", "area_ha", "area_mu", "landuse_na"],
+            ),
+        ] {
+            let out = dir
+                .path()
+                .join(format!("out_{}.shp", encoding.unwrap_or("gbk")));
+            let options = ExportOptions {
+                encoding: encoding.map(String::from),
+                ..Default::default()
+            };
+            let summary = export(&layer, &[0], &out, &options).unwrap();
+            let back =
+                crate::sources::load_path(&out, &LoadOptions::default(), LoadControl::default())
+                    .unwrap();
+            for name in names {
+                assert!(
+                    back.field_index(name).is_some(),
+                    "{encoding:?}: {name} in {:?}",
+                    back.fields
+                );
+            }
+            let m2 = back.field_index(names[0]).unwrap();
+            let ha = back.field_index(names[1]).unwrap();
+            let a = back.value(0, m2).as_f64().unwrap();
+            assert!((a - layer.area_m2[0]).abs() < 0.01, "{a}");
+            assert!((back.value(0, ha).as_f64().unwrap() - a / 1e4).abs() < 1e-4);
+            // Only the layer's own fields count as renamed.
+            assert!(
+                summary
+                    .renamed
+                    .iter()
+                    .all(|(from, _)| layer.fields.contains(from) || from == "landuse_name"),
+                "{:?}",
+                summary.renamed
+            );
+        }
+    }
 }

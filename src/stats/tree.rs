@@ -184,17 +184,40 @@ pub fn build_tree(
         match grouping {
             Grouping::Field(name) => {
                 let field = layer.field_index(name);
+                // Each distinct value is looked up in the ordered map once, and a
+                // text value is read without copying it: a million features hold a
+                // few hundred values. Each sum still adds its features one by one
+                // in feature order, so it comes out the same to the last bit.
+                let mut slots: std::collections::HashMap<std::borrow::Cow<'_, str>, usize> =
+                    std::collections::HashMap::new();
+                let mut sums: Vec<(OtherKey, Acc)> = Vec::new();
                 for &i in features {
-                    let key = field
-                        .and_then(|f| layer.value(i, f).to_text())
-                        .unwrap_or_default();
-                    let k = if key.is_empty() {
-                        OtherKey::Empty
-                    } else {
-                        OtherKey::Value(key)
+                    let text: std::borrow::Cow<'_, str> = match field.map(|f| layer.value(i, f)) {
+                        Some(crate::model::AttrValue::Text(t)) => {
+                            std::borrow::Cow::Borrowed(t.as_str())
+                        }
+                        Some(v) => std::borrow::Cow::Owned(v.to_text().unwrap_or_default()),
+                        None => std::borrow::Cow::Borrowed(""),
                     };
-                    other.entry(k).or_default().add(1, area(i), 0.0);
+                    let slot = match slots.get(text.as_ref()) {
+                        Some(&slot) => slot,
+                        None => {
+                            let k = if text.is_empty() {
+                                OtherKey::Empty
+                            } else {
+                                OtherKey::Value(text.to_string())
+                            };
+                            let sum = other.remove(&k).unwrap_or_default();
+                            sums.push((k, sum));
+                            slots.insert(text, sums.len() - 1);
+                            sums.len() - 1
+                        }
+                    };
+                    if let Some((_, sum)) = sums.get_mut(slot) {
+                        sum.add(1, area(i), 0.0);
+                    }
                 }
+                other.extend(sums);
             }
             Grouping::Class(palette) => {
                 let shares_col = if mixed == MixedMode::Split && !layer.mixed.is_empty() {

@@ -1,5 +1,7 @@
 //! Integration tests, one binary: import, selection, statistics, CLI.
 
+mod analysis_reports;
+mod analysis_window;
 mod app;
 mod balance;
 mod breakdown;
@@ -9,11 +11,13 @@ mod cli;
 mod coverage;
 mod district;
 mod documents;
+mod drawing;
 mod expr;
 mod faults;
 mod formats;
 mod hostile;
 mod import;
+mod postgis;
 mod project;
 mod props;
 mod report;

@@ -108,6 +108,7 @@ impl ParcelApp {
         self.title_bar(&painter, screen);
         let caption_top = self.caption_bar(&painter, screen);
         self.briefing_legend(&painter, screen);
+        self.briefing_analysis_legend(&painter, screen);
         if self.briefing.show_stats {
             self.stats_overlay(&painter, screen);
         }
@@ -265,6 +266,31 @@ impl ParcelApp {
             );
             painter.galley(pos2(panel.left() + 46.0, y), galley, Color32::BLACK);
         }
+    }
+
+    /// The legend of the analysis layers a slide shows (the 净空 surfaces with
+    /// the count of conflicting parcels, a type's life circles), in large type at
+    /// the bottom right of the clear area.
+    fn briefing_analysis_legend(&self, painter: &egui::Painter, screen: Rect) {
+        use crate::app::map::widget::analysis_layers::paint_legend;
+        let a = &self.analysis;
+        let clearance = a
+            .clearance
+            .ready()
+            .filter(|_| a.clearance_on)
+            .map(|d| d.as_ref());
+        let coverage = a.coverage_kind.as_ref().and_then(|k| {
+            let d = a.coverage.ready()?;
+            Some((k.as_str(), d.types.get(k)?))
+        });
+        paint_legend(
+            painter,
+            map_area(screen),
+            clearance,
+            coverage,
+            self.settings.lang,
+            18.0,
+        );
     }
 
     /// The selection's land-use balance in large type, bottom left above the caption;

@@ -29,6 +29,12 @@ use crate::tiles::{TileError, TileImage, TileSource};
 pub const SMALL_BELOW: f32 = 24.0;
 /// Features at least this large (points) get an outline in the tiles too.
 const OUTLINE_FROM: f32 = 12.0;
+/// Hatched features (reserved land) at least this large (points) show their
+/// hatching in the tiles; smaller ones would only grey.
+const HATCH_FROM: f32 = 8.0;
+/// Points between hatch lines, in the tiles as on the map: a divisor of the tile's
+/// 256 pixels, so a feature across two tiles is hatched on the same lines in both.
+pub const HATCH_SPACING: f32 = 6.4;
 /// Features smaller than this many pixels are filled as their box: at that size
 /// the box and the shape cover the same pixels.
 const BOX_BELOW: f64 = 2.0;
@@ -121,6 +127,9 @@ impl OverlaySource {
                 Transform::identity(),
                 None,
             );
+            if f.hatched && size_px >= f64::from(HATCH_FROM) {
+                hatch(pm, &self.draw, f, [x0, y0], scale);
+            }
             if size_px >= f64::from(OUTLINE_FROM) {
                 paint.set_color(edge);
                 let stroke = Stroke {
@@ -166,6 +175,49 @@ fn fill_box(pm: &mut Pixmap, x0: i64, y0: i64, x1: i64, y1: i64, [r, g, b, a]: [
     }
 }
 
+/// Hatches a feature's area in the tile with thin grey diagonals.
+fn hatch(
+    pm: &mut Pixmap,
+    d: &DrawLayer,
+    f: &crate::app::map::draw::FeatureDraw,
+    [x0, y0]: [f64; 2],
+    scale: f64,
+) {
+    let rings = f.rings.start as usize..f.rings.end as usize;
+    let (Some(ranges), Some(areas)) = (d.rings.get(rings.clone()), d.ring_bounds_area.get(rings))
+    else {
+        return;
+    };
+    let px: Vec<Vec<(f32, f32)>> = ranges
+        .iter()
+        .zip(areas)
+        .filter(|(_, area)| **area)
+        .filter_map(|((r, _), _)| d.verts.get(r.start as usize..r.end as usize))
+        .map(|v| {
+            v.iter()
+                .map(|w| (((w[0] - x0) * scale) as f32, ((w[1] - y0) * scale) as f32))
+                .collect()
+        })
+        .collect();
+    let mut pb = PathBuilder::new();
+    for [a, b] in crate::render::hatch::hatch_segments(&px, HATCH_SPACING) {
+        pb.move_to(a.0, a.1);
+        pb.line_to(b.0, b.1);
+    }
+    let Some(path) = pb.finish() else { return };
+    let [r, g, b] = crate::render::hatch::HATCH_RGB;
+    let paint = Paint {
+        anti_alias: true,
+        shader: tiny_skia::Shader::SolidColor(tiny_skia::Color::from_rgba8(r, g, b, 255)),
+        ..Paint::default()
+    };
+    let stroke = Stroke {
+        width: 0.6,
+        ..Stroke::default()
+    };
+    pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+}
+
 fn feature_path(
     d: &DrawLayer,
     f: &crate::app::map::draw::FeatureDraw,
@@ -174,8 +226,16 @@ fn feature_path(
     scale: f64,
 ) -> Option<tiny_skia::Path> {
     let mut pb = PathBuilder::new();
-    for (range, open) in d.rings.get(f.rings.start as usize..f.rings.end as usize)? {
-        if *open {
+    let rings = f.rings.start as usize..f.rings.end as usize;
+    // A polygon's ring is kept as a line from the middle of an edge round to the
+    // same point; closed here, it is the ring. Lines are not filled.
+    for ((range, _), area) in d
+        .rings
+        .get(rings.clone())?
+        .iter()
+        .zip(d.ring_bounds_area.get(rings)?)
+    {
+        if !*area {
             continue;
         }
         let verts = d.verts.get(range.start as usize..range.end as usize)?;

@@ -269,13 +269,17 @@ fn paint_sketch(
     // A white halo under every sketch line, so it reads on any land-use colour
     // (the stroke alone is close to commercial red and vanishes on it).
     let halo = Stroke::new(5.0, Color32::from_rgba_unmultiplied(255, 255, 255, 220));
-    let line = |points: Vec<Pos2>, closed: bool| {
+    // Closed sketches (a lasso doubles back on itself all the time) are drawn as
+    // open lines round to their start, whose sharp corners egui cuts off: as closed
+    // loops their corners would be mitred into spikes across the map.
+    let line = |mut points: Vec<Pos2>, closed: bool| {
+        if closed {
+            points = crate::app::map::draw::loop_as_line(&points);
+        } else {
+            points.dedup();
+        }
         for s in [halo, stroke] {
-            if closed {
-                painter.add(Shape::closed_line(points.clone(), s));
-            } else {
-                painter.add(Shape::line(points.clone(), s));
-            }
+            painter.add(Shape::line(points.clone(), s));
         }
     };
     let fill = Color32::from_rgba_unmultiplied(230, 60, 20, 40);

@@ -116,6 +116,11 @@ impl View {
             || b[1] > self.world_max[1])
     }
 
+    /// The screen area the view shows.
+    pub fn screen_rect(&self) -> Rect {
+        Rect::from_two_pos(self.screen(self.world_min), self.screen(self.world_max))
+    }
+
     /// Size of a feature's box on screen, in points.
     pub(crate) fn size(&self, b: &[f64; 4]) -> f32 {
         (((b[2] - b[0]).max(b[3] - b[1])) * self.scale) as f32

@@ -12,6 +12,11 @@ use crate::app::{Command, MapLayer, ParcelApp};
 use crate::render::{lon_lat_from_world, world_from_lon_lat};
 use crate::selection;
 
+// The analysis layers live beside the map's other drawing; declared here so the
+// map room's module list stays as it is.
+#[path = "analysis_layers.rs"]
+pub mod analysis_layers;
+
 /// A colour made more transparent. `Color32` is premultiplied, so scaling all four
 /// components is exact, and it is cheap enough to call per feature per frame.
 fn with_opacity(c: Color32, opacity: f32) -> Color32 {
@@ -59,6 +64,7 @@ impl ParcelApp {
         let lang = self.settings.lang;
         let tool = self.tool;
         let layers = &self.layers;
+        let analysis = &self.analysis;
         let sketch = &mut self.sketch;
         let tiles: Option<&mut dyn Tiles> =
             self.basemap_tiles.as_mut().map(|t| t as &mut dyn Tiles);
@@ -87,6 +93,7 @@ impl ParcelApp {
                 compare,
                 selection_rgb,
             );
+            paint_analysis(&painter, &view, layers, analysis, lang, briefing);
             if spotlight && let Some(layer) = active.and_then(|a| layers.get(a)) {
                 paint_spotlight(&painter, &view, layer, selection_rgb);
             }
@@ -176,6 +183,45 @@ impl ParcelApp {
         if let Some(c) = out.command {
             self.push(c);
         }
+    }
+}
+
+/// Paints the analysis layers that are shown (净空, and the 生活圈 of the type
+/// chosen) over the layers, with their legend card outside a briefing (whose
+/// own legend says it).
+fn paint_analysis(
+    painter: &egui::Painter,
+    view: &View,
+    layers: &[MapLayer],
+    analysis: &analysis_layers::AnalysisLayers,
+    lang: crate::app::Lang,
+    briefing: bool,
+) {
+    let mut labels: Vec<Rect> = Vec::new();
+    let coverage = analysis.coverage_kind.as_ref().and_then(|k| {
+        let d = analysis.coverage.ready()?;
+        Some((k.as_str(), d.types.get(k)?))
+    });
+    if let Some((kind, d)) = coverage {
+        analysis_layers::paint_coverage(painter, view, d, kind);
+    }
+    let clearance = analysis
+        .clearance
+        .ready()
+        .filter(|_| analysis.clearance_on)
+        .map(|d| d.as_ref());
+    if let Some(d) = clearance {
+        analysis_layers::paint_clearance(painter, view, layers, d, lang, &mut labels);
+    }
+    if !briefing {
+        analysis_layers::paint_legend(
+            painter,
+            painter.clip_rect(),
+            clearance,
+            coverage,
+            lang,
+            12.0,
+        );
     }
 }
 

@@ -313,9 +313,7 @@ impl ParcelApp {
                     crate::sources::export_features(&data, &features, &out, &options, &inputs)
                         .map_err(|e| e.to_string())?;
                 let mut done = out.display().to_string();
-                for (from, to) in &summary.renamed {
-                    done.push_str(&format!("; {from} → {to}"));
-                }
+                done.push_str(&renamed_note(lang, &summary.renamed));
                 return Ok(done);
             }
             let kind = match kind {
@@ -504,6 +502,29 @@ impl ParcelApp {
     }
 }
 
+/// The fields an export renamed (a Shapefile's dBASE names are at most 10 bytes),
+/// in the interface language, to follow the exported file's name in the message
+/// bar; empty when none was.
+pub fn renamed_note(lang: Lang, renamed: &[(String, String)]) -> String {
+    if renamed.is_empty() {
+        return String::new();
+    }
+    let pairs: Vec<String> = renamed
+        .iter()
+        .map(|(from, to)| format!("{from} → {to}"))
+        .collect();
+    match lang {
+        Lang::Zh => format!(
+            "；字段名超过 dBASE 的 10 字节，已改为：{}",
+            pairs.join("，")
+        ),
+        Lang::En => format!(
+            "; fields renamed to fit dBASE's 10 bytes: {}",
+            pairs.join(", ")
+        ),
+    }
+}
+
 impl ParcelApp {
     /// The project's title in a language: its English title in English when the
     /// project has one, else the title as shown.
@@ -512,5 +533,27 @@ impl ParcelApp {
             (Some(t), Lang::En) if !t.is_empty() => t.clone(),
             _ => self.title.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renamed_fields_are_listed_in_the_interface_language() {
+        let renamed = vec![
+            ("用地名称".to_string(), "用地名".to_string()),
+            ("landuse_name".to_string(), "landuse_na".to_string()),
+        ];
+        assert_eq!(
+            renamed_note(Lang::Zh, &renamed),
+            "；字段名超过 dBASE 的 10 字节，已改为：用地名称 → 用地名，landuse_name → landuse_na"
+        );
+        assert_eq!(
+            renamed_note(Lang::En, &renamed),
+            "; fields renamed to fit dBASE's 10 bytes: 用地名称 → 用地名, landuse_name → landuse_na"
+        );
+        assert_eq!(renamed_note(Lang::Zh, &[]), "");
     }
 }

@@ -1,10 +1,12 @@
 //! The panels around the map: menu, layers with legend, identify, status bar.
 
+pub mod database;
 pub mod export;
 pub mod file_dialog;
 pub mod files;
 pub mod identify;
 pub mod layer_choice;
+pub mod life_circle;
 pub mod settings;
 pub mod stats;
 pub mod table;
@@ -29,6 +31,10 @@ impl ParcelApp {
                     .clicked()
                 {
                     self.push(Command::OpenDialog(Purpose::Open));
+                    ui.close();
+                }
+                if ui.button(self.tr("connect_database_menu")).clicked() {
+                    self.database_dialog = Some(Default::default());
                     ui.close();
                 }
                 ui.label(RichText::new(self.tr("drop_hint")).small().weak());
@@ -112,6 +118,19 @@ impl ParcelApp {
                 }
                 if ui.button(self.tr("message_log_menu")).clicked() {
                     self.log_open = true;
+                    ui.close();
+                }
+                ui.separator();
+                let mut clearance = self.analysis.clearance_on;
+                if ui
+                    .checkbox(&mut clearance, self.tr("clearance_layer_menu"))
+                    .clicked()
+                {
+                    self.push(Command::SetClearanceLayer(clearance));
+                    ui.close();
+                }
+                if ui.button(self.tr("life_circles_menu")).clicked() {
+                    self.push(Command::ShowLifeCircles(true));
                     ui.close();
                 }
                 ui.separator();
@@ -843,6 +862,21 @@ impl ParcelApp {
                     }
                     ui.separator();
                 }
+                // The analysis layers, drawn over the data layers.
+                ui.label(RichText::new(tr(lang, "analysis_layers")).weak().small());
+                self.clearance_layer_ui(ui);
+                let mut circles = self.analysis.coverage_open;
+                if ui
+                    .checkbox(
+                        &mut circles,
+                        RichText::new(tr(lang, "life_circles")).strong(),
+                    )
+                    .on_hover_text(tr(lang, "life_circles_hint"))
+                    .changed()
+                {
+                    self.push(Command::ShowLifeCircles(circles));
+                }
+                ui.separator();
                 self.bookmarks_ui(ui);
                 ui.separator();
                 ui.heading(tr(lang, "legend"));

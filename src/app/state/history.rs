@@ -8,8 +8,16 @@
 //! pointer, not a copy. Undo puts the state of before back and keeps the state of
 //! after for redo.
 //!
+//! Showing and hiding layers are steps of their own kind. Undoing one puts back
+//! only which layers were shown; undoing any other step (a selection, a style)
+//! leaves the layers shown as they are now, so looking at the map with a layer
+//! switched off never comes back when a selection is undone. Toggles one after
+//! another are one step, and a layer switched off and on again to peek under it
+//! leaves no step at all between two selections.
+//!
 //! Views are not in this history: panning is not an edit. They have their own,
-//! the previous and next extent ([`ExtentHistory`]).
+//! the previous and next extent ([`ExtentHistory`]). So an undone step does not
+//! bring back the identify panel of a feature the view no longer shows.
 
 use std::sync::Arc;
 
@@ -77,6 +85,14 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Which layers are shown, by layer.
+    fn shown(&self) -> Vec<(u64, bool)> {
+        self.layers
+            .iter()
+            .map(|l| (l.serial, l.spec.visible))
+            .collect()
+    }
+
     fn same_as(&self, other: &Snapshot) -> bool {
         self.layers.len() == other.layers.len()
             && self
@@ -86,6 +102,28 @@ impl Snapshot {
                 .all(|(a, b)| a.same_as(b))
             && self.bookmarks == other.bookmarks
             && self.kept_selections == other.kept_selections
+    }
+}
+
+/// What of a snapshot undo or redo puts back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Everything but which layers are shown (every step but showing and hiding).
+    Document,
+    /// Only which layers are shown.
+    Visibility,
+    /// Everything (leaving a briefing).
+    All,
+}
+
+/// The menu key of showing and hiding layers, whose steps are of their own kind.
+const VISIBILITY: &str = "undo_visibility";
+
+fn scope_of(what: &str) -> Scope {
+    if what == VISIBILITY {
+        Scope::Visibility
+    } else {
+        Scope::Document
     }
 }
 
@@ -135,7 +173,9 @@ impl History {
 pub fn undoable(c: &Command) -> Option<(&'static str, Option<(&'static str, usize)>)> {
     let step = |what| Some((what, None));
     match c {
-        Command::SetVisible(..) => step("undo_visibility"),
+        // Every layer's toggles merge into one step: a planner clicking through
+        // the layers to look is making one change of what the map shows.
+        Command::SetVisible(..) => Some((VISIBILITY, Some(("visibility", usize::MAX)))),
         Command::SetOpacity(i, _) => Some(("undo_opacity", Some(("opacity", *i)))),
         Command::MoveLayer(..) => step("undo_move_layer"),
         Command::RemoveLayer(..) => step("undo_remove_layer"),
@@ -200,6 +240,18 @@ impl ParcelApp {
             if self.history.undo.len() > MAX_STEPS {
                 self.history.undo.remove(0);
             }
+        } else if scope_of(what) == Scope::Visibility {
+            // Toggles that end where they began (a layer off and on again) are no
+            // step: undo would change nothing.
+            let shown_now = self.snapshot().shown();
+            if self
+                .history
+                .undo
+                .last()
+                .is_some_and(|s| s.before.shown() == shown_now)
+            {
+                self.history.undo.pop();
+            }
         }
         self.history.redo.clear();
     }
@@ -210,7 +262,7 @@ impl ParcelApp {
             return;
         };
         let now = self.snapshot();
-        self.restore(step.before);
+        self.restore(step.before, scope_of(step.what));
         self.history.redo.push((now, step.what));
     }
 
@@ -220,7 +272,7 @@ impl ParcelApp {
             return;
         };
         let now = self.snapshot();
-        self.restore(after);
+        self.restore(after, scope_of(what));
         self.history.undo.push(Step {
             before: now,
             what,
@@ -232,7 +284,7 @@ impl ParcelApp {
     /// a briefing).
     pub(crate) fn restore_quietly(&mut self, s: Snapshot) {
         let dirty = self.dirty;
-        self.restore(s);
+        self.restore(s, Scope::All);
         self.dirty = dirty;
     }
 
@@ -244,9 +296,43 @@ impl ParcelApp {
         })
     }
 
-    /// Puts a snapshot's state back. Layers added since it was taken (a file that
-    /// finished loading) stay, after the snapshot's layers.
-    fn restore(&mut self, s: Snapshot) {
+    /// Puts back which layers were shown, and nothing else.
+    fn restore_shown(&mut self, s: &Snapshot) {
+        for state in &s.layers {
+            if let Some(l) = self.layers.iter_mut().find(|l| l.serial == state.serial) {
+                l.spec.visible = state.spec.visible;
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// Whether the identify panel may show feature `fi` of layer `li` after an
+    /// undo: the feature exists, its layer is shown and the view shows its box (the
+    /// view is not undone, so a feature panned away from stays closed).
+    fn shows_feature(&self, li: usize, fi: usize) -> bool {
+        let Some(l) = self.layers.get(li) else {
+            return false;
+        };
+        if !l.data.as_ref().is_ok_and(|d| fi < d.len()) || !l.spec.visible {
+            return false;
+        }
+        let Some(view) = &self.last_view else {
+            return true;
+        };
+        l.draw
+            .as_ref()
+            .and_then(|d| d.features.get(fi))
+            .is_some_and(|f| view.visible(&f.bbox))
+    }
+
+    /// Puts a snapshot's state back, as much of it as `scope` says. Layers added
+    /// since it was taken (a file that finished loading) stay, after the
+    /// snapshot's layers.
+    fn restore(&mut self, s: Snapshot, scope: Scope) {
+        if scope == Scope::Visibility {
+            self.restore_shown(&s);
+            return;
+        }
         let mut current: Vec<MapLayer> = std::mem::take(&mut self.layers);
         let mut restored = Vec::with_capacity(s.layers.len());
         for state in s.layers {
@@ -263,7 +349,14 @@ impl ParcelApp {
                 ),
             };
             let restyled = layer.spec.style != state.spec.style;
+            // Outside a briefing, a layer that is here keeps being shown or hidden
+            // as it is: that is a step of its own kind.
+            let visible = match existing {
+                Some(_) if scope == Scope::Document => layer.spec.visible,
+                _ => state.spec.visible,
+            };
             layer.spec = state.spec;
+            layer.spec.visible = visible;
             layer.opacity = state.opacity;
             layer.selection = state.selection;
             if restyled {
@@ -304,10 +397,12 @@ impl ParcelApp {
         self.bookmarks = s.bookmarks;
         self.project_base.selections = s.kept_selections;
         self.active = s.active.filter(|a| *a < self.layers.len());
-        self.selected = s.selected.filter(|(li, fi)| {
-            self.layers
-                .get(*li)
-                .is_some_and(|l| l.data.as_ref().is_ok_and(|d| *fi < d.len()))
+        self.selected = s.selected.filter(|&(li, fi)| match scope {
+            Scope::All => self
+                .layers
+                .get(li)
+                .is_some_and(|l| l.data.as_ref().is_ok_and(|d| fi < d.len())),
+            _ => self.shows_feature(li, fi),
         });
         self.compare = None;
         self.search_results.clear();

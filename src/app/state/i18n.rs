@@ -264,6 +264,39 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
             "the GeoPackage has no feature layers",
         ),
         "load_unknown_encoding" => ("无法识别的文字编码", "the text encoding is unknown"),
+        "connect_database_menu" => ("连接数据库（PostGIS）…", "Connect to a database (PostGIS)…"),
+        "db_address" => ("数据库地址有误", "the database address is wrong"),
+        "db_unreachable" => (
+            "无法连接数据库服务器（未启动、端口不对或被防火墙拦截）",
+            "the database server cannot be reached (stopped, wrong port or blocked)",
+        ),
+        "db_authentication" => (
+            "数据库拒绝了用户名或密码",
+            "the server refused the user name or password",
+        ),
+        "db_no_database" => ("服务器上没有这个数据库", "the server has no such database"),
+        "db_no_such_table" => ("数据库中没有这个表或字段", "no such table or column"),
+        "db_connection_lost" => (
+            "与数据库的连接中断",
+            "the connection to the server was lost",
+        ),
+        "db_timeout" => (
+            "查询超时，已被服务器取消",
+            "the server cancelled a query that ran too long",
+        ),
+        "db_permission" => (
+            "数据库拒绝了该请求（权限不足）",
+            "the server refused the request",
+        ),
+        "db_refused" => (
+            "表名或筛选条件不安全，未发送",
+            "the table name or filter was refused before sending",
+        ),
+        "db_tls" => (
+            "需要 TLS 加密连接，本版本不支持",
+            "TLS is required but not available",
+        ),
+        "db_query" => ("数据库报告错误", "the server reported an error"),
         "load_database" => (
             "无法读取 GeoPackage 数据库",
             "the GeoPackage cannot be read",
@@ -430,6 +463,14 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "level_info" => ("信息", "Info"),
         "level_warning" => ("警告", "Warning"),
         "level_error" => ("错误", "Error"),
+        "clearance_layer_menu" => ("净空限制面", "Obstacle limitation surfaces"),
+        "life_circles_menu" => ("生活圈覆盖分析…", "Life-circle coverage…"),
+        "analysis_layers" => ("分析图层", "Analysis layers"),
+        "life_circles" => ("生活圈覆盖", "Life-circle coverage"),
+        "life_circles_hint" => (
+            "按 GB 50180-2018 服务半径分析居住用地的公共服务设施覆盖",
+            "Coverage of residential land by public facilities within their GB 50180-2018 service radius",
+        ),
         _ => (key, key),
     };
     match lang {

@@ -84,7 +84,9 @@ impl ParcelApp {
             .map(|l| {
                 let mut spec = l.spec.clone();
                 spec.opacity = (l.opacity < 1.0).then_some(l.opacity);
-                if !l.path.as_os_str().is_empty() {
+                if !l.path.as_os_str().is_empty()
+                    && !crate::sources::postgis::is_address_path(&l.path)
+                {
                     let p = match dir {
                         Some(d) => relative_path(&l.path, d),
                         None => std::path::absolute(&l.path).unwrap_or_else(|_| l.path.clone()),

@@ -708,13 +708,35 @@ fn conditions_section(l: &mut Layout, c: &Card, zh: bool, cont: &str) {
         keep(l, HEADING_KEEP_PT, cont);
         l.heading(&heading);
         l.line(no_conditions(zh), 9.0, GREY);
+        clearance_line(l, c, zh);
         return;
     }
     let start = start_height(l, &columns, &rows, CONDITION_SIZE);
     keep(l, HEADING_KEEP_PT.max(HEADING_H + start), cont);
     l.heading(&heading);
     paged_table(l, &columns, &rows, CONDITION_SIZE, cont);
+    clearance_line(l, c, zh);
 }
+
+/// The parcel's 净空限高 under its conditions, in red where its 限高 goes above
+/// the airport's obstacle limitation surfaces.
+fn clearance_line(l: &mut Layout, c: &Card, zh: bool) {
+    let Some(text) = clearance_text(c, zh) else {
+        return;
+    };
+    let conflict = c.clearance.as_ref().is_some_and(|p| p.conflict);
+    let rgb = if conflict { CONFLICT } else { INK };
+    l.gap(2.0);
+    l.line(&text, 9.0, rgb);
+}
+
+/// The card's 净空限高 line, if the report has one for the parcel.
+fn clearance_text(c: &Card, zh: bool) -> Option<String> {
+    crate::analysis::clearance::card_line(c.clearance.as_ref()?, zh)
+}
+
+/// The colour a 净空 conflict is printed in.
+const CONFLICT: [u8; 3] = [200, 40, 0];
 
 /// A row of the 界址点成果表: a boundary point (点号, X, Y, 边长), or, on a parcel
 /// of several rings, the heading of a ring (第2块, 第1块（内圈1）) spanning the
@@ -1119,7 +1141,8 @@ fn conditions_and_boundary(
             lines_h(l, none, 9.0)
         } else {
             l.table_height(&table_of(&k_columns, k_rows.clone(), CONDITION_SIZE))
-        };
+        }
+        + clearance_text(c, zh).map_or(0.0, |t| lines_h(l, &t, 9.0) + 2.0);
     l.set_column(x0, left_w, y);
     let b_h = points.start_h(l);
     l.set_column(x0, full_w, y);
@@ -1138,6 +1161,7 @@ fn conditions_and_boundary(
     } else {
         l.table(&table_of(&k_columns, k_rows, CONDITION_SIZE));
     }
+    clearance_line(l, c, zh);
     let k_end = l.y;
     l.set_column(x0, left_w, y0);
     l.heading(&points.heading);

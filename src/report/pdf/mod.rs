@@ -14,12 +14,14 @@
 
 mod cards;
 mod chart;
+mod coverage;
 mod handout;
 mod layout;
 mod sheet;
 mod summary;
 
 pub use cards::cards_layout;
+pub use coverage::coverage_layout;
 pub use handout::{HandoutSlide, handout_layout};
 pub use layout::Layout;
 pub use summary::summary_layout;

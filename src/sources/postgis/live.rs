@@ -1,0 +1,548 @@
+//! Live PostGIS layers: nothing is held whole; the map, selections and
+//! statistics ask the server for what they need.
+//!
+//! - **Statistics** are summed in the server (`count(*)` and
+//!   `sum(ST_Area(geom::geography))` grouped by the land-use value), over the
+//!   whole table, a lon/lat box, a drawn polygon or an expression, and only the
+//!   sums cross the network. They are then arranged by the same hierarchical,
+//!   balanced-rounding table as a file's ([`ServerStats`]).
+//! - **Selections** return the ids of the rows that intersect a box or polygon
+//!   (`&&` against the GiST index, then `ST_Intersects`) and satisfy an
+//!   expression.
+//! - **The map** asks for the rows of the view, capped in number and simplified
+//!   for the zoom (`ST_SimplifyPreserveTopology`).
+//!
+//! Expressions translate to SQL (see [`crate::expr::Expr::to_sql`]); those that
+//! cannot are evaluated here over the attribute rows of the query's area.
+
+use geo::{Coord, Geometry, MultiPolygon, Rect};
+use postgres::types::ToSql;
+
+use super::{
+    Address, ServerFault, TableMeta, bind, classify, connect, fault, filter_sql, table_meta,
+};
+use crate::expr::{Expr, SqlContext, SqlParam, quote_ident};
+use crate::io::parse::ParsedFeature;
+use crate::model::{AttrValue, FieldRoles, Layer};
+use crate::sources::{FileCrs, LayerBuilder, LoadControl, LoadError, LoadOptions};
+
+/// Where a query looks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Region {
+    Whole,
+    /// A lon/lat point (a click).
+    Point(Coord<f64>),
+    /// A lon/lat box.
+    Rect(Rect<f64>),
+    /// A drawn lon/lat polygon (or several): the rows that intersect it, or with
+    /// `within` only those wholly inside it.
+    Polygon {
+        area: MultiPolygon<f64>,
+        within: bool,
+    },
+}
+
+/// What a statistic groups by.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveGrouping {
+    /// Land-use classes, from the column the layer's roles name as land use (and
+    /// the shares column, for mixed uses split by share).
+    Classes,
+    /// The raw values of one column.
+    Field(String),
+}
+
+/// A parameter of a live query.
+enum Param {
+    Sql(SqlParam),
+    Bytes(Vec<u8>),
+}
+
+/// An open live table: a read-only session and what the catalogue says.
+pub struct LiveTable {
+    pub address: Address,
+    pub meta: TableMeta,
+    /// The field roles the table's columns take, as a file with these fields
+    /// would have them.
+    pub roles: FieldRoles,
+    shown: String,
+    client: postgres::Client,
+    filter: Option<String>,
+}
+
+/// The sums of a live statistic, in the shape `stats::stats_of` takes: a layer
+/// of one row per distinct group value, and each row's index repeated as many
+/// times as the table has rows of that value, with the group's area spread
+/// evenly over them. Summing them back gives the server's count and area, so the
+/// table, its rounding and its notes come from the same code as a file's.
+pub struct ServerStats {
+    pub layer: Layer,
+    pub features: Vec<usize>,
+    pub areas_m2: Vec<f64>,
+    /// Rows summed in the server.
+    pub rows: u64,
+}
+
+impl LiveTable {
+    /// Connects and reads the table's catalogue entry.
+    pub fn open(address: &Address, options: &LoadOptions) -> Result<LiveTable, LoadError> {
+        let shown = address.to_string();
+        let mut client = connect(address)?;
+        let meta = table_meta(&mut client, address)?;
+        let filter = filter_sql(address, &shown)?;
+        let names: Vec<String> = meta.columns.iter().map(|c| c.name.clone()).collect();
+        let roles = FieldRoles::detect(&names, &options.role_overrides);
+        Ok(LiveTable {
+            address: address.clone(),
+            meta,
+            roles,
+            shown,
+            client,
+            filter,
+        })
+    }
+
+    /// The address as messages show it.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    fn column_name(&self, slot: Option<usize>) -> Option<String> {
+        slot.and_then(|k| self.meta.columns.get(k))
+            .map(|c| c.name.clone())
+    }
+
+    /// The land-use column, if the table has one.
+    pub fn landuse_column(&self) -> Option<String> {
+        self.column_name(self.roles.landuse)
+    }
+
+    /// The lon/lat extent of the (filtered) table.
+    pub fn extent(&mut self) -> Result<Option<Rect<f64>>, LoadError> {
+        let mut sql = format!(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent({})::box2d AS e FROM {}",
+            self.meta.lon_lat_sql(),
+            self.meta.from_sql()
+        );
+        if let Some(f) = &self.filter {
+            sql.push_str(&format!(" WHERE {f}"));
+        }
+        sql.push_str(") s");
+        let row = self
+            .client
+            .query_one(sql.as_str(), &[])
+            .map_err(|e| classify(&self.shown, &e, true))?;
+        let get = |k: usize| row.try_get::<_, Option<f64>>(k).ok().flatten();
+        Ok(match (get(0), get(1), get(2), get(3)) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some(Rect::new((a, b), (c, d))),
+            _ => None,
+        })
+    }
+
+    /// The conditions of a region, filter and expression, with their parameters,
+    /// and the expression when it could not be translated (to be evaluated on the
+    /// client).
+    fn conditions<'e>(
+        &self,
+        region: &Region,
+        expr: Option<&'e Expr>,
+        params: &mut Vec<Param>,
+    ) -> (Vec<String>, Option<&'e Expr>) {
+        let mut out: Vec<String> = self.filter.iter().cloned().collect();
+        let g = self.meta.geom_sql();
+        let ll = self.meta.lon_lat_sql();
+        // The index is on the table's own coordinates: the query shape goes to
+        // them (widened by 0.01°, about 1 km, so that a box bent by the
+        // projection still covers every candidate), and the exact test is made
+        // in lon/lat, as the client makes it.
+        let index_box = |shape: &str| match self.meta.srid {
+            4326 => format!("{g} && {shape}"),
+            0 => format!("{g} && ST_SetSRID({shape}, 0)"),
+            srid => format!("{g} && ST_Transform(ST_Expand(ST_Envelope({shape}), 0.01), {srid})"),
+        };
+        match region {
+            Region::Whole => {}
+            Region::Rect(r) => {
+                let n = params.len();
+                let shape = format!(
+                    "ST_MakeEnvelope(${}, ${}, ${}, ${}, 4326)",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4
+                );
+                params.extend(
+                    [r.min().x, r.min().y, r.max().x, r.max().y]
+                        .map(|v| Param::Sql(SqlParam::Number(v))),
+                );
+                out.push(index_box(&shape));
+                out.push(format!("ST_Intersects({ll}, {shape})"));
+            }
+            Region::Point(p) => {
+                let n = params.len();
+                let shape = format!("ST_SetSRID(ST_MakePoint(${}, ${}), 4326)", n + 1, n + 2);
+                params.extend([p.x, p.y].map(|v| Param::Sql(SqlParam::Number(v))));
+                out.push(index_box(&shape));
+                out.push(format!("ST_Intersects({ll}, {shape})"));
+            }
+            Region::Polygon { area, within } => {
+                let mut wkb = Vec::new();
+                crate::sources::wkb::write(&Geometry::MultiPolygon(area.clone()), &mut wkb);
+                params.push(Param::Bytes(wkb));
+                let shape = format!("ST_GeomFromWKB(${}, 4326)", params.len());
+                out.push(index_box(&shape));
+                if *within {
+                    out.push(format!("ST_CoveredBy({ll}, {shape})"));
+                } else {
+                    out.push(format!("ST_Intersects({ll}, {shape})"));
+                }
+            }
+        }
+        let mut rest = None;
+        if let Some(e) = expr {
+            let columns = self.meta.sql_columns();
+            let area = self.meta.area_sql();
+            let ctx = SqlContext {
+                columns: &columns,
+                area_sql: &area,
+                first_param: params.len() + 1,
+            };
+            match e.to_sql(&ctx) {
+                Ok(c) => {
+                    out.push(c.sql);
+                    params.extend(c.params.into_iter().map(Param::Sql));
+                }
+                Err(_) => rest = Some(e),
+            }
+        }
+        (out, rest)
+    }
+
+    fn query(&mut self, sql: &str, params: Vec<Param>) -> Result<Vec<postgres::Row>, LoadError> {
+        let mut bound: Vec<Box<dyn ToSql + Sync>> = Vec::with_capacity(params.len());
+        for p in params {
+            match p {
+                Param::Sql(s) => bound.extend(bind(&[s])),
+                Param::Bytes(b) => bound.push(Box::new(b)),
+            }
+        }
+        let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
+        self.client
+            .query(sql, &refs)
+            .map_err(|e| classify(&self.shown, &e, true))
+    }
+
+    fn where_clause(conditions: &[String]) -> String {
+        if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        }
+    }
+
+    /// The attribute rows (no geometry) of a region, with their areas, as a
+    /// layer: the client's view of what an untranslatable expression needs.
+    fn attribute_rows(
+        &mut self,
+        conditions: &[String],
+        params: Vec<Param>,
+        options: &LoadOptions,
+    ) -> Result<(Layer, Vec<String>), LoadError> {
+        let mut select: Vec<String> = vec![format!("{}::float8", self.meta.area_sql())];
+        select.push(match self.meta.order_column() {
+            Some(c) => format!("{}::text", quote_ident(c)),
+            None => "NULL::text".into(),
+        });
+        select.extend(self.meta.columns.iter().map(|c| c.select_sql()));
+        let mut sql = format!(
+            "SELECT {} FROM {}{}",
+            select.join(", "),
+            self.meta.from_sql(),
+            Self::where_clause(conditions)
+        );
+        if let Some(o) = self.meta.order_column() {
+            sql.push_str(&format!(" ORDER BY {}", quote_ident(o)));
+        }
+        let rows = self.query(&sql, params)?;
+        let mut builder = LayerBuilder::new(None);
+        let names: Vec<String> = self.meta.columns.iter().map(|c| c.name.clone()).collect();
+        let slots = builder.columns_for(&names);
+        builder.reserve(rows.len());
+        let mut areas = Vec::with_capacity(rows.len());
+        let mut ids = Vec::with_capacity(rows.len());
+        for r in &rows {
+            areas.push(r.try_get::<_, Option<f64>>(0).ok().flatten().unwrap_or(0.0));
+            let id: Option<String> = r.try_get(1).ok().flatten();
+            ids.push(id.clone().unwrap_or_default());
+            let mut props = Vec::new();
+            for (k, c) in self.meta.columns.iter().enumerate() {
+                if let Some(v) = super::row_value(r, k + 2, c) {
+                    props.push((k as u32, v));
+                }
+            }
+            let mut f = ParsedFeature::plain(None, props);
+            f.id = id.map(|i| i.as_str().into());
+            let index = builder.seen;
+            builder.seen += 1;
+            builder.push(&slots, f, index);
+        }
+        let name = self.address.layer_name();
+        let mut layer = builder.finish(
+            FileCrs::Absent,
+            &self.shown,
+            &name,
+            options,
+            LoadControl::default(),
+        )?;
+        layer.area_m2 = areas;
+        Ok((layer, ids))
+    }
+
+    /// The sums of a statistic over a region (and an expression), summed in the
+    /// server where the expression translates.
+    pub fn stats(
+        &mut self,
+        region: &Region,
+        expr: Option<&Expr>,
+        grouping: &LiveGrouping,
+        options: &LoadOptions,
+    ) -> Result<ServerStats, LoadError> {
+        let mut params = Vec::new();
+        let (conditions, rest) = self.conditions(region, expr, &mut params);
+        if let Some(e) = rest {
+            // Evaluated on the client over the region's attribute rows.
+            let (layer, _) = self.attribute_rows(&conditions, params, options)?;
+            let bound = e
+                .bind(&layer)
+                .map_err(|err| fault(&self.shown, ServerFault::Query, format!("--where: {err}")))?;
+            let features = bound.filter(&layer, None);
+            let areas_m2 = layer.area_m2.clone();
+            return Ok(ServerStats {
+                rows: features.len() as u64,
+                layer,
+                features,
+                areas_m2,
+            });
+        }
+        let keys: Vec<String> = match grouping {
+            LiveGrouping::Field(f) => {
+                let c = self
+                    .meta
+                    .columns
+                    .iter()
+                    .find(|c| c.name == *f)
+                    .or_else(|| {
+                        self.meta
+                            .columns
+                            .iter()
+                            .find(|c| c.name.to_lowercase() == f.to_lowercase())
+                    })
+                    .ok_or_else(|| {
+                        fault(
+                            &self.shown,
+                            ServerFault::NoSuchTable,
+                            format!("no column named '{f}'"),
+                        )
+                    })?;
+                vec![c.name.clone()]
+            }
+            LiveGrouping::Classes => {
+                let landuse = self.landuse_column().ok_or_else(|| {
+                    fault(
+                        &self.shown,
+                        ServerFault::NoSuchTable,
+                        "no land-use column found (looked for landuse, YDDM, YDXZ, 用地代码, …); name it with --role landuse=FIELD",
+                    )
+                })?;
+                let mut keys = vec![landuse];
+                // Mixed uses split by share need the shares column beside the code.
+                let shares = crate::stats::tree::SHARE_FIELDS
+                    .iter()
+                    .find(|s| self.meta.columns.iter().any(|c| c.name == **s))
+                    .map(|s| s.to_string());
+                keys.extend(shares);
+                keys
+            }
+        };
+        let key_sql: Vec<String> = keys
+            .iter()
+            .map(|k| format!("{}::text", quote_ident(k)))
+            .collect();
+        let positions: Vec<String> = (1..=keys.len()).map(|k| k.to_string()).collect();
+        let sql = format!(
+            "SELECT {}, count(*)::int8, COALESCE(sum({}), 0)::float8 FROM {}{} GROUP BY {} ORDER BY {}",
+            key_sql.join(", "),
+            self.meta.area_sql(),
+            self.meta.from_sql(),
+            Self::where_clause(&conditions),
+            positions.join(", "),
+            positions.join(", "),
+        );
+        let rows = self.query(&sql, params)?;
+        let mut builder = LayerBuilder::new(None);
+        let slots = builder.columns_for(&keys);
+        builder.reserve(rows.len());
+        let mut group_areas = Vec::with_capacity(rows.len());
+        let mut counts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let mut props = Vec::new();
+            for k in 0..keys.len() {
+                if let Some(t) = r.try_get::<_, Option<String>>(k).ok().flatten() {
+                    props.push((k as u32, AttrValue::Text(t.as_str().into())));
+                }
+            }
+            let count = r.try_get::<_, i64>(keys.len()).unwrap_or(0).max(0) as usize;
+            let area = r.try_get::<_, f64>(keys.len() + 1).unwrap_or(0.0);
+            counts.push(count);
+            group_areas.push(if count > 0 { area / count as f64 } else { 0.0 });
+            let index = builder.seen;
+            builder.seen += 1;
+            builder.push(&slots, ParsedFeature::plain(None, props), index);
+        }
+        let name = self.address.layer_name();
+        let mut layer = builder.finish(
+            FileCrs::Absent,
+            &self.shown,
+            &name,
+            options,
+            LoadControl::default(),
+        )?;
+        layer.area_m2 = group_areas.clone();
+        let rows_total: usize = counts.iter().sum();
+        let mut features = Vec::with_capacity(rows_total);
+        for (i, c) in counts.iter().enumerate() {
+            features.extend(std::iter::repeat_n(i, *c));
+        }
+        Ok(ServerStats {
+            layer,
+            features,
+            areas_m2: group_areas,
+            rows: rows_total as u64,
+        })
+    }
+
+    /// The ids and areas (m²) of the rows in a region that satisfy an
+    /// expression, sorted by id as text.
+    pub fn select_ids(
+        &mut self,
+        region: &Region,
+        expr: Option<&Expr>,
+        options: &LoadOptions,
+    ) -> Result<Vec<(String, f64)>, LoadError> {
+        let Some(order) = self.meta.order_column().map(str::to_string) else {
+            return Err(fault(
+                &self.shown,
+                ServerFault::NoSuchTable,
+                "the table has no primary key to name its rows: add &id=COLUMN to the address",
+            ));
+        };
+        let mut params = Vec::new();
+        let (conditions, rest) = self.conditions(region, expr, &mut params);
+        let mut out: Vec<(String, f64)> = if let Some(e) = rest {
+            let (layer, ids) = self.attribute_rows(&conditions, params, options)?;
+            let bound = e
+                .bind(&layer)
+                .map_err(|err| fault(&self.shown, ServerFault::Query, format!("--where: {err}")))?;
+            bound
+                .filter(&layer, None)
+                .into_iter()
+                .map(|i| {
+                    (
+                        ids.get(i).cloned().unwrap_or_default(),
+                        layer.area_m2.get(i).copied().unwrap_or(0.0),
+                    )
+                })
+                .collect()
+        } else {
+            let sql = format!(
+                "SELECT {}::text, {}::float8 FROM {}{}",
+                quote_ident(&order),
+                self.meta.area_sql(),
+                self.meta.from_sql(),
+                Self::where_clause(&conditions),
+            );
+            self.query(&sql, params)?
+                .iter()
+                .filter_map(|r| {
+                    let id: String = r.try_get::<_, Option<String>>(0).ok().flatten()?;
+                    Some((id, r.try_get::<_, f64>(1).unwrap_or(0.0)))
+                })
+                .collect()
+        };
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    /// The rows a map view shows: lon/lat geometry simplified to
+    /// `tolerance_deg` (about a pixel), the land-use value and the id, at most
+    /// `cap` rows (the rest are counted in `more`).
+    pub fn view_rows(
+        &mut self,
+        view: Rect<f64>,
+        tolerance_deg: f64,
+        cap: usize,
+    ) -> Result<ViewRows, LoadError> {
+        let mut params = Vec::new();
+        let (conditions, _) = self.conditions(&Region::Rect(view), None, &mut params);
+        let landuse = match self.landuse_column() {
+            Some(c) => format!("{}::text", quote_ident(&c)),
+            None => "NULL::text".into(),
+        };
+        let id = match self.meta.order_column() {
+            Some(c) => format!("{}::text", quote_ident(c)),
+            None => "NULL::text".into(),
+        };
+        params.push(Param::Sql(SqlParam::Number(tolerance_deg.max(0.0))));
+        let tol = params.len();
+        let sql = format!(
+            "SELECT ST_AsBinary(ST_Force2D(ST_SimplifyPreserveTopology({}, ${tol}::float8))), {landuse}, {id} FROM {}{} LIMIT {}",
+            self.meta.lon_lat_sql(),
+            self.meta.from_sql(),
+            Self::where_clause(&conditions),
+            cap.saturating_add(1)
+        );
+        let rows = self.query(&sql, params)?;
+        let more = rows.len() > cap;
+        let mut out = Vec::with_capacity(rows.len().min(cap));
+        let mut bad = 0usize;
+        for r in rows.iter().take(cap) {
+            let wkb: Option<Vec<u8>> = r.try_get(0).ok().flatten();
+            let geometry = match wkb.as_deref().map(crate::sources::wkb::read) {
+                Some(Ok((Some(g), _))) => g,
+                Some(Err(_)) => {
+                    bad += 1;
+                    continue;
+                }
+                _ => continue,
+            };
+            out.push(ViewRow {
+                geometry,
+                landuse: r.try_get(1).ok().flatten(),
+                id: r.try_get(2).ok().flatten(),
+            });
+        }
+        Ok(ViewRows {
+            rows: out,
+            more,
+            bad,
+        })
+    }
+}
+
+/// One row of a map view.
+#[derive(Debug, Clone)]
+pub struct ViewRow {
+    pub geometry: Geometry<f64>,
+    pub landuse: Option<String>,
+    pub id: Option<String>,
+}
+
+/// The rows of a map view.
+#[derive(Debug, Clone, Default)]
+pub struct ViewRows {
+    pub rows: Vec<ViewRow>,
+    /// Whether the view holds more rows than the cap.
+    pub more: bool,
+    /// Rows whose geometry could not be decoded (left out).
+    pub bad: usize,
+}
