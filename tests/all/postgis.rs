@@ -646,3 +646,42 @@ fn a_project_layer_can_be_a_table_and_saves_back_as_its_address() {
         PathBuf::from(&base)
     );
 }
+
+#[test]
+fn a_drawn_selection_and_its_sums_come_from_one_query_and_agree() {
+    let Some(base) = server() else { return };
+    setup(&base);
+    use parcelview::sources::postgis::live::{LiveGrouping, LiveTable, Region};
+    let a = Address::parse(&address(&base, &format!("layer={PARCELS}&mode=live"))).unwrap();
+    let options = LoadOptions::default();
+    let mut t = LiveTable::open(&a, &options).unwrap();
+    let area = geo::MultiPolygon(vec![geo::Polygon::new(
+        geo::LineString::from(vec![
+            (120.6913, 30.7012),
+            (120.7237, 30.6981),
+            (120.7311, 30.7244),
+            (120.7052, 30.7318),
+            (120.6913, 30.7012),
+        ]),
+        vec![],
+    )]);
+    let region = Region::Polygon {
+        area,
+        within: false,
+    };
+    let (ids, sums) = t
+        .select_with_stats(&region, None, &LiveGrouping::Classes, &options)
+        .unwrap();
+    assert!(ids.len() > 50);
+    assert_eq!(ids, t.select_ids(&region, None, &options).unwrap());
+    let apart = t
+        .stats(&region, None, &LiveGrouping::Classes, &options)
+        .unwrap();
+    assert_eq!(sums.rows, ids.len() as u64);
+    assert_eq!(sums.rows, apart.rows);
+    let total = |s: &parcelview::sources::postgis::live::ServerStats| -> f64 {
+        s.features.iter().map(|&i| s.areas_m2[i]).sum()
+    };
+    assert!(close(total(&sums), total(&apart)));
+    assert!(close(total(&sums), ids.iter().map(|(_, a)| a).sum()));
+}

@@ -324,7 +324,40 @@ impl LiveTable {
                 areas_m2,
             });
         }
-        let keys: Vec<String> = match grouping {
+        let keys = self.group_keys(grouping)?;
+        let key_sql: Vec<String> = keys
+            .iter()
+            .map(|k| format!("{}::text", quote_ident(k)))
+            .collect();
+        let positions: Vec<String> = (1..=keys.len()).map(|k| k.to_string()).collect();
+        let sql = format!(
+            "SELECT {}, count(*)::int8, COALESCE(sum({}), 0)::float8 FROM {}{} GROUP BY {} ORDER BY {}",
+            key_sql.join(", "),
+            self.meta.area_sql(),
+            self.meta.from_sql(),
+            Self::where_clause(&conditions),
+            positions.join(", "),
+            positions.join(", "),
+        );
+        let rows = self.query(&sql, params)?;
+        let n = keys.len();
+        let groups = rows
+            .iter()
+            .map(|r| {
+                let values = (0..n)
+                    .map(|k| r.try_get::<_, Option<String>>(k).ok().flatten())
+                    .collect();
+                let count = r.try_get::<_, i64>(n).unwrap_or(0).max(0) as usize;
+                (values, count, r.try_get::<_, f64>(n + 1).unwrap_or(0.0))
+            })
+            .collect();
+        self.sums_layer(&keys, groups, options)
+    }
+
+    /// The columns a statistic groups by: the field, or the land-use column (and
+    /// the shares column, which mixed uses split by share need).
+    fn group_keys(&self, grouping: &LiveGrouping) -> Result<Vec<String>, LoadError> {
+        Ok(match grouping {
             LiveGrouping::Field(f) => {
                 let c = self
                     .meta
@@ -363,36 +396,28 @@ impl LiveTable {
                 keys.extend(shares);
                 keys
             }
-        };
-        let key_sql: Vec<String> = keys
-            .iter()
-            .map(|k| format!("{}::text", quote_ident(k)))
-            .collect();
-        let positions: Vec<String> = (1..=keys.len()).map(|k| k.to_string()).collect();
-        let sql = format!(
-            "SELECT {}, count(*)::int8, COALESCE(sum({}), 0)::float8 FROM {}{} GROUP BY {} ORDER BY {}",
-            key_sql.join(", "),
-            self.meta.area_sql(),
-            self.meta.from_sql(),
-            Self::where_clause(&conditions),
-            positions.join(", "),
-            positions.join(", "),
-        );
-        let rows = self.query(&sql, params)?;
+        })
+    }
+
+    /// The sums of each group (its key values, row count and area in m²) as the
+    /// layer and features `stats_of` takes.
+    fn sums_layer(
+        &self,
+        keys: &[String],
+        groups: Vec<(Vec<Option<String>>, usize, f64)>,
+        options: &LoadOptions,
+    ) -> Result<ServerStats, LoadError> {
         let mut builder = LayerBuilder::new(None);
-        let slots = builder.columns_for(&keys);
-        builder.reserve(rows.len());
-        let mut group_areas = Vec::with_capacity(rows.len());
-        let mut counts = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let mut props = Vec::new();
-            for k in 0..keys.len() {
-                if let Some(t) = r.try_get::<_, Option<String>>(k).ok().flatten() {
-                    props.push((k as u32, AttrValue::Text(t.as_str().into())));
-                }
-            }
-            let count = r.try_get::<_, i64>(keys.len()).unwrap_or(0).max(0) as usize;
-            let area = r.try_get::<_, f64>(keys.len() + 1).unwrap_or(0.0);
+        let slots = builder.columns_for(keys);
+        builder.reserve(groups.len());
+        let mut group_areas = Vec::with_capacity(groups.len());
+        let mut counts = Vec::with_capacity(groups.len());
+        for (values, count, area) in groups {
+            let props = values
+                .into_iter()
+                .enumerate()
+                .filter_map(|(k, v)| v.map(|t| (k as u32, AttrValue::Text(t.as_str().into()))))
+                .collect();
             counts.push(count);
             group_areas.push(if count > 0 { area / count as f64 } else { 0.0 });
             let index = builder.seen;
@@ -419,6 +444,66 @@ impl LiveTable {
             areas_m2: group_areas,
             rows: rows_total as u64,
         })
+    }
+
+    /// A drawn selection and its statistic from one query: the ids and areas of
+    /// the rows (sorted by id as text) and their sums by group, so that the
+    /// server tests and measures each row once. An expression that does not
+    /// translate falls back to [`LiveTable::select_ids`] and
+    /// [`LiveTable::stats`].
+    pub fn select_with_stats(
+        &mut self,
+        region: &Region,
+        expr: Option<&Expr>,
+        grouping: &LiveGrouping,
+        options: &LoadOptions,
+    ) -> Result<(Vec<(String, f64)>, ServerStats), LoadError> {
+        let Some(order) = self.meta.order_column().map(str::to_string) else {
+            return Err(fault(
+                &self.shown,
+                ServerFault::NoSuchTable,
+                "the table has no primary key to name its rows: add &id=COLUMN to the address",
+            ));
+        };
+        let mut params = Vec::new();
+        let (conditions, rest) = self.conditions(region, expr, &mut params);
+        if rest.is_some() {
+            let ids = self.select_ids(region, expr, options)?;
+            let stats = self.stats(region, expr, grouping, options)?;
+            return Ok((ids, stats));
+        }
+        let keys = self.group_keys(grouping)?;
+        let key_sql: Vec<String> = keys
+            .iter()
+            .map(|k| format!("{}::text", quote_ident(k)))
+            .collect();
+        let sql = format!(
+            "SELECT {}::text, {}::float8, {} FROM {}{}",
+            quote_ident(&order),
+            self.meta.area_sql(),
+            key_sql.join(", "),
+            self.meta.from_sql(),
+            Self::where_clause(&conditions),
+        );
+        let rows = self.query(&sql, params)?;
+        let mut ids: Vec<(String, f64)> = Vec::with_capacity(rows.len());
+        let mut sums: std::collections::BTreeMap<Vec<Option<String>>, (usize, f64)> =
+            Default::default();
+        for r in &rows {
+            let area = r.try_get::<_, f64>(1).unwrap_or(0.0);
+            if let Some(id) = r.try_get::<_, Option<String>>(0).ok().flatten() {
+                ids.push((id, area));
+            }
+            let key: Vec<Option<String>> = (0..keys.len())
+                .map(|k| r.try_get::<_, Option<String>>(k + 2).ok().flatten())
+                .collect();
+            let e = sums.entry(key).or_default();
+            e.0 += 1;
+            e.1 += area;
+        }
+        ids.sort_by(|a, b| a.0.cmp(&b.0));
+        let groups = sums.into_iter().map(|(k, (c, a))| (k, c, a)).collect();
+        Ok((ids, self.sums_layer(&keys, groups, options)?))
     }
 
     /// The ids and areas (m²) of the rows in a region that satisfy an
