@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use parcelview::io::LoadOptions;
 use parcelview::sources::postgis::Address;
-use parcelview::sources::postgis::live::{LiveGrouping, LiveTable, Region};
+use parcelview::sources::postgis::live::{LiveGrouping, LiveTable, Region, ServerStats};
 use parcelview::stats::{self, AreaMethod, BalanceTable, Grouping};
 
 const TABLE: &str = "pv_bench_parcels";
@@ -35,6 +35,24 @@ fn peak_rss_mib() -> f64 {
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
+}
+
+/// The land-use balance of server sums, as the window and `stats` arrange it.
+fn balance_of(s: &ServerStats) -> (stats::StatsTable, BalanceTable) {
+    let part = stats::Part {
+        layer: &s.layer,
+        features: Some(&s.features),
+        areas_m2: &s.areas_m2,
+    };
+    let table = stats::stats_of(
+        &[part],
+        &Grouping::Class(parcelview::landuse::Palette::Gtkj2023),
+        2,
+        AreaMethod::Ellipsoidal,
+        &Default::default(),
+    );
+    let balance = BalanceTable::new(&table, None, 2, None);
+    (table, balance)
 }
 
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
@@ -119,19 +137,7 @@ fn main() {
         let s = live
             .stats(&Region::Whole, None, &LiveGrouping::Classes, &options)
             .expect("server stats");
-        let part = stats::Part {
-            layer: &s.layer,
-            features: Some(&s.features),
-            areas_m2: &s.areas_m2,
-        };
-        let table = stats::stats_of(
-            &[part],
-            &Grouping::Class(parcelview::landuse::Palette::Gtkj2023),
-            2,
-            AreaMethod::Ellipsoidal,
-            &Default::default(),
-        );
-        let balance = BalanceTable::new(&table, None, 2, None);
+        let (table, balance) = balance_of(&s);
         (balance.all_rows().count(), table.total_area_ha_rounded)
     });
     println!(
@@ -160,19 +166,7 @@ fn main() {
         let (ids, s) = live
             .select_with_stats(&region, None, &LiveGrouping::Classes, &options)
             .expect("select with stats");
-        let part = stats::Part {
-            layer: &s.layer,
-            features: Some(&s.features),
-            areas_m2: &s.areas_m2,
-        };
-        let table = stats::stats_of(
-            &[part],
-            &Grouping::Class(parcelview::landuse::Palette::Gtkj2023),
-            2,
-            AreaMethod::Ellipsoidal,
-            &Default::default(),
-        );
-        let _ = BalanceTable::new(&table, None, 2, None);
+        let _ = balance_of(&s);
         ids.len()
     });
     println!(

@@ -480,6 +480,22 @@ fn print_warnings(layer: &Layer, err: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `bbox:` line of `info`.
+fn write_bbox(bbox: Option<Rect<f64>>, out: &mut dyn Write) -> anyhow::Result<()> {
+    match bbox {
+        Some(r) => writeln!(
+            out,
+            "bbox:      {:.7},{:.7},{:.7},{:.7} (W,S,E,N lon/lat)",
+            r.min().x,
+            r.min().y,
+            r.max().x,
+            r.max().y
+        )?,
+        None => writeln!(out, "bbox:      (no geometry)")?,
+    }
+    Ok(())
+}
+
 fn info(a: &InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if let Some(address) = postgis::live_address(&a.layer.file)?
         && postgis::info(a, &address, out)?
@@ -564,17 +580,7 @@ fn info(a: &InfoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     )?;
     let types_text: Vec<String> = types.iter().map(|(t, n)| format!("{t} {n}")).collect();
     writeln!(out, "geometry:  {}", types_text.join(", "))?;
-    match bbox {
-        Some(r) => writeln!(
-            out,
-            "bbox:      {:.7},{:.7},{:.7},{:.7} (W,S,E,N lon/lat)",
-            r.min().x,
-            r.min().y,
-            r.max().x,
-            r.max().y
-        )?,
-        None => writeln!(out, "bbox:      (no geometry)")?,
-    }
+    write_bbox(bbox, out)?;
     // + 0.0: an empty sum is -0.0, which would print as "-0.00".
     let total: f64 = layer.area_m2.iter().sum::<f64>() + 0.0;
     writeln!(

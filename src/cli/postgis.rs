@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{
     AreaArg, InfoArgs, InfoFormat, SelectArgs, SelectFormat, StatsArgs, stats_grouping,
-    stats_options, within_area, write_stats,
+    stats_options, within_area, write_bbox, write_stats,
 };
 use crate::expr::Expr;
 use crate::selection::AreaMode;
@@ -105,17 +105,7 @@ pub(super) fn info(a: &InfoArgs, address: &Address, out: &mut dyn Write) -> anyh
         Some(n) => writeln!(out, "rows:      ~{n} (the server's estimate)")?,
         None => writeln!(out, "rows:      unknown (the table has not been analysed)")?,
     }
-    match extent {
-        Some(r) => writeln!(
-            out,
-            "bbox:      {:.6}, {:.6}, {:.6}, {:.6}",
-            r.min().x,
-            r.min().y,
-            r.max().x,
-            r.max().y
-        )?,
-        None => writeln!(out, "bbox:      (no geometry)")?,
-    }
+    write_bbox(extent, out)?;
     writeln!(out, "fields:")?;
     for (i, c) in m.columns.iter().enumerate() {
         let role = crate::model::FieldRole::ALL

@@ -370,6 +370,16 @@ pub fn load_path(
     builder.finish(crs, &shown, &name, options, control)
 }
 
+/// A database address, or an error that does not repeat it (it may hold a
+/// password, which is why it is refused).
+fn parse_address(text: &str) -> Result<postgis::Address, LoadError> {
+    postgis::Address::parse(text).map_err(|e| LoadError::Server {
+        address: "postgresql://…".into(),
+        fault: postgis::ServerFault::Address,
+        detail: e.to_string(),
+    })
+}
+
 /// Loads a PostGIS table (its live mode is opened through
 /// [`postgis::live::LiveTable`]; here it is streamed whole).
 fn load_address(
@@ -377,11 +387,7 @@ fn load_address(
     options: &LoadOptions,
     control: LoadControl,
 ) -> Result<Layer, LoadError> {
-    let mut address = postgis::Address::parse(text).map_err(|e| LoadError::Server {
-        address: "postgresql://…".into(),
-        fault: postgis::ServerFault::Address,
-        detail: e.to_string(),
-    })?;
+    let mut address = parse_address(text)?;
     // A chooser's choice (`options.layer`) names the table when the address
     // does not.
     if address.table.is_none()
@@ -414,11 +420,7 @@ pub struct LayerInfo {
 /// format.
 pub fn list_layers(path: &Path) -> Result<Vec<LayerInfo>, LoadError> {
     if let Some(text) = path.to_str().filter(|t| postgis::is_address(t)) {
-        let address = postgis::Address::parse(text).map_err(|e| LoadError::Server {
-            address: "postgresql://…".into(),
-            fault: postgis::ServerFault::Address,
-            detail: e.to_string(),
-        })?;
+        let address = parse_address(text)?;
         return postgis::list_layers(&address);
     }
     match detect(path) {

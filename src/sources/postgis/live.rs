@@ -298,6 +298,35 @@ impl LiveTable {
         Ok((layer, ids))
     }
 
+    /// The column that names rows, or an error saying how to give one.
+    fn order_column(&self) -> Result<String, LoadError> {
+        self.meta.order_column().map(str::to_string).ok_or_else(|| {
+            fault(
+                &self.shown,
+                ServerFault::NoSuchTable,
+                "the table has no primary key to name its rows: add &id=COLUMN to the address",
+            )
+        })
+    }
+
+    /// An expression that does not translate, evaluated here over the
+    /// attribute rows the conditions select: the rows as a layer, their ids and
+    /// the rows (indices into the layer) for which it is true.
+    fn filter_on_client(
+        &mut self,
+        e: &Expr,
+        conditions: &[String],
+        params: Vec<Param>,
+        options: &LoadOptions,
+    ) -> Result<(Layer, Vec<String>, Vec<usize>), LoadError> {
+        let (layer, ids) = self.attribute_rows(conditions, params, options)?;
+        let bound = e
+            .bind(&layer)
+            .map_err(|err| fault(&self.shown, ServerFault::Query, format!("--where: {err}")))?;
+        let features = bound.filter(&layer, None);
+        Ok((layer, ids, features))
+    }
+
     /// The sums of a statistic over a region (and an expression), summed in the
     /// server where the expression translates.
     pub fn stats(
@@ -311,11 +340,7 @@ impl LiveTable {
         let (conditions, rest) = self.conditions(region, expr, &mut params);
         if let Some(e) = rest {
             // Evaluated on the client over the region's attribute rows.
-            let (layer, _) = self.attribute_rows(&conditions, params, options)?;
-            let bound = e
-                .bind(&layer)
-                .map_err(|err| fault(&self.shown, ServerFault::Query, format!("--where: {err}")))?;
-            let features = bound.filter(&layer, None);
+            let (layer, _, features) = self.filter_on_client(e, &conditions, params, options)?;
             let areas_m2 = layer.area_m2.clone();
             return Ok(ServerStats {
                 rows: features.len() as u64,
@@ -458,13 +483,7 @@ impl LiveTable {
         grouping: &LiveGrouping,
         options: &LoadOptions,
     ) -> Result<(Vec<(String, f64)>, ServerStats), LoadError> {
-        let Some(order) = self.meta.order_column().map(str::to_string) else {
-            return Err(fault(
-                &self.shown,
-                ServerFault::NoSuchTable,
-                "the table has no primary key to name its rows: add &id=COLUMN to the address",
-            ));
-        };
+        let order = self.order_column()?;
         let mut params = Vec::new();
         let (conditions, rest) = self.conditions(region, expr, &mut params);
         if rest.is_some() {
@@ -514,22 +533,12 @@ impl LiveTable {
         expr: Option<&Expr>,
         options: &LoadOptions,
     ) -> Result<Vec<(String, f64)>, LoadError> {
-        let Some(order) = self.meta.order_column().map(str::to_string) else {
-            return Err(fault(
-                &self.shown,
-                ServerFault::NoSuchTable,
-                "the table has no primary key to name its rows: add &id=COLUMN to the address",
-            ));
-        };
+        let order = self.order_column()?;
         let mut params = Vec::new();
         let (conditions, rest) = self.conditions(region, expr, &mut params);
         let mut out: Vec<(String, f64)> = if let Some(e) = rest {
-            let (layer, ids) = self.attribute_rows(&conditions, params, options)?;
-            let bound = e
-                .bind(&layer)
-                .map_err(|err| fault(&self.shown, ServerFault::Query, format!("--where: {err}")))?;
-            bound
-                .filter(&layer, None)
+            let (layer, ids, features) = self.filter_on_client(e, &conditions, params, options)?;
+            features
                 .into_iter()
                 .map(|i| {
                     (
