@@ -1451,6 +1451,18 @@ fn handout_cmd(a: &HandoutArgs, out: &mut dyn Write, err: &mut dyn Write) -> any
         LangArg::Zh => ReportLang::Zh,
         LangArg::En => ReportLang::En,
     };
+    // The 净空 layer is drawn on the slides that name it, as the window shows it.
+    let surfaces = crate::analysis::command::project_surfaces(&project)
+        .ok()
+        .map(|s| crate::analysis::clearance::surfaces_layer(&s));
+    if let Some(l) = &surfaces {
+        layers.push(SlideLayer {
+            name: crate::analysis::CLEARANCE_LAYER,
+            layer: l,
+            style: crate::analysis::clearance::surfaces_image_style(lang == ReportLang::Zh),
+            visible: false,
+        });
+    }
     let title = match (lang, &project.file.title_en) {
         (ReportLang::En, Some(t)) => t.clone(),
         _ => project.file.title.clone(),

@@ -613,6 +613,18 @@ pub struct Project {
     pub notes: Vec<String>,
 }
 
+/// What a project's live table holds in place of loaded data: the window opens
+/// it live, and the commands take its address (a live table is never loaded
+/// whole with its project).
+pub const LIVE_NOT_LOADED: &str = "a live table (mode=live) is not loaded with its project: the window queries it per view, and the commands take its address";
+
+/// Whether a layer's path is a database address in live mode.
+pub fn is_live_address(path: &str) -> bool {
+    crate::sources::postgis::is_address(path)
+        && crate::sources::postgis::Address::parse(path.trim())
+            .is_ok_and(|a| a.mode == crate::sources::postgis::Mode::Live)
+}
+
 impl Project {
     /// Opens a project file and loads its layers (in parallel).
     pub fn open(path: &Path) -> Result<Project, ProjectError> {
@@ -655,9 +667,13 @@ impl Project {
                 } else {
                     dir.join(&spec.path)
                 };
-                let data = spec.load_options().and_then(|options| {
-                    load_path(&p, &options, LoadControl::default()).map_err(|e| e.to_string())
-                });
+                let data = if is_live_address(&spec.path) {
+                    Err(LIVE_NOT_LOADED.to_string())
+                } else {
+                    spec.load_options().and_then(|options| {
+                        load_path(&p, &options, LoadControl::default()).map_err(|e| e.to_string())
+                    })
+                };
                 ProjectLayer {
                     spec: spec.clone(),
                     path: p,

@@ -199,21 +199,7 @@ fn verdict(p: &clearance::ParcelClearance) -> &'static str {
 }
 
 fn surface_label(s: &Surfaces, p: &clearance::ParcelClearance) -> String {
-    let Some(kind) = p.surface else {
-        return String::new();
-    };
-    match (kind, p.end) {
-        // The transitional surface beside an approach, named by that approach.
-        (ols::SurfaceKind::Transitional, Some(e)) => {
-            format!(
-                "{}（{}进近面侧）",
-                kind.name(true),
-                s.runway.end_name(e, true)
-            )
-        }
-        (_, Some(e)) => format!("{}{}", s.runway.end_name(e, true), kind.name(true)),
-        (_, None) => kind.name(true).to_string(),
-    }
+    clearance::surface_label(&s.runway, p, true)
 }
 
 /// Refuses a workbook path that is not `.xlsx` or that would overwrite the project.
@@ -304,11 +290,13 @@ pub fn clearance_command(
             writeln!(out, "净空限高核查（ICAO 附件14，代码4 精密进近跑道）")?;
             writeln!(
                 out,
-                "跑道：{}，{:.0} m × {:.0} m，真方位 {:.1}°；机场标高 {} m，高度自机场标高起算",
+                "跑道：{}（量得 {:.0} m × {:.0} m，真方位 {:.1}°，两端 {}/{}）；机场标高 {} m，高度自机场标高起算",
                 r.source,
                 r.length_m,
                 r.width_m,
                 r.bearing_deg,
+                r.end_name(0, true),
+                r.end_name(1, true),
                 crate::model::format_fixed(result.aerodrome_elevation_m, 1)
             )?;
             writeln!(

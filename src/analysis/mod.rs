@@ -26,6 +26,10 @@ pub mod runway;
 
 use geo::{Coord, Geometry};
 
+/// The name bookmarks give the 净空 layer (the obstacle limitation surfaces)
+/// among the layers a slide shows: a slide that lists it shows the surfaces.
+pub const CLEARANCE_LAYER: &str = "净空限制面";
+
 use crate::crs::{GaussKruger, for_each_coord_mut};
 
 /// What can go wrong in an analysis.

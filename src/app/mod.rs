@@ -327,6 +327,9 @@ pub struct MapLayer {
     /// Unique in the process and increasing: which layer this is, through moves,
     /// removal and undo, and whether it was added after an undo step was taken.
     pub serial: u64,
+    /// A live PostGIS table's worker, when the layer is one: `data` then holds
+    /// the rows of the last view the server answered.
+    pub live: Option<Arc<std::sync::Mutex<map::live::LiveLayer>>>,
 }
 
 static LAYER_SERIAL: AtomicU64 = AtomicU64::new(1);
@@ -387,6 +390,7 @@ impl MapLayer {
             data: pl.data.map(Arc::new),
             draw,
             serial: next_layer_serial(),
+            live: None,
         }
     }
 
@@ -398,6 +402,7 @@ impl MapLayer {
         draw: Option<Arc<DrawLayer>>,
         classes: Vec<crate::landuse::ClassId>,
         serial: u64,
+        live: Option<Arc<std::sync::Mutex<map::live::LiveLayer>>>,
     ) -> MapLayer {
         let len = data.as_ref().map_or(0, |l| l.len());
         MapLayer {
@@ -410,6 +415,7 @@ impl MapLayer {
             selection: Arc::new(Selection::new(len)),
             overlay: std::cell::RefCell::new(None),
             serial,
+            live,
         }
     }
 }
@@ -554,9 +560,6 @@ pub struct ParcelApp {
     pub settings_open: bool,
     /// Where the search field's bottom left is, for the hits' list under it.
     search_anchor: Option<egui::Pos2>,
-    /// The airport's obstacle limitation surfaces once built (`Some(None)`: the
-    /// project has no runway).
-    pub(crate) airport_surfaces: Option<Option<Arc<crate::analysis::ols::Surfaces>>>,
     /// The identify panel's 净空限高 line, worked out once per parcel shown.
     pub(crate) clearance_line: Option<ClearanceLine>,
     /// The analysis layers (净空, 生活圈) and what they have worked out.
@@ -605,6 +608,10 @@ pub struct ParcelApp {
     pub cursor: Option<geo::Coord<f64>>,
     /// The map's transform in the last frame drawn.
     pub last_view: Option<map::view::View>,
+    /// Live PostGIS tables still connecting (they become layers when opened).
+    live_opening: Vec<map::live::LiveLayer>,
+    /// The window's context, for workers that wake it when they answer.
+    egui_ctx: Option<egui::Context>,
     basemap: Arc<Basemap>,
     basemap_tiles: Option<tiles::TileLayer>,
     /// Text being typed into the basemap menu's fields, applied by a button.
@@ -678,7 +685,6 @@ impl ParcelApp {
             rename: None,
             layer_choice: None,
             database_dialog: None,
-            airport_surfaces: None,
             clearance_line: None,
             analysis: Default::default(),
             life_circle_export: Default::default(),
@@ -708,6 +714,8 @@ impl ParcelApp {
             fit: None,
             cursor: None,
             last_view: None,
+            live_opening: Vec::new(),
+            egui_ctx: None,
             basemap: Arc::new(Basemap::from_layers(&[])),
             basemap_tiles: None,
             network_reported: false,
@@ -838,7 +846,15 @@ impl ParcelApp {
             } => {
                 match (in_active, identified) {
                     // The active layer's feature is selected, whatever lies on top.
-                    (Some((li, fi)), _) => self.select_in(li, &[fi], op),
+                    (Some((li, fi)), _) => {
+                        self.select_in(li, &[fi], op);
+                        let point = self
+                            .cursor
+                            .map(crate::sources::postgis::live::Region::Point);
+                        if point.is_some() {
+                            self.live_select(li, point, op);
+                        }
+                    }
                     // A plain click on empty map clears; with modifiers it keeps.
                     (None, None) if op == SelectOp::Replace => self.clear_selection(),
                     // Another layer's feature (a facility, the airport) is only
@@ -851,6 +867,8 @@ impl ParcelApp {
                 if let Some(li) = self.active {
                     let hits = self.query_hits(li, &query);
                     self.select_in(li, &hits, op);
+                    let region = self.live_region(&query);
+                    self.live_select(li, Some(region), op);
                 }
             }
             Command::SelectWhere(text, op) => self.select_where(&text, op),
@@ -860,12 +878,26 @@ impl ParcelApp {
                 self.sketch.clear();
             }
             Command::InvertSelection => {
+                if let Some(li) = self.active {
+                    self.live_select(
+                        li,
+                        Some(crate::sources::postgis::live::Region::Whole),
+                        SelectOp::Toggle,
+                    );
+                }
                 if let Some(l) = self.active.and_then(|a| self.layers.get_mut(a)) {
                     Arc::make_mut(&mut l.selection).invert();
                     self.selection_changed();
                 }
             }
             Command::SelectAll => {
+                if let Some(li) = self.active {
+                    self.live_select(
+                        li,
+                        Some(crate::sources::postgis::live::Region::Whole),
+                        SelectOp::Replace,
+                    );
+                }
                 if let Some(l) = self.active.and_then(|a| self.layers.get_mut(a)) {
                     Arc::make_mut(&mut l.selection).select_all();
                     self.selection_changed();
@@ -954,6 +986,7 @@ impl ParcelApp {
                             path,
                             layers,
                             picked,
+                            live: None,
                         });
                     } else {
                         self.start_loading(path);
@@ -1145,6 +1178,9 @@ impl ParcelApp {
     }
 
     fn clear_selection(&mut self) {
+        for li in 0..self.layers.len() {
+            self.live_select(li, None, SelectOp::Replace);
+        }
         for l in &mut self.layers {
             if !l.selection.is_empty() {
                 Arc::make_mut(&mut l.selection).clear();
@@ -1156,6 +1192,24 @@ impl ParcelApp {
 
     fn selection_changed(&mut self) {
         self.selection_version += 1;
+    }
+
+    /// A drawn area as the server tests it, by the area mode.
+    fn live_region(&self, query: &AreaQuery) -> crate::sources::postgis::live::Region {
+        use crate::sources::postgis::live::Region;
+        let within = self.area_mode != AreaMode::Intersects;
+        match query {
+            AreaQuery::Rect(r) if !within => Region::Rect(*r),
+            AreaQuery::Rect(r) => Region::Polygon {
+                area: geo::MultiPolygon(vec![r.to_polygon()]),
+                within,
+            },
+            AreaQuery::Polygon(p) => Region::Polygon {
+                area: geo::MultiPolygon(vec![p.clone()]),
+                within,
+            },
+            AreaQuery::Line(l) => Region::Line(l.clone()),
+        }
     }
 
     /// The features of layer `li` a drawn area meets, by the area mode.
@@ -1310,6 +1364,25 @@ impl ParcelApp {
     /// background. A layer read from a GeoPackage is named after it and keeps its
     /// table in the project.
     fn start_loading_layer(&mut self, path: PathBuf, table: Option<String>) {
+        // A table in live mode is never loaded whole: a worker answers the map's
+        // questions instead.
+        if let Some(mut address) = path
+            .to_str()
+            .filter(|t| crate::sources::postgis::is_address(t))
+            .and_then(|t| crate::sources::postgis::Address::parse(t).ok())
+            && address.mode == crate::sources::postgis::Mode::Live
+        {
+            if address.table.is_none()
+                && let Some((schema, t)) = table
+                    .as_deref()
+                    .and_then(crate::sources::postgis::address::split_qualified)
+            {
+                address.schema = schema;
+                address.table = Some(t);
+            }
+            self.open_live(address);
+            return;
+        }
         let bytes_read = Arc::new(AtomicU64::new(0));
         let cancel = Arc::new(AtomicBool::new(false));
         let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
@@ -1344,6 +1417,28 @@ impl ParcelApp {
         });
     }
 
+    /// Adds a layer to the map under a unique name (a second 地块, another
+    /// file's or a GeoPackage's table, becomes 地块 (2)) and returns the name.
+    fn add_layer(&mut self, mut map_layer: MapLayer) -> String {
+        let base = map_layer.spec.name.clone();
+        let mut k = 2;
+        while self
+            .layers
+            .iter()
+            .any(|l| l.spec.name == map_layer.spec.name)
+        {
+            map_layer.spec.name = format!("{base} ({k})");
+            k += 1;
+        }
+        let name = map_layer.spec.name.clone();
+        self.layers.push(map_layer);
+        self.dirty = true;
+        if self.active.is_none() {
+            self.active = default_active(&self.layers);
+        }
+        name
+    }
+
     /// Takes in layers that finished loading.
     fn poll_loading(&mut self) {
         let mut still = Vec::new();
@@ -1354,7 +1449,7 @@ impl ParcelApp {
             }
             let file = file_name(&l.path);
             match l.handle.join() {
-                Ok(Ok(mut map_layer)) => {
+                Ok(Ok(map_layer)) => {
                     if let Ok(layer) = &map_layer.data {
                         let table = map_layer.spec.layer.clone();
                         self.report_loaded(&l.path, table.as_deref(), layer);
@@ -1362,23 +1457,7 @@ impl ParcelApp {
                             self.fit = Some(FitRequest::of_rect(r));
                         }
                     }
-                    // Names stay unique: a second 地块 (another file's, a
-                    // GeoPackage's table) becomes 地块 (2).
-                    let base = map_layer.spec.name.clone();
-                    let mut k = 2;
-                    while self
-                        .layers
-                        .iter()
-                        .any(|l| l.spec.name == map_layer.spec.name)
-                    {
-                        map_layer.spec.name = format!("{base} ({k})");
-                        k += 1;
-                    }
-                    self.layers.push(map_layer);
-                    self.dirty = true;
-                    if self.active.is_none() {
-                        self.active = default_active(&self.layers);
-                    }
+                    self.add_layer(map_layer);
                 }
                 Ok(Err(f)) => {
                     let level = if f.problem == "load_cancelled" {
@@ -1411,6 +1490,7 @@ impl ParcelApp {
     /// What the first frame sets up: the CJK font and the basemap's tile worker.
     fn start(&mut self, ctx: &egui::Context) {
         self.started = true;
+        self.egui_ctx = Some(ctx.clone());
         install_fonts(ctx);
     }
 
@@ -1438,6 +1518,17 @@ impl ParcelApp {
                 self.basemap_tiles = Some(tiles::TileLayer::new(ctx.clone(), source, workers));
             }
             Ok(None) => {}
+            // Nothing to draw an offline basemap from is a fact about the
+            // project, not a failure: the map shows its layers on the plain
+            // background and the menu offers the online basemaps.
+            Err(crate::tiles::TileError::NoOfflineData) => {
+                self.log_only(
+                    Level::Info,
+                    self.tr("basemap_no_offline_data").to_string(),
+                    Vec::new(),
+                    None,
+                );
+            }
             Err(e) => {
                 // The source's own words (often English) go to the log's details.
                 let text = format!(
@@ -1485,6 +1576,7 @@ impl ParcelApp {
         self.now_s = ui.ctx().input(|i| i.time);
         self.check_network();
         self.poll_loading();
+        self.poll_live();
         self.poll_restyling();
         // The export code reports its result as a text; knowing which file was
         // being written turns it into a message with the file to open.

@@ -2245,6 +2245,19 @@ fn project_file(frame: &Frame, plan: &Plan, seed: u64) -> anyhow::Result<Vec<u8>
         .map(|f| plan.parcels[f.parcel].shape.clone())
         .collect();
     // The bundled briefing: one slide for each part of the district's story.
+    // Every slide names the layers it shows (the project's visible ones unless
+    // it says otherwise), as a bookmark saved in the window does: a slide that
+    // left them unnamed would keep whatever the slide before it showed, such as
+    // the 净空 layer of the logistics slide.
+    let shown = [
+        "范围",
+        "水系",
+        "道路",
+        "地块",
+        "机场",
+        "产业园区",
+        "公共服务设施",
+    ];
     let slide = |v: Value, caption: &str, caption_en: &str, extra: Value| -> Value {
         let mut b = json!({
             "title": v["name"],
@@ -2252,6 +2265,7 @@ fn project_file(frame: &Frame, plan: &Plan, seed: u64) -> anyhow::Result<Vec<u8>
             "bbox": v["bbox"],
             "caption": caption,
             "caption_en": caption_en,
+            "layers": shown,
         });
         if let (Some(map), Some(more)) = (b.as_object_mut(), extra.as_object()) {
             for (k, val) in more {
@@ -2305,9 +2319,15 @@ fn project_file(frame: &Frame, plan: &Plan, seed: u64) -> anyhow::Result<Vec<u8>
                 "The two specialist tracks of \"1+2+X\": high-end auto parts and optoelectronic information, north of the airport.",
                 json!({"selection": parcels_where("\"所属园区\" IN ('高端汽车零部件产业园', '光电信息产业园')"), "show_stats": true})),
             slide(view("空港物流园", "Airport logistics zone", &park(Zone::Logistics)),
-                "临空经济：航空货运、物流仓储与供应链服务贴近跑道和货运区，机场周边建筑限高随净空要求收紧。",
-                "Air-linked economy: cargo, warehousing and supply-chain services beside the runway, with height limits tightening near the airport.",
-                json!({"selection": parcels_where("\"所属园区\" = '空港物流园'"), "show_stats": true})),
+                "临空经济：航空货运、物流仓储与供应链服务贴近跑道和货运区。图中叠加机场净空限制面及 10 m 限制高度等高线：跑道旁和进近方向的建筑限高随之收紧，所有地块限高均在净空限制面以下。",
+                "Air-linked economy: cargo, warehousing and supply-chain services beside the runway and the cargo area. Over the map, the airport's obstacle limitation surfaces with 10 m contours: height limits tighten beside the runway and under the approach, and every parcel's stays below the surfaces.",
+                // The 净空 layer is one of the slide's layers: the briefing shows
+                // the surfaces over the plan.
+                json!({
+                    "selection": parcels_where("\"所属园区\" = '空港物流园'"),
+                    "show_stats": true,
+                    "layers": shown.iter().copied().chain([crate::analysis::CLEARANCE_LAYER]).collect::<Vec<_>>(),
+                })),
             slide(view("空港秀水创新绿谷", "Xiushui innovation valley", &park(Zone::Valley)),
                 "总投资 150 亿元以上的创新绿谷：北京理工大学长三角研究院（嘉兴）、浙江大学嘉兴研究院，以及孵化器、加速器和博士后工作站。",
                 "An innovation valley of 15+ billion yuan: the BIT Yangtze Delta institute, Zhejiang University's Jiaxing institute, incubators and accelerators.",

@@ -57,8 +57,8 @@ impl BasemapVariant {
             BasemapVariant::Dark => Palette {
                 background: [28, 31, 36],
                 land: [38, 42, 48],
-                water: [30, 62, 92],
-                water_edge: [44, 84, 120],
+                water: [46, 104, 156],
+                water_edge: [84, 146, 200],
                 road: [70, 75, 84],
                 road_edge: [90, 96, 106],
                 outline: [230, 110, 110],

@@ -377,9 +377,16 @@ fn candidates(ctx: &LabelContext, li: usize, out: &mut Vec<Candidate>) {
                     .skip(1)
                     .filter_map(|f| line_text(layer, i, *f, false, ctx.chinese))
                     .collect();
-                let mut lines = vec![(id, size)];
+                // A park (or other land without control values) goes by its name,
+                // its id beneath; by its id alone where the name is already on
+                // the map nearby (a facility of the same name).
+                let named = place_name(layer, i);
+                let mut lines = match &named {
+                    Some(name) => vec![(name.clone(), size), (id.clone(), small)],
+                    None => vec![(id.clone(), size)],
+                };
                 lines.extend(rest.into_iter().map(|t| (t, small)));
-                let variants = (1..=lines.len())
+                let mut variants: Vec<Variant> = (1..=lines.len())
                     .rev()
                     .map(|n| Variant::Block {
                         centre,
@@ -387,6 +394,13 @@ fn candidates(ctx: &LabelContext, li: usize, out: &mut Vec<Candidate>) {
                         within: Some((fw, fh)),
                     })
                     .collect();
+                if named.is_some() {
+                    variants.push(Variant::Block {
+                        centre,
+                        lines: vec![(id, size)],
+                        within: Some((fw, fh)),
+                    });
+                }
                 out.push(Candidate {
                     rank: 3,
                     priority: layer.area_m2.get(i).copied().unwrap_or(0.0),
@@ -501,7 +515,7 @@ pub fn place_labels(ctx: &LabelContext, placer: &mut Placer) -> Vec<Label> {
             .then(b.priority.total_cmp(&a.priority))
             .then(a.order.cmp(&b.order))
     });
-    let mut out = Vec::new();
+    let mut out: Vec<Label> = Vec::new();
     for c in all {
         for v in &c.variants {
             match v {
@@ -514,6 +528,15 @@ pub fn place_labels(ctx: &LabelContext, placer: &mut Placer) -> Vec<Label> {
                     if let Some((fw, fh)) = within
                         && (bounds.w > fw * 0.95 || bounds.h > fh * 0.9)
                     {
+                        continue;
+                    }
+                    let size = lines.first().map_or(0.0, |l| l.1);
+                    let repeated = lines.first().is_some_and(|(text, _)| {
+                        out.iter().any(|l| {
+                            l.lines.first() == Some(text) && repeats_near(&l.bounds, *centre, size)
+                        })
+                    });
+                    if repeated {
                         continue;
                     }
                     if placer.place(bounds) {
@@ -555,6 +578,27 @@ pub fn place_labels(ctx: &LabelContext, placer: &mut Placer) -> Vec<Label> {
     out
 }
 
+/// Whether a name placed in `bounds` lies so near `centre` that the same name
+/// there would only repeat it: within about twelve characters' height.
+pub fn repeats_near(bounds: &Bounds, (x, y): (f32, f32), size: f32) -> bool {
+    let (cx, cy) = (bounds.x + bounds.w / 2.0, bounds.y + bounds.h / 2.0);
+    (cx - x).hypot(cy - y) < 12.0 * size.max(1.0)
+}
+
+/// The name a parcel goes by on a map when it is not development land (a park's
+/// 秀水公园, the airport's 航站区): its name field's value, for transport, green and
+/// open space and water, which carry no control values to print; `None` for
+/// development land, labelled by its id, and for parcels without a name.
+pub fn place_name(layer: &Layer, i: usize) -> Option<String> {
+    let class = layer.class.get(i).copied().flatten();
+    if class.is_none() || crate::stats::indicators::is_development_class(class) {
+        return None;
+    }
+    let name = layer.value(i, layer.roles.name?).to_text()?;
+    let name = name.trim();
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 fn union(a: Bounds, b: Bounds) -> Bounds {
     let (x, y) = (a.x.min(b.x), a.y.min(b.y));
     Bounds::new(
@@ -566,17 +610,17 @@ fn union(a: Bounds, b: Bounds) -> Bounds {
 }
 
 /// The ink of water names (a deep blue, as maps letter water) and road names.
-const WATER_TEXT: [u8; 3] = [28, 92, 160];
-const ROAD_TEXT: [u8; 3] = [64, 64, 64];
+pub const WATER_TEXT: [u8; 3] = [28, 92, 160];
+pub const ROAD_TEXT: [u8; 3] = [64, 64, 64];
 
 /// A polygon's rings on the image, in pixels.
 type Rings = Vec<Vec<(f32, f32)>>;
 
 /// A polygon's rings on the image, the exterior first.
-fn rings_px(p: &geo::Polygon<f64>, fit: &Fit) -> Rings {
+fn rings_px(p: &geo::Polygon<f64>, to_px: &dyn Fn(Coord<f64>) -> (f32, f32)) -> Rings {
     std::iter::once(p.exterior())
         .chain(p.interiors())
-        .map(|r| r.0.iter().map(|c| fit.to_px(*c)).collect())
+        .map(|r| r.0.iter().map(|c| to_px(*c)).collect())
         .collect()
 }
 
@@ -749,36 +793,43 @@ fn spaced_script(name: &str) -> bool {
     n > 0 && name.chars().filter(|c| !c.is_ascii()).count() * 2 > n
 }
 
+/// Where a road's, river's, canal's or pond's name goes (see [`name_places`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum NamePlace {
+    /// The name as one line centred on this point.
+    Centre((f32, f32)),
+    /// The name's characters, each upright and centred on its own point along the
+    /// feature's middle line.
+    Along(Vec<(String, (f32, f32))>),
+}
+
 /// How a road, river or pond is named at this scale: along its middle line where
 /// it is long and thin and the part in view holds the spaced name, inside its
 /// outline where it is compact and the name fits in it; with its length or area
-/// on the image, which ranks it. `None` when it is too small here to be named.
-fn along_or_inside(
+/// on the image, which ranks it. `to_px` puts a lon/lat position on the image (or
+/// the screen) and `keep_in` is the part of it the name must stay in. `None` when
+/// the feature is too small here to be named. The window names the basemap's
+/// roads and water through this too, so a map image and the screen agree.
+pub fn name_places(
     g: &Geometry<f64>,
+    to_px: &dyn Fn(Coord<f64>) -> (f32, f32),
     name: &str,
     size: f32,
-    ctx: &LabelContext,
-) -> Option<(Vec<Variant>, f64)> {
+    keep_in: Bounds,
+) -> Option<(Vec<NamePlace>, f64)> {
     let polygons: Vec<&geo::Polygon<f64>> = match g {
         Geometry::Polygon(p) => vec![p],
         Geometry::MultiPolygon(mp) => mp.0.iter().collect(),
         Geometry::LineString(_) | Geometry::MultiLineString(_) => {
-            return along_lines(g, name, size, ctx);
+            return along_lines(g, to_px, name, size, keep_in);
         }
         _ => Vec::new(),
     };
-    let margin = size * 0.7;
-    let keep_in = Bounds::new(
-        margin,
-        margin,
-        ctx.size_px.0 - 2.0 * margin,
-        ctx.size_px.1 - 2.0 * margin,
-    );
     let mut best_run: Option<Vec<(f32, f32)>> = None;
     let mut best_len = 0.0f32;
     let mut inside: Vec<(Rings, f32)> = Vec::new();
     for p in polygons {
-        let rings = rings_px(p, &ctx.fit);
+        let rings = rings_px(p, to_px);
         let Some(exterior) = rings.first() else {
             continue;
         };
@@ -801,16 +852,16 @@ fn along_or_inside(
         }
     }
     if let Some(run) = best_run
-        && let Some(variants) = along_run(run, name, size)
+        && let Some(places) = along_run(run, name, size)
     {
-        return Some((variants, f64::from(best_len)));
+        return Some((places, f64::from(best_len)));
     }
     // Compact: inside the largest part where the name's box lies in its outline.
     let (rings, area) = inside.into_iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
     let lines = vec![(name.to_string(), size)];
     let probe = block(&lines, (0.0, 0.0), [0, 0, 0]).0;
     let centre = match g.interior_point() {
-        Some(p) => ctx.fit.to_px(p.0),
+        Some(p) => to_px(p.0),
         None => return None,
     };
     let fits = |(cx, cy): (f32, f32)| {
@@ -835,31 +886,21 @@ fn along_or_inside(
         x1 = x1.max(q.0);
         y1 = y1.max(q.1);
     }
-    let variants: Vec<Variant> = [centre, ((x0 + x1) / 2.0, (y0 + y1) / 2.0)]
+    let places: Vec<NamePlace> = [centre, ((x0 + x1) / 2.0, (y0 + y1) / 2.0)]
         .into_iter()
         .filter(|c| fits(*c))
-        .map(|centre| Variant::Block {
-            centre,
-            lines: lines.clone(),
-            within: None,
-        })
+        .map(NamePlace::Centre)
         .collect();
-    (!variants.is_empty()).then_some((variants, f64::from(area)))
+    (!places.is_empty()).then_some((places, f64::from(area)))
 }
 
-/// Names along a line feature (a road or canal drawn as a line): along its
-/// longest part in view.
-fn along_lines(
+/// [`name_places`] on a map image, as the label placer's variants.
+fn along_or_inside(
     g: &Geometry<f64>,
     name: &str,
     size: f32,
     ctx: &LabelContext,
 ) -> Option<(Vec<Variant>, f64)> {
-    let lines: Vec<&geo::LineString<f64>> = match g {
-        Geometry::LineString(l) => vec![l],
-        Geometry::MultiLineString(ml) => ml.0.iter().collect(),
-        _ => return None,
-    };
     let margin = size * 0.7;
     let keep_in = Bounds::new(
         margin,
@@ -867,6 +908,39 @@ fn along_lines(
         ctx.size_px.0 - 2.0 * margin,
         ctx.size_px.1 - 2.0 * margin,
     );
+    let (places, measure) = name_places(g, &|c| ctx.fit.to_px(c), name, size, keep_in)?;
+    let variants = places
+        .into_iter()
+        .map(|p| match p {
+            NamePlace::Centre(centre) => Variant::Block {
+                centre,
+                lines: vec![(name.to_string(), size)],
+                within: None,
+            },
+            NamePlace::Along(chars) => Variant::Along {
+                name: name.to_string(),
+                size,
+                chars,
+            },
+        })
+        .collect();
+    Some((variants, measure))
+}
+
+/// Names along a line feature (a road or canal drawn as a line): along its
+/// longest part in view.
+fn along_lines(
+    g: &Geometry<f64>,
+    to_px: &dyn Fn(Coord<f64>) -> (f32, f32),
+    name: &str,
+    size: f32,
+    keep_in: Bounds,
+) -> Option<(Vec<NamePlace>, f64)> {
+    let lines: Vec<&geo::LineString<f64>> = match g {
+        Geometry::LineString(l) => vec![l],
+        Geometry::MultiLineString(ml) => ml.0.iter().collect(),
+        _ => return None,
+    };
     let mut best: Option<Vec<(f32, f32)>> = None;
     let mut best_len = 0.0f32;
     for l in lines {
@@ -874,7 +948,7 @@ fn along_lines(
         let mut run: Vec<(f32, f32)> = Vec::new();
         let mut runs = Vec::new();
         for c in &l.0 {
-            let p = ctx.fit.to_px(*c);
+            let p = to_px(*c);
             if keep_in.contains(&Bounds::new(p.0, p.1, 0.0, 0.0)) {
                 run.push(p);
             } else if run.len() > 1 {
@@ -894,8 +968,8 @@ fn along_lines(
             }
         }
     }
-    let variants = along_run(best?, name, size)?;
-    Some((variants, f64::from(best_len)))
+    let places = along_run(best?, name, size)?;
+    Some((places, f64::from(best_len)))
 }
 
 /// The ways of setting a name along a run of its feature's middle line: its
@@ -904,7 +978,7 @@ fn along_lines(
 /// of the way from either end, reading left to right (top to bottom on a line
 /// that runs more up and down). A Latin name is set as one line, on a run that
 /// runs more across than up and down. `None` when the run is too short for it.
-fn along_run(mut run: Vec<(f32, f32)>, name: &str, size: f32) -> Option<Vec<Variant>> {
+fn along_run(mut run: Vec<(f32, f32)>, name: &str, size: f32) -> Option<Vec<NamePlace>> {
     let (first, last) = (*run.first()?, *run.last()?);
     let (dx, dy) = (last.0 - first.0, last.1 - first.1);
     let steep = dx.abs() < 0.3 * dy.abs();
@@ -914,23 +988,18 @@ fn along_run(mut run: Vec<(f32, f32)>, name: &str, size: f32) -> Option<Vec<Vari
     let length = polyline_length(&run);
     let mids = [0.5, 0.33, 0.67, 0.17, 0.83];
     if !spaced_script(name) {
-        let lines = vec![(name.to_string(), size)];
         let w = text_advance(name, size);
         if steep || w + size > length {
             return None;
         }
-        let variants: Vec<Variant> = mids
+        let places: Vec<NamePlace> = mids
             .iter()
             .map(|k| k * length)
             .filter(|d| *d >= w / 2.0 && *d <= length - w / 2.0)
             .filter_map(|d| point_at(&run, d))
-            .map(|centre| Variant::Block {
-                centre,
-                lines: lines.clone(),
-                within: None,
-            })
+            .map(NamePlace::Centre)
             .collect();
-        return (!variants.is_empty()).then_some(variants);
+        return (!places.is_empty()).then_some(places);
     }
     let chars: Vec<String> = name
         .chars()
@@ -962,11 +1031,7 @@ fn along_run(mut run: Vec<(f32, f32)>, name: &str, size: f32) -> Option<Vec<Vari
                 })
                 .collect();
             if let Some(chars) = at {
-                variants.push(Variant::Along {
-                    name: name.to_string(),
-                    size,
-                    chars,
-                });
+                variants.push(NamePlace::Along(chars));
             }
         }
     }

@@ -105,6 +105,10 @@ pub enum TileError {
     Template { template: String, reason: String },
     #[error("{0}")]
     Setup(String),
+    /// The offline basemap was chosen, but the project has nothing to draw it
+    /// from (a lone file, a database table).
+    #[error("the project has no roads, water or boundary layer to draw an offline basemap from")]
+    NoOfflineData,
 }
 
 /// A source of basemap tiles.
@@ -215,10 +219,7 @@ pub fn open_source(
                 basemap: b.clone(),
                 variant,
             }))),
-            _ => Err(TileError::Setup(
-                "the project has no roads, water or boundary layer to draw an offline basemap from"
-                    .into(),
-            )),
+            _ => Err(TileError::NoOfflineData),
         }
     };
     match choice {

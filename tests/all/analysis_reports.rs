@@ -309,3 +309,168 @@ fn the_life_circle_report_has_the_table_of_every_type_and_a_map_of_the_chosen_on
     .unwrap_err();
     assert!(e.to_string().contains("生活圈.csv"), "{e}");
 }
+
+#[test]
+fn a_type_map_draws_and_lists_that_type_alone_in_a_short_legend() {
+    let project = bundled();
+    let ctx = context(&project);
+    let parcels = command::project_parcels(&project).unwrap();
+    let (facilities, field) = command::project_facilities(&project).unwrap();
+    let roads = command::project_roads(&project);
+    let a = command::life_circles(parcels, facilities, field, roads, true).unwrap();
+    let report = CoverageReport {
+        title: "空港新城 生活圈服务覆盖分析".into(),
+        result: &a.result,
+        maps: &a.maps,
+        map_types: vec!["幼儿园".into()],
+        parcels,
+        bbox: parcels.bbox(),
+        parcels_name: "地块".into(),
+        facilities_name: "公共服务设施".into(),
+        roads_name: Some("道路".into()),
+        lang: ReportLang::Zh,
+        date: "2026-12-02".into(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("生活圈.pdf");
+    write_coverage_report(
+        &report,
+        &ctx,
+        Default::default(),
+        &pdf,
+        &[],
+        &Progress::new(),
+    )
+    .unwrap();
+    let pages = pdf_extract::extract_text_from_mem_by_pages(&std::fs::read(&pdf).unwrap()).unwrap();
+    let t = a.result.types.iter().find(|t| t.kind == "幼儿园").unwrap();
+    let head = parcelview::report::coverage::map_heading(t, true).replace(' ', "");
+    let page: String = pages
+        .iter()
+        .map(|p| p.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+        .find(|p| p.contains(&head))
+        .expect("the type's map page");
+    // The legend: one line a thing drawn, the plan under it in one grey line.
+    // (The test's maps have no basemap, so no water or roads are drawn.)
+    for line in [
+        "图例",
+        "其他规划用地",
+        "服务半径内的居住用地",
+        "服务半径外的居住用地",
+        "幼儿园服务半径",
+        "产业园区",
+    ] {
+        assert!(page.contains(line), "{line} in {page}");
+    }
+    assert_eq!(page.matches("其他规划用地").count(), 1, "{page}");
+    // Not every land-use class of the plan, nor of the water and roads.
+    for class in ["070101", "0702", "1001", "1701", "1207"] {
+        assert!(!page.contains(class), "{class} in {page}");
+    }
+    // Only this type's facilities are drawn and listed: the kindergartens by
+    // name, no other type's symbol or name.
+    let kg_field = facilities.field_index("类型").unwrap();
+    let name_field = facilities.field_index("名称").unwrap();
+    for i in 0..facilities.len() {
+        let kind = facilities.value(i, kg_field).to_text().unwrap();
+        let name = facilities.value(i, name_field).to_text().unwrap();
+        if kind != "幼儿园" {
+            assert!(!page.contains(&name), "{name} ({kind}) on the 幼儿园 map");
+        }
+    }
+    for other in ["一老一小服务中心", "社区卫生服务站", "变电站", "派出所"] {
+        assert!(!page.contains(other), "{other} on the 幼儿园 map");
+    }
+}
+
+/// The bundled project's layers as a handout draws them (as `parcelview
+/// handout` gives them), with the 净空 layer among them for the slides that
+/// name it.
+#[test]
+fn a_handout_slide_that_names_the_clearance_layer_prints_the_surfaces() {
+    use parcelview::analysis::{CLEARANCE_LAYER, clearance as c};
+    use parcelview::report::SlideLayer;
+    let project = bundled();
+    let surfaces = command::project_surfaces(&project).unwrap();
+    let ols = c::surfaces_layer(&surfaces);
+    // The outlines of all six surfaces (the approaches and take-off climbs at
+    // both ends), then the contours every 10 m up to 150 m.
+    let names: Vec<String> = (0..ols.len())
+        .map(|i| ols.value(i, 0).to_text().unwrap())
+        .collect();
+    for n in [
+        "升降带",
+        "过渡面",
+        "内水平面",
+        "锥形面",
+        "西端进近面",
+        "东端进近面",
+        "西端起飞爬升面",
+    ] {
+        assert!(names.iter().any(|x| x == n), "{n} in {names:?}");
+    }
+    let contours: Vec<f64> = (0..ols.len())
+        .filter_map(|i| ols.value(i, 1).as_f64())
+        .collect();
+    assert_eq!(
+        contours,
+        (1..=15).map(|k| k as f64 * 10.0).collect::<Vec<_>>()
+    );
+    let mut layers: Vec<SlideLayer> = project
+        .layers
+        .iter()
+        .filter(|l| l.spec.role.as_deref() != Some("basemap"))
+        .filter_map(|l| {
+            Some(SlideLayer {
+                name: &l.spec.name,
+                layer: l.data.as_ref().ok()?,
+                style: map_image::image_style(&l.spec.name, &l.spec.style),
+                visible: l.spec.visible,
+            })
+        })
+        .collect();
+    layers.push(SlideLayer {
+        name: CLEARANCE_LAYER,
+        layer: &ols,
+        style: c::surfaces_image_style(true),
+        visible: false,
+    });
+    let basemap = project.offline_basemap();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("讲稿.pdf");
+    let bookmarks = &project.file.bookmarks;
+    report::write_handout(
+        bookmarks,
+        &layers,
+        Some(&basemap),
+        &project.file.title,
+        None,
+        ReportLang::Zh,
+        parcelview::report::pdf::PageSetup::default(),
+        None,
+        &pdf,
+        &[],
+        &Progress::new(),
+    )
+    .unwrap();
+    let pages = pdf_extract::extract_text_from_mem_by_pages(&std::fs::read(&pdf).unwrap()).unwrap();
+    let pages: Vec<String> = pages
+        .iter()
+        .map(|p| p.chars().filter(|c| !c.is_whitespace()).collect())
+        .collect();
+    let slide_page = |title: &str| {
+        pages
+            .iter()
+            .find(|p| p.starts_with(title))
+            .unwrap_or_else(|| panic!("a page for {title}: {pages:?}"))
+    };
+    // The logistics slide names the layer: its legend lists it beside the
+    // caption that speaks of it; the opening slide neither draws nor lists it.
+    let logistics = slide_page("空港物流园");
+    assert!(
+        logistics.matches(CLEARANCE_LAYER).count() >= 2,
+        "{logistics}"
+    );
+    let opening = slide_page("空港新城全区与嘉兴南湖机场");
+    assert!(!opening.contains(CLEARANCE_LAYER), "{opening}");
+}

@@ -291,3 +291,108 @@ fn the_life_circle_panel_shows_a_types_circles_its_figures_and_writes_its_report
     h.run_steps(2);
     assert!(!h.state().analysis.coverage_open);
 }
+
+#[test]
+fn the_identify_panel_reads_the_surfaces_the_clearance_layer_draws() {
+    let mut h = harness_of(Project::open(&bundled_path()).unwrap());
+    // A parcel under the eastern approach, whose limit the CLI gives too.
+    let project = Project::open(&bundled_path()).unwrap();
+    let (_, _, cli) = command::project_clearance(&project).unwrap();
+    let li = h
+        .state()
+        .layers
+        .iter()
+        .position(|l| l.spec.name == "地块")
+        .unwrap();
+    let fi = {
+        let data = h.state().layers[li].data.as_ref().unwrap().clone();
+        (0..data.len())
+            .find(|&i| data.feature_id(i) == "KG-B-0050")
+            .unwrap()
+    };
+    let expected = cli.parcels[fi].ols_min_m.unwrap();
+    // The identify panel first: it builds the surfaces, and the layer turned on
+    // afterwards draws those same ones rather than building its own.
+    h.state_mut().selected = Some((li, fi));
+    h.run_steps(2);
+    let line = format!(
+        "净空限高 {} m（东端进近面）",
+        parcelview::model::format_fixed(expected, 1)
+    );
+    h.get_by_label(&line);
+    h.get_by_label(CLEARANCE_LAYER).click();
+    assert!(run_until(&mut h, clearance_ready));
+    let d = h.state().analysis.clearance.ready().unwrap().clone();
+    assert!(
+        h.state().analysis.shares_surfaces(&d.ols),
+        "the layer draws the surfaces the identify panel read"
+    );
+    // Another parcel shown: its line comes from the same surfaces, still one
+    // computation.
+    h.state_mut().selected = Some((li, fi + 1));
+    h.run_steps(2);
+    assert!(h.state().analysis.shares_surfaces(&d.ols));
+    h.get_by_label_contains("净空限高");
+}
+
+#[test]
+fn the_bundled_logistics_slide_shows_the_clearance_layer_and_the_next_does_not() {
+    let mut h = harness_of(Project::open(&bundled_path()).unwrap());
+    let slides = h.state().bookmarks.clone();
+    let with: Vec<usize> = slides
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.layers.iter().any(|n| n == CLEARANCE_LAYER))
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(with.len(), 1, "one bundled slide shows the 净空 layer");
+    let k = with[0];
+    assert_eq!(slides[k].title, "空港物流园");
+    assert!(
+        slides[k].caption.contains("净空限制面"),
+        "{}",
+        slides[k].caption
+    );
+    // Every other layer the slide names is one of the project's.
+    for n in slides[k].layers.iter().filter(|n| *n != CLEARANCE_LAYER) {
+        assert!(
+            h.state().layers.iter().any(|l| &l.spec.name == n),
+            "{n} is a layer of the project"
+        );
+    }
+    assert!(!h.state().analysis.clearance_on);
+    h.key_press(egui::Key::F5);
+    h.run_steps(3);
+    assert!(h.state().briefing.active);
+    for _ in 0..k {
+        h.key_press(egui::Key::ArrowRight);
+        h.run_steps(2);
+    }
+    assert_eq!(h.state().briefing.slide, k);
+    assert!(
+        h.state().analysis.clearance_on,
+        "the slide shows the surfaces"
+    );
+    assert!(run_until(&mut h, clearance_ready));
+    assert_eq!(
+        h.state()
+            .analysis
+            .clearance
+            .ready()
+            .unwrap()
+            .result
+            .conflicts,
+        0
+    );
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(3);
+    assert_eq!(h.state().briefing.slide, k + 1);
+    assert!(!h.state().analysis.clearance_on);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(3);
+    assert!(!h.state().briefing.active);
+    assert!(
+        !h.state().analysis.clearance_on,
+        "the work state comes back"
+    );
+}

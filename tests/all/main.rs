@@ -17,6 +17,7 @@ mod faults;
 mod formats;
 mod hostile;
 mod import;
+mod labels_briefing;
 mod postgis;
 mod project;
 mod props;

@@ -389,9 +389,20 @@ fn a_live_view_is_capped_and_simplified() {
     let all = t.view_rows(extent, 0.0, 100_000).unwrap();
     assert_eq!(all.rows.len(), file_layer().len());
     assert!(!all.more);
+    // Far more rows than the cap: a repeatable sample of the table's pages,
+    // spread over the table rather than its first rows.
     let capped = t.view_rows(extent, 0.0, 100).unwrap();
-    assert_eq!(capped.rows.len(), 100);
-    assert!(capped.more);
+    assert!(!capped.rows.is_empty() && capped.rows.len() <= 100);
+    assert!(capped.more && capped.sampled);
+    let again = t.view_rows(extent, 0.0, 100).unwrap();
+    let ids = |v: &parcelview::sources::postgis::live::ViewRows| -> Vec<Option<String>> {
+        v.rows.iter().map(|r| r.id.clone()).collect()
+    };
+    assert_eq!(ids(&capped), ids(&again));
+    // Just over the cap: the first rows, not a sample.
+    let near = t.view_rows(extent, 0.0, all.rows.len() - 1).unwrap();
+    assert!(near.more && !near.sampled);
+    assert_eq!(near.rows.len(), all.rows.len() - 1);
     let vertices = |rows: &[parcelview::sources::postgis::live::ViewRow]| -> usize {
         use geo::CoordsIter;
         rows.iter().map(|r| r.geometry.coords_count()).sum()
@@ -684,4 +695,183 @@ fn a_drawn_selection_and_its_sums_come_from_one_query_and_agree() {
     };
     assert!(close(total(&sums), total(&apart)));
     assert!(close(total(&sums), ids.iter().map(|(_, a)| a).sum()));
+}
+
+/// The file's ids of a set of its features, sorted as the server sorts them.
+fn file_ids(features: &[usize]) -> Vec<String> {
+    let mut ids: Vec<String> = features
+        .iter()
+        .map(|&i| file_layer().feature_id(i))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn a_selection_built_up_by_steps_is_one_server_predicate_equal_to_the_files() {
+    let Some(base) = server() else { return };
+    setup(&base);
+    use parcelview::selection::{AreaMode, SelectOp, Selection, in_polygon, in_rect};
+    use parcelview::sources::postgis::live::{LiveGrouping, LiveTable, Region};
+    let a = Address::parse(&address(
+        &base,
+        &format!("layer={PARCELS}&mode=live&id=地块编号"),
+    ))
+    .unwrap();
+    let options = LoadOptions::default();
+    let mut t = LiveTable::open(&a, &options).unwrap();
+    let file = file_layer();
+    let west = geo::Rect::new((120.690, 30.700), (120.710, 30.725));
+    let east = geo::Rect::new((120.705, 30.705), (120.730, 30.730));
+    let cut = geo::MultiPolygon(vec![geo::Polygon::new(
+        geo::LineString::from(vec![
+            (120.700, 30.705),
+            (120.715, 30.705),
+            (120.715, 30.720),
+            (120.700, 30.705),
+        ]),
+        vec![],
+    )]);
+    // The client's selection, step by step, as the window's tools make it.
+    let mut client = Selection::new(file.len());
+    client.apply(SelectOp::Replace, &in_rect(file, west));
+    client.apply(SelectOp::Add, &in_rect(file, east));
+    client.apply(
+        SelectOp::Subtract,
+        &in_polygon(file, &cut, AreaMode::Within),
+    );
+    let after_subtract = file_ids(client.ids());
+    client.apply(SelectOp::Toggle, &in_rect(file, west));
+    let steps = vec![
+        (Region::Rect(west), SelectOp::Replace),
+        (Region::Rect(east), SelectOp::Add),
+        (
+            Region::Polygon {
+                area: cut.clone(),
+                within: true,
+            },
+            SelectOp::Subtract,
+        ),
+    ];
+    let ids_of = |t: &mut LiveTable, steps: Vec<(Region, SelectOp)>| {
+        let (ids, sums) = t
+            .select_with_stats(
+                &Region::Combined(steps),
+                None,
+                &LiveGrouping::Classes,
+                &options,
+            )
+            .unwrap();
+        assert_eq!(sums.rows, ids.len() as u64);
+        ids.into_iter().map(|(id, _)| id).collect::<Vec<_>>()
+    };
+    let server_ids = ids_of(&mut t, steps.clone());
+    assert!(server_ids.len() > 20);
+    assert_eq!(server_ids, after_subtract);
+    let mut toggled = steps;
+    toggled.push((Region::Rect(west), SelectOp::Toggle));
+    assert_eq!(ids_of(&mut t, toggled), file_ids(client.ids()));
+    // Inverting (the whole table toggled) leaves the rest of the table.
+    let inverted = ids_of(
+        &mut t,
+        vec![
+            (Region::Rect(west), SelectOp::Replace),
+            (Region::Whole, SelectOp::Toggle),
+        ],
+    );
+    assert_eq!(inverted.len(), file.len() - in_rect(file, west).len());
+}
+
+#[test]
+fn a_live_layer_in_the_window_draws_the_view_and_selects_and_sums_in_the_server() {
+    let Some(base) = server() else { return };
+    setup(&base);
+    use egui_kittest::Harness;
+    use parcelview::app::{
+        AreaQuery, Command as AppCommand, ParcelApp, Settings, StatsGroup, StatsScope,
+    };
+    use parcelview::selection::{SelectOp, in_rect};
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("live.json");
+    let live = address(&base, &format!("layer={PARCELS}&mode=live&id=地块编号"));
+    let spec = serde_json::json!({
+        "format": "parcelview-project",
+        "version": 1,
+        "title": "实时库",
+        "layers": [{"name": "全市地块", "path": live, "visible": true, "style": {"kind": "landuse"}}]
+    });
+    std::fs::write(&project, serde_json::to_string_pretty(&spec).unwrap()).unwrap();
+    // The project never loads the table: the window opens it live.
+    let p = parcelview::project::Project::open(&project).unwrap();
+    assert!(p.layers[0].data.is_err());
+    let settings = Settings {
+        native_dialogs: false,
+        ..Settings::default()
+    };
+    let app = ParcelApp::new(p, settings);
+    let mut h = Harness::builder()
+        .with_size([1440.0, 900.0])
+        .with_max_steps(20)
+        .with_step_dt(0.25)
+        .build_ui_state(|ui, app: &mut ParcelApp| app.frame_ui(ui), app);
+    let run_until = |h: &mut Harness<'static, ParcelApp>, done: &dyn Fn(&ParcelApp) -> bool| {
+        for _ in 0..600 {
+            if done(h.state()) {
+                return true;
+            }
+            h.run_steps(1);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        done(h.state())
+    };
+    let file = file_layer();
+    // The layer joins the map with its name, and the view's rows arrive.
+    assert!(run_until(&mut h, &|a| a
+        .layers
+        .first()
+        .and_then(|l| l.data.as_ref().ok())
+        .is_some_and(|d| !d.is_empty())));
+    assert_eq!(h.state().layers[0].spec.name, "全市地块");
+    assert!(h.state().layers[0].live.is_some());
+    // The whole table's balance is the server's and counts every row.
+    let whole = h
+        .state_mut()
+        .stats_for(StatsScope::Layer, StatsGroup::Class(2))
+        .unwrap();
+    assert_eq!(whole.features, file.len());
+    // A drawn box: shown rows are selected at once, and the server's answer
+    // gives the exact selection and its balance.
+    let r = geo::Rect::new((120.690, 30.700), (120.720, 30.730));
+    let expected = in_rect(file, r);
+    h.state_mut().active = Some(0);
+    h.state_mut().push(AppCommand::SelectArea(
+        AreaQuery::Rect(r),
+        SelectOp::Replace,
+    ));
+    assert!(run_until(&mut h, &|a| {
+        let l = &a.layers[0];
+        l.live.as_ref().is_some_and(|live| {
+            parcelview::app::map::live::lock(live)
+                .selection
+                .as_ref()
+                .is_some_and(|s| s.ids.len() == expected.len())
+        })
+    }));
+    let table = h
+        .state_mut()
+        .stats_for(StatsScope::Selection, StatsGroup::Class(2))
+        .unwrap();
+    assert_eq!(table.features, expected.len());
+    let area: f64 = expected.iter().map(|&i| file.area_m2[i]).sum();
+    assert!(
+        close(table.total_area_m2, area),
+        "{} {area}",
+        table.total_area_m2
+    );
+    // Clearing empties both.
+    h.state_mut().push(AppCommand::ClearSelection);
+    h.run_steps(2);
+    assert!(h.state().layers[0].selection.is_empty());
+    let l = h.state().layers[0].live.clone().unwrap();
+    assert!(parcelview::app::map::live::lock(&l).selection.is_none());
 }

@@ -121,17 +121,7 @@ impl ParcelApp {
                 painter.circle_stroke(p, 26.0, Stroke::new(3.0, ACCENT));
             }
         }
-        let help = match self.settings.lang {
-            Lang::Zh => "→ / ← 翻页 · S 聚光 · P 指针 · Esc 退出",
-            Lang::En => "→ / ← slides · S spotlight · P pointer · Esc leave",
-        };
-        painter.text(
-            pos2(screen.right() - 16.0, caption_top - 10.0),
-            Align2::RIGHT_BOTTOM,
-            help,
-            FontId::proportional(15.0),
-            Color32::from_rgba_unmultiplied(30, 30, 30, 200),
-        );
+        key_hints(&painter, screen, caption_top, self.settings.lang);
     }
 
     fn current_slide(&self) -> Option<&crate::project::Bookmark> {
@@ -218,6 +208,11 @@ impl ParcelApp {
         let shown = classes
             .len()
             .min(((screen.height() - 300.0) / row).max(3.0) as usize);
+        let hatched: Vec<bool> = classes
+            .iter()
+            .take(shown)
+            .map(|c| crate::render::hatch::is_hatched(Some(*c)))
+            .collect();
         let lines: Vec<([u8; 3], String)> = classes
             .iter()
             .take(shown)
@@ -259,10 +254,19 @@ impl ParcelApp {
         );
         for (k, ((rgb, _), galley)) in lines.iter().zip(galleys).enumerate() {
             let y = panel.top() + 8.0 + row * (k as f32 + 1.0);
-            painter.rect_filled(
-                Rect::from_min_size(pos2(panel.left() + 12.0, y + 3.0), vec2(26.0, size - 2.0)),
+            let swatch =
+                Rect::from_min_size(pos2(panel.left() + 12.0, y + 3.0), vec2(26.0, size - 2.0));
+            painter.rect_filled(swatch, 2.0, Color32::from_rgb(rgb[0], rgb[1], rgb[2]));
+            // Reserved land is white: hatched as on the map, and every swatch edged,
+            // so a white class still shows on the white panel.
+            if hatched.get(k).copied().unwrap_or(false) {
+                swatch_hatch(painter, swatch);
+            }
+            painter.rect_stroke(
+                swatch,
                 2.0,
-                Color32::from_rgb(rgb[0], rgb[1], rgb[2]),
+                Stroke::new(1.0, Color32::from_gray(120)),
+                egui::StrokeKind::Inside,
             );
             painter.galley(pos2(panel.left() + 46.0, y), galley, Color32::BLACK);
         }
@@ -294,84 +298,128 @@ impl ParcelApp {
     }
 
     /// The selection's land-use balance in large type, bottom left above the caption;
-    /// without a selection, the whole plan's (all its layers, level 1).
+    /// without a selection, the whole plan's (all its layers, level 1): the whole
+    /// hierarchical table as the statistics panel and the handout print it, every
+    /// row in table order (level-1 rows brighter, finer levels indented beneath),
+    /// 现状 beside 规划 with 增减 where the plan has a present state, and the 合计.
+    /// The type shrinks to fit the clear area; a selection whose level-2 rows do not
+    /// fit even so is shown at level 1.
     fn stats_overlay(&mut self, painter: &egui::Painter, screen: Rect) {
         let selected = self
             .active
             .and_then(|a| self.layers.get(a))
             .is_some_and(|l| !l.selection.is_empty());
-        // The statistics panel's computation and cache.
-        let t = if selected {
-            self.stats_for(StatsScope::Selection, StatsGroup::Class(2))
-        } else {
-            self.stats_for(StatsScope::Plan, StatsGroup::Class(1))
-        };
-        let Some(t) = t else {
+        let area = map_area(screen);
+        // Above the scale bar, which sits at the bottom left of the clear area.
+        let bottom = area.bottom() - 90.0;
+        let room_h = (bottom - area.top()).max(120.0);
+        let levels: &[u8] = if selected { &[2, 1] } else { &[1] };
+        let mut chosen = None;
+        for &level in levels {
+            let scope = if selected {
+                StatsScope::Selection
+            } else {
+                StatsScope::Plan
+            };
+            // The statistics panel's computation and cache.
+            let Some(b) = self.balance_for(scope, StatsGroup::Class(level)) else {
+                continue;
+            };
+            let size = balance_type_size(b.rows.len() + 1, room_h);
+            let fits = size >= MIN_BALANCE_SIZE;
+            chosen = Some((b, size.max(MIN_BALANCE_SIZE)));
+            if fits {
+                break;
+            }
+        }
+        let Some((b, size)) = chosen else {
             return;
         };
         let chinese = self.settings.lang == Lang::Zh;
-        let size = 19.0;
-        let row = size * 1.45;
-        let mut groups: Vec<&stats::GroupRow> = t.groups.iter().collect();
-        groups.sort_by(|a, b| b.area_m2.total_cmp(&a.area_m2));
-        let top: Vec<&stats::GroupRow> = groups.iter().take(8).copied().collect();
-        let w = 470.0;
-        let h = row * (top.len() as f32 + 2.0) + 24.0;
-        // Above the scale bar, which sits at the bottom left of the clear area.
-        let panel = Rect::from_min_size(
-            pos2(screen.left() + 16.0, map_area(screen).bottom() - h - 90.0),
-            vec2(w, h),
-        );
+        let grid = balance_grid(&b, chinese, selected);
+        let font = FontId::proportional(size);
+        let row_h = size * BALANCE_ROW_EM;
+        let swatch_w = size * 0.9;
+        let indent = size * 1.2;
+        let pad = 16.0;
+        let gap = size * 1.1;
+        // Each column as wide as its widest cell; the first holds the swatch and the
+        // indent too.
+        let mut widths: Vec<f32> = vec![0.0; grid.heads.len()];
+        for line in std::iter::once(&grid.heads).chain(grid.rows.iter().map(|r| &r.cells)) {
+            for (k, cell) in line.iter().enumerate() {
+                let w = painter
+                    .layout_no_wrap(cell.clone(), font.clone(), TEXT)
+                    .size()
+                    .x;
+                if let Some(slot) = widths.get_mut(k) {
+                    *slot = slot.max(w);
+                }
+            }
+        }
+        let deepest = grid.rows.iter().map(|r| r.level).max().unwrap_or(1);
+        if let Some(first) = widths.first_mut() {
+            *first += swatch_w + 8.0 + indent * f32::from(deepest.saturating_sub(1));
+        }
+        let table_w: f32 = widths.iter().sum::<f32>() + gap * (widths.len() as f32 - 1.0);
+        let head_galley =
+            painter.layout_no_wrap(grid.title.clone(), FontId::proportional(size + 3.0), ACCENT);
+        let w = table_w.max(head_galley.size().x) + 2.0 * pad;
+        let h = row_h * (grid.rows.len() as f32 + 1.0) + (size + 3.0) * 1.5 + 2.0 * pad;
+        let panel = Rect::from_min_size(pos2(screen.left() + 16.0, bottom - h), vec2(w, h));
         painter.rect_filled(panel, 8.0, BAR);
-        let head = match (chinese, selected) {
-            (true, true) => format!(
-                "所选 {} 个 · {:.2} 公顷 · {:.1} 亩",
-                t.features, t.total_area_ha_rounded, t.total_area_mu_rounded
-            ),
-            (true, false) => format!(
-                "规划总用地 {:.2} 公顷 · {:.1} 亩",
-                t.total_area_ha_rounded, t.total_area_mu_rounded
-            ),
-            (false, true) => format!(
-                "{} selected · {:.2} ha · {:.1} mu",
-                t.features, t.total_area_ha_rounded, t.total_area_mu_rounded
-            ),
-            (false, false) => format!(
-                "Planning area {:.2} ha · {:.1} mu",
-                t.total_area_ha_rounded, t.total_area_mu_rounded
-            ),
+        painter.galley(panel.min + vec2(pad, pad), head_galley, ACCENT);
+        let top = panel.top() + pad + (size + 3.0) * 1.5;
+        // Column x positions: the first left-aligned, the figures right-aligned.
+        let mut right = panel.left() + pad;
+        let rights: Vec<f32> = widths
+            .iter()
+            .map(|w| {
+                right += w;
+                let r = right;
+                right += gap;
+                r
+            })
+            .collect();
+        let dim = Color32::from_gray(190);
+        let cell_at = |k: usize, y: f32, text: &str, color: Color32, x0: f32| {
+            if k == 0 {
+                painter.text(pos2(x0, y), Align2::LEFT_TOP, text, font.clone(), color);
+            } else if let Some(r) = rights.get(k) {
+                painter.text(pos2(*r, y), Align2::RIGHT_TOP, text, font.clone(), color);
+            }
         };
-        painter.text(
-            panel.min + vec2(16.0, 12.0),
-            Align2::LEFT_TOP,
-            head,
-            FontId::proportional(size + 3.0),
-            ACCENT,
-        );
-        for (k, g) in top.iter().enumerate() {
-            let y = panel.top() + 12.0 + row * (k as f32 + 1.4);
-            if let Some([r, gg, b]) = g.rgb {
-                painter.rect_filled(
-                    Rect::from_min_size(pos2(panel.left() + 16.0, y + 4.0), vec2(18.0, size - 4.0)),
-                    2.0,
-                    Color32::from_rgb(r, gg, b),
+        for (k, head) in grid.heads.iter().enumerate() {
+            cell_at(k, top, head, dim, panel.left() + pad);
+        }
+        for (n, row) in grid.rows.iter().enumerate() {
+            let y = top + row_h * (n as f32 + 1.0);
+            let x0 = panel.left() + pad + indent * f32::from(row.level.saturating_sub(1));
+            if row.total {
+                painter.line_segment(
+                    [
+                        pos2(panel.left() + pad, y - 3.0),
+                        pos2(panel.right() - pad, y - 3.0),
+                    ],
+                    Stroke::new(1.0, dim),
                 );
             }
-            let name = if chinese { &g.name } else { &g.name_en };
-            painter.text(
-                pos2(panel.left() + 44.0, y),
-                Align2::LEFT_TOP,
-                format!("{} {}", g.key, name.as_deref().unwrap_or("")),
-                FontId::proportional(size),
-                TEXT,
-            );
-            painter.text(
-                pos2(panel.right() - 16.0, y),
-                Align2::RIGHT_TOP,
-                format!("{:.2} 公顷  {:.1}%", g.area_ha_rounded, g.share_pct_rounded),
-                FontId::proportional(size),
-                TEXT,
-            );
+            if let Some([r, g, bb]) = row.rgb {
+                let sw = Rect::from_min_size(pos2(x0, y + size * 0.2), vec2(swatch_w, size * 0.8));
+                painter.rect_filled(sw, 2.0, Color32::from_rgb(r, g, bb));
+                painter.rect_stroke(sw, 2.0, Stroke::new(1.0, dim), egui::StrokeKind::Inside);
+            }
+            // Level-1 rows and the total in white, finer rows in grey.
+            let color = if row.level == 1 { TEXT } else { dim };
+            for (k, cell) in row.cells.iter().enumerate() {
+                cell_at(
+                    k,
+                    y,
+                    cell,
+                    if row.total { ACCENT } else { color },
+                    x0 + swatch_w + 8.0,
+                );
+            }
         }
     }
 
@@ -431,6 +479,166 @@ impl ParcelApp {
         self.current_slide()
             .map(|b| b.caption_in(chinese).to_string())
     }
+}
+
+/// The keys a presenter uses, bottom right above the caption: light type on the
+/// briefing's dark bar, so they read on the light and the dark basemap and over
+/// any land-use colour.
+fn key_hints(painter: &egui::Painter, screen: Rect, caption_top: f32, lang: Lang) {
+    let help = match lang {
+        Lang::Zh => "→ / ← 翻页 · S 聚光 · P 指针 · Esc 退出",
+        Lang::En => "→ / ← slides · S spotlight · P pointer · Esc leave",
+    };
+    let galley = painter.layout_no_wrap(help.to_string(), FontId::proportional(16.0), TEXT);
+    let rect = Align2::RIGHT_BOTTOM
+        .anchor_size(
+            pos2(screen.right() - 16.0, caption_top - 10.0),
+            galley.size(),
+        )
+        .expand2(vec2(10.0, 5.0));
+    painter.rect_filled(rect, 6.0, BAR);
+    painter.galley(rect.min + vec2(10.0, 5.0), galley, TEXT);
+}
+
+/// The map's hatching of reserved land in a legend swatch.
+fn swatch_hatch(painter: &egui::Painter, swatch: Rect) {
+    let ring = vec![
+        (swatch.left(), swatch.top()),
+        (swatch.right(), swatch.top()),
+        (swatch.right(), swatch.bottom()),
+        (swatch.left(), swatch.bottom()),
+    ];
+    let [r, g, b] = crate::render::hatch::HATCH_RGB;
+    let stroke = Stroke::new(1.0, Color32::from_rgb(r, g, b));
+    for [a, z] in crate::render::hatch::hatch_segments(&[ring], 5.0) {
+        painter.line_segment([pos2(a.0, a.1), pos2(z.0, z.1)], stroke);
+    }
+}
+
+/// The smallest type (points) the briefing's balance table is set in, still
+/// legible from the back of a meeting room.
+const MIN_BALANCE_SIZE: f32 = 13.0;
+/// The largest, where the table is short.
+const MAX_BALANCE_SIZE: f32 = 19.0;
+/// Row height in ems.
+const BALANCE_ROW_EM: f32 = 1.45;
+
+/// The type size that fits `rows` table rows (with the heading row and the title)
+/// into `room_h` points, at most [`MAX_BALANCE_SIZE`]; below
+/// [`MIN_BALANCE_SIZE`] when they do not fit at that size.
+fn balance_type_size(rows: usize, room_h: f32) -> f32 {
+    // Rows, the column heads, the title (1.5 em at 3 points more) and the padding.
+    let ems = BALANCE_ROW_EM * (rows as f32 + 1.0) + 1.5;
+    ((room_h - 32.0 - 4.5) / ems).min(MAX_BALANCE_SIZE)
+}
+
+/// The briefing's balance table as text: a title, column heads and rows of
+/// cells, the 合计 last.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BalanceGrid {
+    pub title: String,
+    pub heads: Vec<String>,
+    pub rows: Vec<GridRow>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct GridRow {
+    pub level: u8,
+    pub rgb: Option<[u8; 3]>,
+    pub total: bool,
+    pub cells: Vec<String>,
+}
+
+/// Lays out a balance table for a slide: the land use (code and name), then 现状,
+/// 规划, the plan's share and 增减 where the table has a present state, else the
+/// area and its share; every row and the 合计, with thousands separated.
+pub(crate) fn balance_grid(b: &stats::BalanceTable, chinese: bool, selected: bool) -> BalanceGrid {
+    use crate::app::panels::stats::thousands;
+    let l = |zh: &str, en: &str| {
+        if chinese {
+            zh.to_string()
+        } else {
+            en.to_string()
+        }
+    };
+    let ha = |c: Option<&stats::BalanceCell>| {
+        c.map_or(String::new(), |c| thousands(c.area_ha_rounded, 2))
+    };
+    let pct = |c: Option<&stats::BalanceCell>| {
+        c.map_or(String::new(), |c| format!("{:.1}", c.share_pct_rounded))
+    };
+    let total = b.total.plan.unwrap_or_default();
+    let title = match (chinese, selected) {
+        (true, true) => format!(
+            "所选 {} 个 · {} 公顷 · {} 亩",
+            total.count,
+            thousands(total.area_ha_rounded, 2),
+            thousands(total.area_mu_rounded, 1)
+        ),
+        (true, false) => format!(
+            "规划总用地 {} 公顷 · {} 亩",
+            thousands(total.area_ha_rounded, 2),
+            thousands(total.area_mu_rounded, 1)
+        ),
+        (false, true) => format!(
+            "{} selected · {} ha · {} mu",
+            total.count,
+            thousands(total.area_ha_rounded, 2),
+            thousands(total.area_mu_rounded, 1)
+        ),
+        (false, false) => format!(
+            "Planning area {} ha · {} mu",
+            thousands(total.area_ha_rounded, 2),
+            thousands(total.area_mu_rounded, 1)
+        ),
+    };
+    let heads = if b.has_present {
+        vec![
+            l("用地（公顷）", "Land use (ha)"),
+            l("现状", "Present"),
+            l("规划", "Plan"),
+            l("比例（%）", "Share (%)"),
+            l("增减", "Change"),
+        ]
+    } else {
+        vec![
+            l("用地", "Land use"),
+            l("面积（公顷）", "Area (ha)"),
+            l("比例（%）", "Share (%)"),
+        ]
+    };
+    let rows = b
+        .all_rows()
+        .map(|r| {
+            let total = std::ptr::eq(r, &b.total);
+            let name = if chinese { &r.name } else { &r.name_en };
+            let label = if r.key.is_empty() || total {
+                name.clone()
+            } else {
+                format!("{} {name}", r.key)
+            };
+            let mut cells = vec![label];
+            if b.has_present {
+                cells.push(ha(r.present.as_ref()));
+                cells.push(ha(r.plan.as_ref()));
+                cells.push(pct(r.plan.as_ref()));
+                cells.push(r.change_ha.map_or(String::new(), |d| {
+                    let t = thousands(d, 2);
+                    if d > 0.0 { format!("+{t}") } else { t }
+                }));
+            } else {
+                cells.push(ha(r.plan.as_ref()));
+                cells.push(pct(r.plan.as_ref()));
+            }
+            GridRow {
+                level: r.level,
+                rgb: r.rgb,
+                total,
+                cells,
+            }
+        })
+        .collect();
+    BalanceGrid { title, heads, rows }
 }
 
 #[cfg(test)]

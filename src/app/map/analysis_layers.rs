@@ -17,8 +17,10 @@ use geo::{Coord, LineString, MultiPolygon};
 use crate::analysis::clearance::{self, ClearanceResult};
 use crate::analysis::command::{LifeCircles, TypeMap};
 use crate::analysis::ols::{SurfaceKind, Surfaces};
-use crate::analysis::runway::Runway;
-use crate::app::map::draw::facility_symbol;
+// Rings are stroked as open lines from the middle of their longest edge: a
+// closed line's unlimited miters would draw a sliver's corner as a spike across
+// the map (see the drawing module's notes).
+use crate::app::map::draw::{facility_symbol, loop_as_line};
 use crate::app::map::view::View;
 use crate::app::{Lang, MapLayer};
 use crate::model::Layer;
@@ -26,14 +28,10 @@ use crate::render::world_from_lon_lat;
 
 /// The name bookmarks give the 净空 layer in their list of shown layers, so a
 /// slide can show the surfaces.
-pub const CLEARANCE_LAYER: &str = "净空限制面";
+pub const CLEARANCE_LAYER: &str = crate::analysis::CLEARANCE_LAYER;
 
-/// The contours' interval, m.
-pub const CONTOUR_STEP_M: f64 = 10.0;
-
-/// The grid the contours are traced on, m: a contour cuts a corner where two
-/// surfaces meet by at most this.
-const CONTOUR_CELL_M: f64 = 25.0;
+/// The contours' interval and grid, shared with printed maps.
+pub use crate::analysis::clearance::{CONTOUR_CELL_M, CONTOUR_RGB, CONTOUR_STEP_M};
 
 /// The colour conflicting parcels are outlined in: a strong red-orange that no
 /// land-use class and not the selection's magenta has.
@@ -103,25 +101,22 @@ pub struct ClearanceDrawing {
     pub conflicts: Vec<usize>,
     /// The runway's two ends' names (the runway designators), for the legend.
     pub runway: String,
+    /// The surfaces drawn: the same ones the identify panel reads.
+    pub ols: Arc<Surfaces>,
 }
 
 impl ClearanceDrawing {
-    /// Builds the drawing: the surfaces of the runway in `airport`, their outlines
-    /// and contours, and the check of `parcels`.
+    /// Builds the drawing of `surfaces` (the shared ones, see
+    /// [`AnalysisLayers::surfaces`]): their outlines and contours, and the check
+    /// of `parcels`.
     pub fn build(
-        airport: &Layer,
-        spec: &crate::project::AirportSpec,
+        surfaces: Arc<Surfaces>,
+        elevation_m: f64,
         parcels: &Layer,
         parcels_serial: u64,
-    ) -> Result<ClearanceDrawing, String> {
-        let runway = Runway::from_layer(
-            airport,
-            spec.runway_field.as_deref(),
-            spec.runway_value.as_deref(),
-        )
-        .map_err(|e| e.to_string())?;
+    ) -> ClearanceDrawing {
+        let runway = &surfaces.runway;
         let name = format!("{}/{}", runway.end_name(0, true), runway.end_name(1, true));
-        let surfaces = Surfaces::new(runway);
         let mut by_surface: BTreeMap<(SurfaceKind, Option<usize>), Vec<WorldPath>> =
             BTreeMap::new();
         for o in surfaces.outlines() {
@@ -144,9 +139,9 @@ impl ClearanceDrawing {
             .into_iter()
             .map(|(k, e, p)| (k, e, world(p)))
             .collect();
-        let result = clearance::check_layer(parcels, &surfaces, spec.elevation_m.unwrap_or(0.0));
+        let result = clearance::check_layer(parcels, &surfaces, elevation_m);
         let conflicts = result.conflicting().iter().map(|p| p.feature).collect();
-        Ok(ClearanceDrawing {
+        ClearanceDrawing {
             surfaces: by_surface
                 .into_iter()
                 .map(|((k, e), rings)| (k, e, rings))
@@ -157,7 +152,8 @@ impl ClearanceDrawing {
             result,
             conflicts,
             runway: name,
-        })
+            ols: surfaces,
+        }
     }
 }
 
@@ -313,6 +309,17 @@ pub struct AnalysisLayers {
     coverage_key: Vec<u64>,
     /// The 净空 layer's state before a briefing, brought back after it.
     pub clearance_before_briefing: Option<bool>,
+    /// The airport's obstacle limitation surfaces, built once for the layers and
+    /// airport they came from (see [`AnalysisLayers::surfaces`]).
+    surfaces: Option<SurfacesCache>,
+}
+
+/// The surfaces of an airport and what they were built from: the serials of the
+/// layers that may hold the runway and the project's airport.
+struct SurfacesCache {
+    layers: Vec<u64>,
+    airport: crate::project::AirportSpec,
+    built: Result<Arc<Surfaces>, String>,
 }
 
 impl Default for AnalysisLayers {
@@ -326,6 +333,7 @@ impl Default for AnalysisLayers {
             coverage: Job::Idle,
             coverage_key: Vec::new(),
             clearance_before_briefing: None,
+            surfaces: None,
         }
     }
 }
@@ -380,7 +388,8 @@ impl AnalysisLayers {
             let key = clearance_key(layers, parcels);
             if key != self.clearance_key && !self.clearance.running() {
                 self.clearance_key = key;
-                self.clearance = start_clearance(layers, parcels, airport);
+                let surfaces = self.surfaces_or_reason(layers, airport);
+                self.clearance = start_clearance(layers, parcels, surfaces, airport);
             }
         }
         if self.coverage_open || self.coverage_kind.is_some() {
@@ -425,6 +434,7 @@ fn clearance_key(layers: &[MapLayer], parcels: Option<usize>) -> Vec<u64> {
 fn start_clearance(
     layers: &[MapLayer],
     parcels: Option<usize>,
+    surfaces: Result<Arc<Surfaces>, String>,
     airport: &crate::project::AirportSpec,
 ) -> Job<ClearanceDrawing> {
     let Some(p) = parcels.and_then(|k| layers.get(k)) else {
@@ -433,23 +443,93 @@ fn start_clearance(
     let Ok(parcel_data) = p.data.clone() else {
         return Job::Idle;
     };
+    let surfaces = match surfaces {
+        Ok(s) => s,
+        Err(e) => return Job::Failed(e),
+    };
     let serial = p.serial;
-    let candidates: Vec<Arc<Layer>> = layers
-        .iter()
-        .filter(|l| airport.layer.as_ref().is_none_or(|n| &l.spec.name == n))
-        .filter_map(|l| l.data.as_ref().ok().cloned())
-        .collect();
-    let spec = airport.clone();
+    let elevation_m = airport.elevation_m.unwrap_or(0.0);
     Job::Running(std::thread::spawn(move || {
-        let mut last = String::from("no layer has a runway");
-        for layer in &candidates {
-            match ClearanceDrawing::build(layer, &spec, &parcel_data, serial) {
-                Ok(d) => return Ok(d),
-                Err(e) => last = e,
+        Ok(ClearanceDrawing::build(
+            surfaces,
+            elevation_m,
+            &parcel_data,
+            serial,
+        ))
+    }))
+}
+
+/// The layers the runway may be in: the one the project names, else every
+/// loaded layer, in order.
+fn runway_candidates<'a>(
+    layers: &'a [MapLayer],
+    airport: &'a crate::project::AirportSpec,
+) -> impl Iterator<Item = &'a MapLayer> + 'a {
+    layers
+        .iter()
+        .filter(|l| l.data.is_ok())
+        .filter(|l| airport.layer.as_ref().is_none_or(|n| &l.spec.name == n))
+}
+
+impl AnalysisLayers {
+    /// The airport's obstacle limitation surfaces: from the runway in the layer
+    /// the project names (else the first feature 类型 = 跑道 of any layer). They
+    /// are built once and shared by the 净空 layer, the identify panel's
+    /// 净空限高 line and anything else in the window that asks, and built again
+    /// only when those layers or the project's airport change. `None` without a
+    /// runway.
+    pub fn surfaces(
+        &mut self,
+        layers: &[MapLayer],
+        airport: &crate::project::AirportSpec,
+    ) -> Option<Arc<Surfaces>> {
+        self.surfaces_or_reason(layers, airport).ok()
+    }
+
+    /// [`AnalysisLayers::surfaces`], or why there are none.
+    fn surfaces_or_reason(
+        &mut self,
+        layers: &[MapLayer],
+        airport: &crate::project::AirportSpec,
+    ) -> Result<Arc<Surfaces>, String> {
+        let key: Vec<u64> = runway_candidates(layers, airport)
+            .map(|l| l.serial)
+            .collect();
+        if let Some(c) = &self.surfaces
+            && c.layers == key
+            && &c.airport == airport
+        {
+            return c.built.clone();
+        }
+        let field = airport.runway_field.as_deref();
+        let value = airport.runway_value.as_deref();
+        let mut built = Err(String::from("no layer has a runway"));
+        for l in runway_candidates(layers, airport) {
+            let Ok(data) = &l.data else { continue };
+            match crate::analysis::runway::Runway::from_layer(data, field, value) {
+                Ok(r) => {
+                    built = Ok(Arc::new(Surfaces::new(r)));
+                    break;
+                }
+                Err(e) => built = Err(e.to_string()),
             }
         }
-        Err(last)
-    }))
+        self.surfaces = Some(SurfacesCache {
+            layers: key,
+            airport: airport.clone(),
+            built: built.clone(),
+        });
+        built
+    }
+
+    /// Whether `surfaces` are the very ones the cache holds (one allocation), so
+    /// a test can check that the 净空 layer and the identify panel share them.
+    pub fn shares_surfaces(&self, surfaces: &Arc<Surfaces>) -> bool {
+        self.surfaces
+            .as_ref()
+            .and_then(|c| c.built.as_ref().ok())
+            .is_some_and(|s| Arc::ptr_eq(s, surfaces))
+    }
 }
 
 fn rgb(c: [u8; 3]) -> Color32 {
@@ -467,8 +547,6 @@ pub fn surface_rgb(kind: SurfaceKind) -> [u8; 3] {
         SurfaceKind::TakeOffClimb => [150, 95, 35],
     }
 }
-
-const CONTOUR_RGB: [u8; 3] = [40, 90, 160];
 
 /// Paints the 净空 layer: outlines, contours with their heights, the surfaces'
 /// names and the conflicting parcels, all culled to the view.
@@ -495,7 +573,7 @@ pub(crate) fn paint_clearance(
     for (kind, _, rings) in &d.surfaces {
         let stroke = Stroke::new(1.8, rgb(surface_rgb(*kind)));
         for ring in rings.iter().filter(|r| view.visible(&r.bbox)) {
-            painter.add(Shape::closed_line(ring.screen(view), stroke));
+            painter.add(Shape::line(loop_as_line(&ring.screen(view)), stroke));
         }
     }
     // The conflicting parcels, over the surfaces, with a white halo so the
@@ -593,7 +671,7 @@ pub(crate) fn paint_coverage(painter: &egui::Painter, view: &View, d: &TypeDrawi
     for c in d.circles.iter().filter(|c| view.visible(&c.bbox)) {
         let points = c.screen(view);
         painter.add(Shape::convex_polygon(points.clone(), fill, Stroke::NONE));
-        painter.add(Shape::closed_line(points, Stroke::new(1.6, colour)));
+        painter.add(Shape::line(loop_as_line(&points), Stroke::new(1.6, colour)));
     }
     let clip = painter.clip_rect();
     let hatch = Stroke::new(1.2, rgb(OUTSIDE_RGB));
@@ -606,7 +684,10 @@ pub(crate) fn paint_coverage(painter: &egui::Painter, view: &View, d: &TypeDrawi
             painter.line_segment(seg, hatch);
         }
         for ring in screen {
-            painter.add(Shape::closed_line(ring, Stroke::new(1.0, rgb(OUTSIDE_RGB))));
+            painter.add(Shape::line(
+                loop_as_line(&ring),
+                Stroke::new(1.0, rgb(OUTSIDE_RGB)),
+            ));
         }
     }
 }

@@ -336,7 +336,9 @@ fn drawable_ring(ring: &LineString<f64>) -> Option<Vec<[f64; 2]>> {
 /// The hatching of a hatched feature (reserved land) as the map draws it over the
 /// fill: grey diagonals [`crate::app::map::overlay_tiles::HATCH_SPACING`] points
 /// apart across its area, faded with the layer; `None` for a feature not hatched
-/// or too small on screen to show it.
+/// or too small on screen to show it. The lines are fixed to the world, as the
+/// tiles' are, so they move with the map when it pans instead of sliding across
+/// the parcel.
 pub fn hatch_shape(
     view: &crate::app::map::view::View,
     d: &DrawLayer,
@@ -349,6 +351,13 @@ pub fn hatch_shape(
     let rings = f.rings.start as usize..f.rings.end as usize;
     let ranges = d.rings.get(rings.clone())?;
     let areas = d.ring_bounds_area.get(rings)?;
+    let spacing = crate::app::map::overlay_tiles::HATCH_SPACING;
+    // The lines lie on x + y = k · spacing in world points; on the screen that is
+    // shifted by where the world's origin falls, worked out in f64 (the origin is
+    // far off the screen at a close zoom) and taken modulo the spacing.
+    let origin = view.world_at(egui::Pos2::ZERO);
+    let phase = ((-(origin[0] + origin[1]) * view.points_per_world())
+        .rem_euclid(f64::from(spacing))) as f32;
     let screen: Vec<Vec<(f32, f32)>> = ranges
         .iter()
         .zip(areas)
@@ -358,7 +367,7 @@ pub fn hatch_shape(
             v.iter()
                 .map(|w| {
                     let p = view.screen(*w);
-                    (p.x, p.y)
+                    (p.x - phase, p.y)
                 })
                 .collect()
         })
@@ -369,11 +378,21 @@ pub fn hatch_shape(
     let clip = view.screen_rect();
     let lines: Vec<egui::Shape> = crate::render::hatch::hatch_segments_within(
         &screen,
-        crate::app::map::overlay_tiles::HATCH_SPACING,
-        Some([clip.min.x, clip.min.y, clip.max.x, clip.max.y]),
+        spacing,
+        Some([
+            clip.min.x - phase,
+            clip.min.y,
+            clip.max.x - phase,
+            clip.max.y,
+        ]),
     )
     .into_iter()
-    .map(|[a, b]| egui::Shape::line_segment([egui::pos2(a.0, a.1), egui::pos2(b.0, b.1)], stroke))
+    .map(|[a, b]| {
+        egui::Shape::line_segment(
+            [egui::pos2(a.0 + phase, a.1), egui::pos2(b.0 + phase, b.1)],
+            stroke,
+        )
+    })
     .collect();
     if lines.is_empty() {
         None

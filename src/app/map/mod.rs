@@ -5,6 +5,7 @@
 
 pub mod draw;
 pub mod flight;
+pub mod live;
 pub mod overlay_tiles;
 pub mod tiles;
 pub mod tools;

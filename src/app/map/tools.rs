@@ -257,6 +257,55 @@ pub fn measurement(tool: Tool, sketch: &Sketch, hover: Option<Coord<f64>>) -> Op
     }
 }
 
+/// The translucent fill of the area a sketch takes.
+const SKETCH_FILL: Color32 = Color32::from_rgba_premultiplied(36, 9, 3, 40);
+
+/// The three strokes every sketch line is drawn with, bottom to top: a dark
+/// shadow, a white halo and the line itself, so a rubber band or a measuring line
+/// reads on every land-use colour: the halo on saturated and dark fills (the
+/// line's own colour is close to commercial red), the shadow on white ones
+/// (reserved land, roads) and on pale ones.
+pub fn sketch_strokes() -> (Stroke, Stroke, Stroke) {
+    (
+        Stroke::new(7.0, Color32::from_rgba_unmultiplied(0, 0, 0, 130)),
+        Stroke::new(5.0, Color32::from_rgba_unmultiplied(255, 255, 255, 235)),
+        Stroke::new(2.0, Color32::from_rgb(230, 60, 20)),
+    )
+}
+
+/// Fills the area inside a sketch's loop (drawn as an open line round to its
+/// start, see [`crate::app::map::draw::loop_as_line`]) with [`SKETCH_FILL`],
+/// through the same triangulation as the layers, since egui fills only convex
+/// shapes.
+fn fill_sketch(painter: &egui::Painter, ring: &[Pos2]) {
+    use geo::TriangulateEarcut;
+    if ring.len() < 4 {
+        return;
+    }
+    let poly = Polygon::new(
+        LineString::from(
+            ring.iter()
+                .map(|p| Coord {
+                    x: f64::from(p.x),
+                    y: f64::from(p.y),
+                })
+                .collect::<Vec<_>>(),
+        ),
+        vec![],
+    );
+    let raw = poly.earcut_triangles_raw();
+    let mut mesh = egui::Mesh::default();
+    for &[x, y] in &raw.vertices {
+        mesh.colored_vertex(egui::pos2(x as f32, y as f32), SKETCH_FILL);
+    }
+    for t in raw.triangle_indices.chunks_exact(3) {
+        if let &[a, b, c] = t {
+            mesh.add_triangle(a as u32, b as u32, c as u32);
+        }
+    }
+    painter.add(Shape::mesh(mesh));
+}
+
 fn paint_sketch(
     tool: Tool,
     sketch: &Sketch,
@@ -265,10 +314,7 @@ fn paint_sketch(
     painter: &egui::Painter,
     lang: Lang,
 ) {
-    let stroke = Stroke::new(2.0, Color32::from_rgb(230, 60, 20));
-    // A white halo under every sketch line, so it reads on any land-use colour
-    // (the stroke alone is close to commercial red and vanishes on it).
-    let halo = Stroke::new(5.0, Color32::from_rgba_unmultiplied(255, 255, 255, 220));
+    let (shadow, halo, stroke) = sketch_strokes();
     // Closed sketches (a lasso doubles back on itself all the time) are drawn as
     // open lines round to their start, whose sharp corners egui cuts off: as closed
     // loops their corners would be mitred into spikes across the map.
@@ -278,11 +324,11 @@ fn paint_sketch(
         } else {
             points.dedup();
         }
-        for s in [halo, stroke] {
+        for s in [shadow, halo, stroke] {
             painter.add(Shape::line(points.clone(), s));
         }
     };
-    let fill = Color32::from_rgba_unmultiplied(230, 60, 20, 40);
+    let fill = SKETCH_FILL;
     let screen: Vec<Pos2> = sketch
         .points
         .iter()
@@ -295,7 +341,8 @@ fn paint_sketch(
     match tool {
         Tool::Rect => {
             let r = Rect::from_two_pos(first, last);
-            painter.rect(r, 0.0, fill, halo, egui::StrokeKind::Middle);
+            painter.rect(r, 0.0, fill, shadow, egui::StrokeKind::Middle);
+            painter.rect_stroke(r, 0.0, halo, egui::StrokeKind::Middle);
             painter.rect_stroke(r, 0.0, stroke, egui::StrokeKind::Middle);
         }
         Tool::Circle => {
@@ -313,7 +360,10 @@ fn paint_sketch(
             line(vec![first, last], false);
             readout = Some(format!("{} {}", tr(lang, "radius"), format_length(r_m)));
         }
-        Tool::Lasso => line(screen.clone(), true),
+        Tool::Lasso => {
+            fill_sketch(painter, &crate::app::map::draw::loop_as_line(&screen));
+            line(screen.clone(), true);
+        }
         _ => {
             let mut path = screen.clone();
             if !sketch.done
@@ -321,7 +371,13 @@ fn paint_sketch(
             {
                 path.push(view.pos_on_screen(h));
             }
-            line(path, matches!(tool, Tool::Polygon | Tool::MeasureArea));
+            let closed = matches!(tool, Tool::Polygon | Tool::MeasureArea);
+            // A polygon being drawn shows the area it takes, as the rectangle does.
+            if closed && path.len() >= 3 {
+                let ring = crate::app::map::draw::loop_as_line(&path);
+                fill_sketch(painter, &ring);
+            }
+            line(path, closed);
             for p in &screen {
                 painter.circle_filled(*p, 3.5, Color32::WHITE);
                 painter.circle_stroke(*p, 3.5, stroke);

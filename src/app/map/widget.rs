@@ -63,6 +63,14 @@ impl ParcelApp {
         let selection_rgb = self.settings.selection_rgb;
         let lang = self.settings.lang;
         let tool = self.tool;
+        // The offline basemap draws the project's roads and water, which the map
+        // names; other basemaps letter their own.
+        let names = match self.settings.basemap {
+            crate::tiles::BasemapChoice::OfflineLight => Some(BasemapInk::Light),
+            crate::tiles::BasemapChoice::OfflineDark => Some(BasemapInk::Dark),
+            _ => None,
+        }
+        .filter(|_| self.basemap_tiles.is_some());
         let layers = &self.layers;
         let analysis = &self.analysis;
         let sketch = &mut self.sketch;
@@ -84,16 +92,38 @@ impl ParcelApp {
         let result = map.show(ui, |ui, response, projector, _memory| {
             let view = View::new(projector);
             let painter = ui.painter().with_clip_rect(projector.clip_rect());
-            paint_overlay_compared(
+            let frame = Frame {
+                view: &view,
+                li: 0,
+                selected,
+                lang,
+                selection_rgb,
+            };
+            let clip = projector.clip_rect();
+            let chrome = if briefing {
+                crate::app::map::flight::map_area(clip)
+            } else {
+                clip
+            };
+            let k = if briefing { 1.8 } else { 1.0 };
+            // Labels keep clear of the scale bar and the north arrow.
+            let reserved = vec![
+                scale_bar_rect(&view, chrome, k),
+                north_arrow_rect(chrome, k),
+            ];
+            let mut labels = paint_layers(&painter, &frame, layers, compare, names, reserved);
+            paint_analysis(
                 &painter,
                 &view,
                 layers,
-                selected,
+                analysis,
                 lang,
-                compare,
-                selection_rgb,
+                briefing,
+                &mut labels.rects,
             );
-            paint_analysis(&painter, &view, layers, analysis, lang, briefing);
+            // The labels over every fill, the analysis layers' included, and under
+            // the spotlight's veil.
+            labels.paint(&painter);
             if spotlight && let Some(layer) = active.and_then(|a| layers.get(a)) {
                 paint_spotlight(&painter, &view, layer, selection_rgb);
             }
@@ -142,13 +172,6 @@ impl ParcelApp {
                     tool, sketch, response, &view, &painter, lang,
                 );
             }
-            let clip = projector.clip_rect();
-            let chrome = if briefing {
-                crate::app::map::flight::map_area(clip)
-            } else {
-                clip
-            };
-            let k = if briefing { 1.8 } else { 1.0 };
             scale_bar(&painter, &view, chrome, k);
             north_arrow(&painter, chrome, k);
             out
@@ -196,8 +219,8 @@ fn paint_analysis(
     analysis: &analysis_layers::AnalysisLayers,
     lang: crate::app::Lang,
     briefing: bool,
+    labels: &mut Vec<Rect>,
 ) {
-    let mut labels: Vec<Rect> = Vec::new();
     let coverage = analysis.coverage_kind.as_ref().and_then(|k| {
         let d = analysis.coverage.ready()?;
         Some((k.as_str(), d.types.get(k)?))
@@ -211,7 +234,7 @@ fn paint_analysis(
         .filter(|_| analysis.clearance_on)
         .map(|d| d.as_ref());
     if let Some(d) = clearance {
-        analysis_layers::paint_clearance(painter, view, layers, d, lang, &mut labels);
+        analysis_layers::paint_clearance(painter, view, layers, d, lang, labels);
     }
     if !briefing {
         analysis_layers::paint_legend(
@@ -352,9 +375,35 @@ pub fn paint_overlay_compared(
     compare: Option<(usize, usize, f32)>,
     selection_rgb: [u8; 3],
 ) {
+    let frame = Frame {
+        view,
+        li: 0,
+        selected,
+        lang,
+        selection_rgb,
+    };
+    paint_layers(painter, &frame, layers, compare, None, Vec::new()).paint(painter);
+}
+
+/// Paints every layer's fills, outlines, selection and symbols, bottom to top, and
+/// returns their labels placed but not yet painted, so the caller paints them
+/// over whatever else goes over the layers (the analysis layers). `names` names
+/// the basemap's roads and water (when the offline basemap draws them) in its ink.
+fn paint_layers(
+    painter: &egui::Painter,
+    frame: &Frame,
+    layers: &[MapLayer],
+    compare: Option<(usize, usize, f32)>,
+    names: Option<BasemapInk>,
+    reserved: Vec<Rect>,
+) -> MapLabels {
+    let view = frame.view;
     // Symbols are drawn on top of everything, so labels of the layers beneath keep
-    // clear of them: their discs are placed first.
-    let mut labels: Vec<Rect> = Vec::new();
+    // clear of them: their discs are taken first, after the boxes the caller keeps.
+    let mut labels = MapLabels {
+        rects: reserved,
+        ..Default::default()
+    };
     let clip = painter.clip_rect();
     for layer in layers.iter().filter(|l| l.spec.visible) {
         let Some(d) = layer.draw.as_ref().filter(|d| d.paint == Paint::Symbols) else {
@@ -364,13 +413,20 @@ pub fn paint_overlay_compared(
             if let Some(a) = f.anchor {
                 let p = view.screen(a);
                 if clip.contains(p) {
-                    labels.push(Rect::from_center_size(p, vec2(20.0, 20.0)));
+                    labels
+                        .rects
+                        .push(Rect::from_center_size(p, vec2(20.0, 20.0)));
                 }
             }
         }
     }
     for (li, layer) in layers.iter().enumerate() {
         if layer.spec.role.as_deref() == Some("basemap") {
+            if let Some(ink) = names
+                && layer.spec.visible
+            {
+                name_basemap_layer(view, li, layer, ink, clip, &mut labels);
+            }
             continue;
         }
         // A compared layer shows on its side of the line, switched on or not.
@@ -385,19 +441,15 @@ pub fn paint_overlay_compared(
             )),
             _ => None,
         };
-        let frame = Frame {
-            view,
-            li,
-            selected,
-            lang,
-            selection_rgb,
-        };
+        let frame = Frame { li, ..*frame };
         match side {
             Some(r) => draw_layer(&painter.with_clip_rect(r), &frame, layer, &mut labels),
             None if layer.spec.visible => draw_layer(painter, &frame, layer, &mut labels),
             None => {}
         }
     }
+    labels.place(painter);
+    labels
 }
 
 /// Dims the map except the layer's selection, which is drawn again on top in its
@@ -723,6 +775,7 @@ fn paint_tiles(
 }
 
 /// What drawing one layer of a frame needs besides the layer.
+#[derive(Clone, Copy)]
 struct Frame<'a> {
     view: &'a View,
     /// The layer's index.
@@ -733,7 +786,7 @@ struct Frame<'a> {
     selection_rgb: [u8; 3],
 }
 
-fn draw_layer(painter: &egui::Painter, frame: &Frame, layer: &MapLayer, labels: &mut Vec<Rect>) {
+fn draw_layer(painter: &egui::Painter, frame: &Frame, layer: &MapLayer, labels: &mut MapLabels) {
     let Frame {
         view,
         li,
@@ -769,6 +822,15 @@ fn draw_layer(painter: &egui::Painter, frame: &Frame, layer: &MapLayer, labels: 
                 }
             }
             painter.add(Shape::mesh(mesh));
+            // Reserved land (留白用地) is white like the roads: hatched over its
+            // fill, as in the tiles (which hatch the small parcels) and on paper.
+            for &i in &visible {
+                if let Some(f) = d.features.get(i).filter(|f| f.hatched)
+                    && let Some(h) = crate::app::map::draw::hatch_shape(view, d, f, opacity)
+                {
+                    painter.add(h);
+                }
+            }
             let edge = match d.paint {
                 Paint::Single { edge, .. } => edge,
                 _ => Color32::from_rgba_unmultiplied(60, 60, 60, 150),
@@ -812,8 +874,9 @@ fn draw_layer(painter: &egui::Painter, frame: &Frame, layer: &MapLayer, labels: 
     {
         paint_outlines(painter, view, d, &[sf], selection_rgb, IDENTIFIED_WIDTH);
     }
-    // Labels and symbols, where they fit and do not overlap earlier ones.
+    // Symbols now; labels wait for every layer's fill (see [`MapLabels`]).
     let Ok(data) = &layer.data else { return };
+    let clip = painter.clip_rect();
     for &i in &visible {
         let Some(f) = d.features.get(i) else { continue };
         let Some(anchor) = f.anchor else { continue };
@@ -834,15 +897,20 @@ fn draw_layer(painter: &egui::Painter, frame: &Frame, layer: &MapLayer, labels: 
                 Color32::WHITE,
             );
             if let Some(name) = d.label_field.and_then(|k| data.value(i, k).to_text()) {
-                place_label(
-                    painter,
-                    labels,
-                    // Below the disc (placed beforehand), not overlapping it.
-                    p + vec2(0.0, 20.0),
-                    &name,
-                    11.0,
-                    Color32::from_rgb(30, 30, 30),
-                );
+                let ink = Color32::from_rgb(30, 30, 30);
+                // Below the disc (placed beforehand, so never overlapped), else
+                // beside it.
+                let variants = [vec2(0.0, 20.0), vec2(0.0, -20.0)]
+                    .into_iter()
+                    .map(|d| LabelVariant::block(p + d, name.clone(), 11.0, ink))
+                    .collect();
+                labels.candidates.push(LabelCandidate {
+                    rank: 1,
+                    priority: 0.0,
+                    order: (li, i),
+                    clip,
+                    variants,
+                });
             }
             continue;
         }
@@ -856,16 +924,36 @@ fn draw_layer(painter: &egui::Painter, frame: &Frame, layer: &MapLayer, labels: 
         let Some(text) = d.label_field.and_then(|k| data.value(i, k).to_text()) else {
             continue;
         };
-        if matches!(d.paint, Paint::Outline { .. }) {
-            place_label(
-                painter,
-                labels,
-                p,
-                &text,
-                15.0,
-                Color32::from_rgb(90, 30, 110),
-            );
-        } else if size > 70.0 {
+        if outline {
+            labels.candidates.push(LabelCandidate {
+                rank: 0,
+                priority: size,
+                order: (li, i),
+                clip,
+                variants: vec![LabelVariant::block(
+                    p,
+                    text,
+                    15.0,
+                    Color32::from_rgb(90, 30, 110),
+                )],
+            });
+            continue;
+        }
+        let ink = Color32::from_rgb(20, 20, 20);
+        let roomy = size > 110.0;
+        // A park (or other land without control values: the airport, water) goes
+        // by its name, its id beneath where there is room; by its id alone where
+        // the same name is on the map nearby (a facility's).
+        let named = (d.paint == Paint::Fill)
+            .then(|| crate::render::labels::place_name(data, i))
+            .flatten();
+        let mut variants = Vec::new();
+        if let Some(name) = named {
+            if roomy {
+                variants.push(LabelVariant::block(p, format!("{name}\n{text}"), 10.5, ink));
+            }
+            variants.push(LabelVariant::block(p, name, 10.5, ink));
+        } else if roomy {
             // A control value only where one applies: not on the airport, roads,
             // parks or water, whatever their attributes carry.
             let develops = crate::stats::indicators::is_development_class(
@@ -875,19 +963,330 @@ fn draw_layer(painter: &egui::Painter, frame: &Frame, layer: &MapLayer, labels: 
                 .label_field2
                 .filter(|_| develops)
                 .and_then(|k| data.value(i, k).to_text());
-            let text = match (second, size > 110.0) {
-                (Some(s), true) => format!("{text}\n{} {s}", far_label),
-                _ => text,
-            };
-            place_label(
-                painter,
-                labels,
-                p,
-                &text,
-                10.5,
-                Color32::from_rgb(20, 20, 20),
-            );
+            if let Some(s) = second {
+                variants.push(LabelVariant::block(
+                    p,
+                    format!("{text}\n{far_label} {s}"),
+                    10.5,
+                    ink,
+                ));
+            }
         }
+        variants.push(LabelVariant::block(p, text, 10.5, ink));
+        labels.candidates.push(LabelCandidate {
+            rank: 3,
+            priority: size,
+            order: (li, i),
+            clip,
+            variants,
+        });
+    }
+}
+
+/// The names of a basemap layer's features (the roads and water the offline
+/// basemap draws) as label candidates: along a road's or canal's middle line,
+/// inside a pond, where the part in view holds the name (see
+/// [`crate::render::labels::name_places`], which names them on map images too).
+fn name_basemap_layer(
+    view: &View,
+    li: usize,
+    layer: &MapLayer,
+    ink: BasemapInk,
+    clip: Rect,
+    labels: &mut MapLabels,
+) {
+    use crate::render::labels::{NamePlace, ROAD_TEXT, WATER_TEXT, name_places};
+    let (Some(d), Ok(data)) = (&layer.draw, &layer.data) else {
+        return;
+    };
+    let Some(field) = d.label_field.or(data.roles.name) else {
+        return;
+    };
+    let table = crate::landuse::LanduseTable::global();
+    let is_water = |i: usize| match data.class.get(i).copied().flatten() {
+        Some(c) => table.class(c).is_some_and(|k| k.code.starts_with("17")),
+        None => layer
+            .path
+            .file_stem()
+            .is_some_and(|s| s.to_string_lossy().contains("water")),
+    };
+    let size = BASEMAP_NAME_SIZE;
+    let margin = size * 0.7;
+    let keep_in = crate::render::canvas::Bounds::new(
+        clip.left() + margin,
+        clip.top() + margin,
+        clip.width() - 2.0 * margin,
+        clip.height() - 2.0 * margin,
+    );
+    let to_px = |c: geo::Coord<f64>| {
+        let p = view.pos_on_screen(c);
+        (p.x, p.y)
+    };
+    for (i, f) in d.features.iter().enumerate() {
+        // A feature shorter on screen than a spaced three-character name is not
+        // named, before its outline is followed.
+        if !view.visible(&f.bbox) || view.size(&f.bbox) < 4.0 * size {
+            continue;
+        }
+        let Some(Some(g)) = data.geometries.get(i) else {
+            continue;
+        };
+        let Some(name) = data.value(i, field).to_text() else {
+            continue;
+        };
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            continue;
+        }
+        let Some((places, measure)) = name_places(g, &to_px, &name, size, keep_in) else {
+            continue;
+        };
+        let rgb = if is_water(i) { WATER_TEXT } else { ROAD_TEXT };
+        let color = ink.text(rgb);
+        let variants = places
+            .into_iter()
+            .map(|place| match place {
+                NamePlace::Centre((x, y)) => LabelVariant::Block {
+                    at: pos2(x, y),
+                    text: name.clone(),
+                    size,
+                    color,
+                    halo: Some(ink.halo()),
+                },
+                NamePlace::Along(chars) => LabelVariant::Along {
+                    name: name.clone(),
+                    chars: chars
+                        .into_iter()
+                        .map(|(c, (x, y))| (c, pos2(x, y)))
+                        .collect(),
+                    size,
+                    color,
+                    halo: ink.halo(),
+                },
+            })
+            .collect();
+        labels.candidates.push(LabelCandidate {
+            rank: 2,
+            priority: measure as f32,
+            order: (li, i),
+            clip,
+            variants,
+        });
+    }
+}
+
+/// The type size (points) of road and water names on the map.
+const BASEMAP_NAME_SIZE: f32 = 12.5;
+
+/// How the names of the offline basemap's roads and water are inked: dark with a
+/// light halo on the light basemap, light with a dark halo on the dark one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BasemapInk {
+    Light,
+    Dark,
+}
+
+impl BasemapInk {
+    fn text(self, [r, g, b]: [u8; 3]) -> Color32 {
+        match self {
+            BasemapInk::Light => Color32::from_rgb(r, g, b),
+            // The same hue, lifted towards white so it reads on the dark ground.
+            BasemapInk::Dark => {
+                let up = |c: u8| (255.0 - (255.0 - f32::from(c)) * 0.3) as u8;
+                Color32::from_rgb(up(r), up(g), up(b))
+            }
+        }
+    }
+
+    fn halo(self) -> Color32 {
+        match self {
+            BasemapInk::Light => Color32::from_rgba_unmultiplied(255, 255, 255, 235),
+            BasemapInk::Dark => Color32::from_rgba_unmultiplied(16, 18, 22, 235),
+        }
+    }
+}
+
+/// One way of setting a label.
+enum LabelVariant {
+    /// Lines of text centred on a point, on a pale box, or with a halo round the
+    /// letters.
+    Block {
+        at: Pos2,
+        text: String,
+        size: f32,
+        color: Color32,
+        halo: Option<Color32>,
+    },
+    /// A name's characters each upright on its own point along a line.
+    Along {
+        name: String,
+        chars: Vec<(String, Pos2)>,
+        size: f32,
+        color: Color32,
+        halo: Color32,
+    },
+}
+
+impl LabelVariant {
+    fn block(at: Pos2, text: String, size: f32, color: Color32) -> LabelVariant {
+        LabelVariant::Block {
+            at,
+            text,
+            size,
+            color,
+            halo: None,
+        }
+    }
+}
+
+/// A label waiting for its place.
+struct LabelCandidate {
+    /// Placed in rank order: park names, facility names, road and water names,
+    /// parcels.
+    rank: u8,
+    /// Larger first within a rank (the feature's size on screen).
+    priority: f32,
+    /// Layer and feature, for a stable order.
+    order: (usize, usize),
+    /// The part of the map the label must lie in (a compared layer's side).
+    clip: Rect,
+    variants: Vec<LabelVariant>,
+}
+
+/// The labels of a frame: gathered while the layers are drawn, then placed by rank
+/// without overlaps and painted after every layer's fill, so a layer drawn later
+/// (the airport over the parcels) never covers an earlier layer's labels.
+#[derive(Default)]
+pub struct MapLabels {
+    candidates: Vec<LabelCandidate>,
+    /// The boxes taken: the symbols' discs, then each label placed.
+    pub rects: Vec<Rect>,
+    /// The first line of each placed label and its box, so a name is not set twice
+    /// side by side (a park's and its facility's).
+    names: Vec<(String, Rect)>,
+    shapes: Vec<Shape>,
+}
+
+impl MapLabels {
+    /// Places the candidates gathered so far: by rank, larger features first, each
+    /// in its first variant that lies in its clip and clear of every box taken.
+    pub fn place(&mut self, painter: &egui::Painter) {
+        let mut all = std::mem::take(&mut self.candidates);
+        all.sort_by(|a, b| {
+            a.rank
+                .cmp(&b.rank)
+                .then(b.priority.total_cmp(&a.priority))
+                .then(a.order.cmp(&b.order))
+        });
+        for c in all {
+            for v in c.variants {
+                if self.try_place(painter, c.clip, v) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Places one variant if it fits; returns whether it did.
+    fn try_place(&mut self, painter: &egui::Painter, clip: Rect, v: LabelVariant) -> bool {
+        match v {
+            LabelVariant::Block {
+                at,
+                text,
+                size,
+                color,
+                halo,
+            } => {
+                let first = text.lines().next().unwrap_or_default().to_string();
+                let near = |r: &Rect| r.center().distance(at) < 12.0 * size;
+                if self.names.iter().any(|(t, r)| *t == first && near(r)) {
+                    return false;
+                }
+                let galley = painter.layout_no_wrap(text, FontId::proportional(size), color);
+                let rect = Rect::from_center_size(at, galley.size() + vec2(4.0, 2.0));
+                if !self.is_free(clip, rect) {
+                    return false;
+                }
+                match halo {
+                    None => {
+                        self.shapes.push(Shape::rect_filled(
+                            rect,
+                            2.0,
+                            Color32::from_rgba_unmultiplied(255, 255, 255, 170),
+                        ));
+                        self.shapes
+                            .push(Shape::galley(rect.min + vec2(2.0, 1.0), galley, color));
+                    }
+                    Some(h) => self.push_haloed(rect.min + vec2(2.0, 1.0), galley, color, h),
+                }
+                self.rects.push(rect);
+                self.names.push((first, rect));
+                true
+            }
+            LabelVariant::Along {
+                name,
+                chars,
+                size,
+                color,
+                halo,
+            } => {
+                let glyphs: Vec<(Rect, std::sync::Arc<egui::Galley>)> = chars
+                    .into_iter()
+                    .map(|(ch, at)| {
+                        let g = painter.layout_no_wrap(ch, FontId::proportional(size), color);
+                        (Rect::from_center_size(at, g.size() + vec2(2.0, 0.0)), g)
+                    })
+                    .collect();
+                if glyphs.is_empty() || !glyphs.iter().all(|(r, _)| self.is_free(clip, *r)) {
+                    return false;
+                }
+                let mut all = Rect::NOTHING;
+                for (r, g) in glyphs {
+                    self.push_haloed(r.min + vec2(1.0, 0.0), g, color, halo);
+                    self.rects.push(r);
+                    all = all.union(r);
+                }
+                self.names.push((name, all));
+                true
+            }
+        }
+    }
+
+    fn is_free(&self, clip: Rect, rect: Rect) -> bool {
+        clip.contains_rect(rect) && !self.rects.iter().any(|r| r.intersects(rect))
+    }
+
+    /// Text with a halo: the letters in the halo's colour a point around, then
+    /// in their own, so a name reads on a road, on water and on parcels alike.
+    fn push_haloed(
+        &mut self,
+        at: Pos2,
+        galley: std::sync::Arc<egui::Galley>,
+        color: Color32,
+        halo: Color32,
+    ) {
+        for d in [
+            vec2(-1.0, 0.0),
+            vec2(1.0, 0.0),
+            vec2(0.0, -1.0),
+            vec2(0.0, 1.0),
+            vec2(-0.8, -0.8),
+            vec2(0.8, -0.8),
+            vec2(-0.8, 0.8),
+            vec2(0.8, 0.8),
+        ] {
+            self.shapes.push(Shape::galley_with_override_text_color(
+                at + d,
+                galley.clone(),
+                halo,
+            ));
+        }
+        self.shapes.push(Shape::galley(at, galley, color));
+    }
+
+    /// Paints the labels placed, over everything painted before.
+    pub fn paint(self, painter: &egui::Painter) {
+        painter.extend(self.shapes);
     }
 }
 
@@ -964,6 +1363,8 @@ fn highlight(
     }
 }
 
+/// Paints a label at once where it fits clear of `placed` (for the analysis
+/// layers, whose labels go over the layers' labels already placed).
 fn place_label(
     painter: &egui::Painter,
     placed: &mut Vec<Rect>,
@@ -1100,12 +1501,28 @@ fn tooltip(
     painter.galley(rect.min + vec2(6.0, 4.0), galley, Color32::BLACK);
 }
 
-/// A scale bar of a round length near 120 points (times `k`), bottom left.
-fn scale_bar(painter: &egui::Painter, view: &View, clip: Rect, k: f32) {
+/// The scale bar's round length (m) and its width on screen (points).
+fn scale_bar_length(view: &View, k: f32) -> (f64, f32) {
     let centre = view.centre_lon_lat();
     let m_per_point = crate::render::metres_per_pixel(centre.y, view.points_per_world());
     let nice = crate::render::mercator::scale_bar_length_m(m_per_point * 120.0 * f64::from(k));
-    let width = (nice / m_per_point) as f32;
+    (nice, (nice / m_per_point) as f32)
+}
+
+/// The box the scale bar and its label take, with a margin (its label is counted
+/// at its widest, "1000 km").
+fn scale_bar_rect(view: &View, clip: Rect, k: f32) -> Rect {
+    let (_, width) = scale_bar_length(view, k);
+    let origin = pos2(clip.left() + 20.0 * k, clip.bottom() - 24.0 * k);
+    Rect::from_min_max(
+        origin - vec2(6.0, 12.0 * k),
+        origin + vec2(width + 80.0 * k, 18.0 * k),
+    )
+}
+
+/// A scale bar of a round length near 120 points (times `k`), bottom left.
+fn scale_bar(painter: &egui::Painter, view: &View, clip: Rect, k: f32) {
+    let (nice, width) = scale_bar_length(view, k);
     let origin = pos2(clip.left() + 20.0 * k, clip.bottom() - 24.0 * k);
     let bar = Rect::from_min_size(origin, vec2(width, 6.0 * k));
     painter.rect_filled(
@@ -1142,9 +1559,27 @@ fn scale_bar(painter: &egui::Painter, view: &View, clip: Rect, k: f32) {
     );
 }
 
-/// A north arrow of 18 points radius (times `k`), top right.
+/// Where the north arrow's disc is centred in a map area, `k` times its size.
+pub fn north_arrow_centre(clip: Rect, k: f32) -> Pos2 {
+    pos2(clip.right() - 30.0 * k, clip.top() + 40.0 * k)
+}
+
+/// The box the north arrow takes, its N included.
+pub fn north_arrow_rect(clip: Rect, k: f32) -> Rect {
+    let c = north_arrow_centre(clip, k);
+    Rect::from_min_max(c + vec2(-20.0, -36.0) * k, c + vec2(20.0, 20.0) * k)
+}
+
+/// A north arrow of 18 points radius (times `k`), top right, its N on a pale
+/// ground so it reads on the dark basemap too.
 fn north_arrow(painter: &egui::Painter, clip: Rect, k: f32) {
-    let c = pos2(clip.right() - 30.0 * k, clip.top() + 40.0 * k);
+    let c = north_arrow_centre(clip, k);
+    let n_at = c + vec2(0.0, -26.0) * k;
+    painter.rect_filled(
+        Rect::from_center_size(n_at, vec2(14.0, 14.0) * k),
+        4.0 * k,
+        Color32::from_rgba_unmultiplied(255, 255, 255, 200),
+    );
     painter.circle_filled(
         c,
         18.0 * k,
@@ -1169,7 +1604,7 @@ fn north_arrow(painter: &egui::Painter, clip: Rect, k: f32) {
         Stroke::NONE,
     ));
     painter.text(
-        c + vec2(0.0, -26.0) * k,
+        n_at,
         Align2::CENTER_CENTER,
         "N",
         FontId::proportional(12.0 * k),

@@ -129,10 +129,14 @@ impl ParcelApp {
                 }
                 Ok(Ok(layers)) => {
                     let picked = vec![false; layers.len()];
+                    let large = layers.iter().any(|l| {
+                        l.features >= crate::app::panels::layer_choice::LIVE_PROPOSED_ROWS
+                    });
                     self.layer_choice = Some(crate::app::panels::layer_choice::LayerChoice {
                         path: PathBuf::from(address.to_string()),
                         layers,
                         picked,
+                        live: Some(large),
                     });
                     return;
                 }

@@ -380,6 +380,19 @@ impl ParcelApp {
                 ))
             })
             .collect();
+        let mut layers = layers;
+        // The 净空 layer is drawn on the slides that name it, as the map shows it.
+        if let Some(s) = self
+            .analysis
+            .surfaces(&self.layers, &self.project_base.airport)
+        {
+            layers.push((
+                crate::analysis::CLEARANCE_LAYER.to_string(),
+                Arc::new(crate::analysis::clearance::surfaces_layer(&s)),
+                crate::analysis::clearance::surfaces_image_style(self.settings.lang == Lang::Zh),
+                false,
+            ));
+        }
         let inputs: Vec<PathBuf> = self
             .layers
             .iter()

@@ -107,27 +107,6 @@ fn trim(x: f64, decimals: usize) -> String {
 }
 
 impl ParcelApp {
-    /// The airport's obstacle limitation surfaces, built once from the layer the
-    /// project names (else the first feature 类型 = 跑道 of any layer); `None`
-    /// without a runway.
-    fn airport_surfaces(&mut self) -> Option<std::sync::Arc<crate::analysis::ols::Surfaces>> {
-        if let Some(cached) = &self.airport_surfaces {
-            return cached.clone();
-        }
-        let spec = self.project_base.airport.clone();
-        let field = spec.runway_field.as_deref();
-        let value = spec.runway_value.as_deref();
-        let built = self
-            .layers
-            .iter()
-            .filter(|l| spec.layer.as_ref().is_none_or(|n| &l.spec.name == n))
-            .filter_map(|l| l.data.as_ref().ok())
-            .find_map(|d| crate::analysis::runway::Runway::from_layer(d, field, value).ok())
-            .map(|r| std::sync::Arc::new(crate::analysis::ols::Surfaces::new(r)));
-        self.airport_surfaces = Some(built.clone());
-        built
-    }
-
     /// The 净空限高 line of a development parcel and whether its 限高 exceeds it;
     /// `None` for other land, or without a runway or a surface over the parcel.
     fn clearance_of(&mut self, layer: &Layer, fi: usize, lang: Lang) -> Option<(String, bool)> {
@@ -135,12 +114,17 @@ impl ParcelApp {
         if class_id.is_none() || !crate::stats::indicators::is_development_class(class_id) {
             return None;
         }
-        let surfaces = self.airport_surfaces()?;
+        // The surfaces the 净空 layer draws: one computation, kept by the
+        // analysis layers, whether or not the layer is shown.
+        let surfaces = self
+            .analysis
+            .surfaces(&self.layers, &self.project_base.airport)?;
         let g = layer.geometries.get(fi)?.as_ref()?;
         let limit = surfaces.lowest_over(g);
         let height = layer.role_f64(fi, FieldRole::HeightLimit);
         let p = crate::analysis::clearance::parcel_result(fi, layer.feature_id(fi), height, limit);
-        let line = crate::analysis::clearance::card_line(&p, lang == Lang::Zh)?;
+        let line =
+            crate::analysis::clearance::card_line_at(&surfaces.runway, &p, lang == Lang::Zh)?;
         Some((line, p.conflict))
     }
 

@@ -62,7 +62,14 @@ pub struct LayerChoice {
     pub layers: Vec<LayerInfo>,
     /// Whether each layer is ticked.
     pub picked: Vec<bool>,
+    /// For a database's tables: whether they open live (queried per view)
+    /// rather than loaded whole. `None` for a file's layers.
+    pub live: Option<bool>,
 }
+
+/// Tables with more rows than this are proposed for live mode: loading them
+/// whole would take minutes and gigabytes.
+pub const LIVE_PROPOSED_ROWS: u64 = 1_000_000;
 
 impl ParcelApp {
     pub(crate) fn layer_choice_ui(&mut self, ctx: &egui::Context) {
@@ -99,6 +106,9 @@ impl ParcelApp {
                             ui.end_row();
                         }
                     });
+                if let Some(live) = &mut choice.live {
+                    ui.checkbox(live, tr(lang, "live_mode"));
+                }
                 ui.separator();
                 let any = choice.picked.iter().any(|p| *p);
                 if ui
@@ -116,10 +126,28 @@ impl ParcelApp {
                 .filter(|(_, p)| **p)
                 .map(|(l, _)| l.name.clone())
                 .collect();
-            self.push(Command::OpenLayers(choice.path, tables));
+            let path = match choice.live {
+                Some(true) => live_path(&choice.path),
+                _ => choice.path,
+            };
+            self.push(Command::OpenLayers(path, tables));
         } else if open {
             self.layer_choice = Some(choice);
         }
+    }
+}
+
+/// A database address asking for live mode.
+fn live_path(path: &std::path::Path) -> std::path::PathBuf {
+    match path
+        .to_str()
+        .and_then(|t| crate::sources::postgis::Address::parse(t).ok())
+    {
+        Some(mut a) => {
+            a.mode = crate::sources::postgis::Mode::Live;
+            std::path::PathBuf::from(a.to_string())
+        }
+        None => path.to_path_buf(),
     }
 }
 

@@ -93,9 +93,16 @@ impl ParcelApp {
     pub(crate) fn life_circle_ui(&mut self, ctx: &egui::Context) {
         let lang = self.settings.lang;
         let mut open = self.analysis.coverage_open;
+        // It opens at the bottom right, over the side panel and the south-east
+        // of the map: the plan's residential land, which the circles are about,
+        // lies in the north, and the airport and logistics land it covers
+        // instead are not what a 民生 briefing looks at.
+        let screen = ctx.content_rect();
         egui::Window::new(t(lang, "生活圈服务覆盖", "Life-circle coverage"))
             .open(&mut open)
-            .default_width(760.0)
+            .pivot(egui::Align2::RIGHT_BOTTOM)
+            .default_pos(egui::pos2(screen.right() - 8.0, screen.bottom() - 32.0))
+            .default_width(660.0)
             .resizable(true)
             .show(ctx, |ui| self.life_circle_contents_ui(ui));
         if !open {
@@ -150,17 +157,18 @@ impl ParcelApp {
             .weak(),
         );
         ui.separator();
-        let heads: [&str; 9] = if zh {
+        // The residential land is the same for every type: the line above
+        // gives it once, and the table keeps to what differs.
+        let heads: [&str; 8] = if zh {
             [
                 "设施类型",
                 "生活圈",
                 "设施数",
                 "服务半径(m)",
-                "居住用地(公顷)",
                 "覆盖(公顷)",
                 "覆盖率(直线)",
                 "覆盖率(路网)",
-                "未覆盖(块)",
+                "未覆盖(块) 全部/部分",
             ]
         } else {
             [
@@ -168,11 +176,10 @@ impl ParcelApp {
                 "Life circle",
                 "Facilities",
                 "Radius (m)",
-                "Residential (ha)",
                 "Covered (ha)",
                 "Share (straight)",
                 "Share (roads)",
-                "Outside (parcels)",
+                "Outside (parcels) whole/part",
             ]
         };
         let chosen = self.analysis.coverage_kind.clone();
@@ -199,21 +206,10 @@ impl ParcelApp {
                             ui.label(row.get(1).cloned().unwrap_or_default());
                             ui.label(ty.facilities.to_string());
                             ui.label(report::coverage::radius_text(ty));
-                            ui.label(crate::model::format_fixed(ty.residential_area_m2 / 1e4, 2));
                             ui.label(row.get(4).cloned().unwrap_or_default());
                             ui.label(row.get(5).cloned().unwrap_or_default());
                             ui.label(row.get(6).cloned().unwrap_or_default());
-                            ui.label(match lang {
-                                Lang::Zh => {
-                                    format!("{} 全 · {} 部分", ty.wholly_outside, ty.partly_outside)
-                                }
-                                Lang::En => {
-                                    format!(
-                                        "{} whole · {} part",
-                                        ty.wholly_outside, ty.partly_outside
-                                    )
-                                }
-                            });
+                            ui.label(format!("{} / {}", ty.wholly_outside, ty.partly_outside));
                             ui.end_row();
                         }
                     });

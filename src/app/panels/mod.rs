@@ -312,6 +312,30 @@ impl ParcelApp {
                         .show_percentage(),
                 );
             }
+            // Live tables: connecting, waiting for the server, or a view with more
+            // rows than the map shows.
+            let connecting = self.live_connecting();
+            let (mut busy, mut capped) = (0usize, false);
+            for l in self.layers.iter().filter(|l| l.spec.visible) {
+                if let Some(h) = &l.live {
+                    let live = crate::app::map::live::lock(h);
+                    busy += usize::from(live.busy());
+                    capped |= live.shown.is_some_and(|(_, more)| more);
+                }
+            }
+            if connecting + busy > 0 {
+                ui.separator();
+                ui.spinner();
+                ui.label(self.tr("live_waiting"));
+            }
+            if capped {
+                ui.separator();
+                ui.label(
+                    RichText::new(self.tr("live_capped_short"))
+                        .color(Color32::from_rgb(176, 112, 0)),
+                )
+                .on_hover_text(self.tr("live_capped"));
+            }
             if !self.loading.is_empty() && ui.button(self.tr("cancel")).clicked() {
                 self.push(Command::CancelLoading);
             }

@@ -158,6 +158,47 @@ impl ParcelApp {
             mixed: self.stats.mixed,
             shares_field: None,
         };
+        // A live table's statistics are the server's: the rows here are only
+        // the view's, capped and simplified.
+        if let Some(handle) = layer.live.clone()
+            && scope != StatsScope::Plan
+        {
+            let view_rect = self.last_view.map(|v| v.lon_lat_rect());
+            let server = {
+                let mut live = crate::app::map::live::lock(&handle);
+                match scope {
+                    StatsScope::Selection => live.selection.as_ref().map(|s| s.stats.clone()),
+                    StatsScope::View => {
+                        let r = view_rect?;
+                        live.want_view_stats(r);
+                        live.view_stats
+                            .as_ref()
+                            .filter(|(v, _)| *v == r)
+                            .map(|(_, s)| s.clone())
+                    }
+                    StatsScope::Layer | StatsScope::Plan => live.whole.clone(),
+                }
+            }?;
+            // The server sums by land use only; a breakdown by another field
+            // falls back to the classes.
+            let grouping = match grouping {
+                Grouping::Field(f) if server.layer.field_index(&f).is_none() => {
+                    Grouping::Class(palette)
+                }
+                g => g,
+            };
+            let part = stats::Part {
+                layer: &server.layer,
+                features: Some(&server.features),
+                areas_m2: &server.areas_m2,
+            };
+            let table =
+                stats::stats_of(&[part], &grouping, level, AreaMethod::Ellipsoidal, &options);
+            let balance = Arc::new(BalanceTable::new(&table, None, level, None));
+            let table = Arc::new(table);
+            self.stats.cache = Some((key, table.clone(), balance.clone()));
+            return Some((table, balance));
+        }
         if scope == StatsScope::Plan {
             let tables = self.plan_tables(&grouping, level, &options)?;
             self.stats.cache = Some((key, tables.0.clone(), tables.1.clone()));
@@ -355,9 +396,22 @@ impl ParcelApp {
             ui.label(RichText::new(self.tr("no_landuse_field")).weak());
             return;
         }
+        let live = self.layers.get(li).is_some_and(|l| l.live.is_some())
+            && self.stats.scope != StatsScope::Plan;
         let Some((table, balance)) = self.tables_for(self.stats.scope, self.stats.group) else {
+            // A live table's numbers are on their way from the server (or the
+            // selection is empty).
+            if live {
+                let empty = self.stats.scope == StatsScope::Selection
+                    && self.layers.get(li).is_some_and(|l| l.selection.is_empty());
+                let key = if empty { "empty_scope" } else { "live_waiting" };
+                ui.label(RichText::new(self.tr(key)).weak());
+            }
             return;
         };
+        if live {
+            ui.label(RichText::new(self.tr("live_server_stats")).small().weak());
+        }
         if self.stats.stale {
             ui.ctx().request_repaint();
         }

@@ -43,6 +43,9 @@ struct LayerState {
     selection: Arc<Selection>,
     /// When the layer was added (see [`ParcelApp::next_layer_serial`]).
     serial: u64,
+    /// A live layer's worker: a removed live layer brought back by undo keeps
+    /// its session.
+    live: Option<Arc<std::sync::Mutex<crate::app::map::live::LiveLayer>>>,
 }
 
 impl LayerState {
@@ -56,6 +59,7 @@ impl LayerState {
             classes: l.classes.clone(),
             selection: l.selection.clone(),
             serial: l.serial,
+            live: l.live.clone(),
         }
     }
 
@@ -346,6 +350,7 @@ impl ParcelApp {
                     state.draw.clone(),
                     state.classes.clone(),
                     state.serial,
+                    state.live.clone(),
                 ),
             };
             let restyled = layer.spec.style != state.spec.style;

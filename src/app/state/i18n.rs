@@ -405,6 +405,34 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "fd_exists" => ("已存在，要替换吗？", "exists already. Replace it?"),
         "fd_replace" => ("替换", "Replace"),
         "load_crashed" => ("加载意外中止", "loading stopped unexpectedly"),
+        "basemap_no_offline_data" => (
+            "无离线底图：项目没有道路、水系或范围图层（可在“底图”菜单选择在线底图）",
+            "No offline basemap: the project has no roads, water or boundary layer (the 底图 menu offers online basemaps)",
+        ),
+        "live_opened" => ("已连接（实时查询）", "Connected (live)"),
+        "live_rows" => (
+            "行（估计），按视图向服务器查询",
+            "rows (estimated), queried from the server per view",
+        ),
+        "live_failed" => ("数据库查询失败", "Database query failed"),
+        "live_bad_rows" => (
+            "部分行的几何无法解码，已略去",
+            "some rows' geometry could not be decoded and was left out",
+        ),
+        "live_mode" => (
+            "实时查询（大表：不整表载入，按视图向服务器查询）",
+            "Live (large tables: nothing loaded whole, the server is asked per view)",
+        ),
+        "live_waiting" => ("正在向服务器查询…", "Asking the server…"),
+        "live_capped" => (
+            "视图内地块超过 30 000 个：地图显示其中一部分（整表抽样或前若干行），放大可见全部；统计由服务器计算，完整无缺",
+            "The view holds more than 30,000 rows: the map shows part of them (a sample of the table, or the first rows); zoom in to see all. The statistics are computed by the server and are complete",
+        ),
+        "live_capped_short" => ("视图内仅显示部分地块", "view shows part of the rows"),
+        "live_server_stats" => (
+            "统计由数据库服务器计算（椭球面积）",
+            "Statistics computed by the database server (ellipsoidal areas)",
+        ),
         "loaded" => ("已加载", "Loaded"),
         "import_warnings" => (
             "条导入警告（见消息日志）",

@@ -228,10 +228,20 @@ impl ParcelApp {
     pub(crate) fn install(&mut self, prepared: crate::app::Prepared) {
         let crate::app::Prepared {
             project,
-            layers,
+            mut layers,
             basemap,
             bbox,
         } = prepared;
+        // Live tables open through their workers and join the map when the
+        // server answers.
+        let (live, files): (Vec<_>, Vec<_>) = layers
+            .drain(..)
+            .partition(|l| crate::project::is_live_address(&l.spec.path));
+        layers = files;
+        self.live_opening.clear();
+        for l in live {
+            self.open_live_as(l.spec);
+        }
         for n in &project.notes {
             self.notify(Level::Info, n.clone());
         }
@@ -270,7 +280,6 @@ impl ParcelApp {
         self.layers = layers;
         // Another project's steps cannot be undone in this one.
         self.history.clear();
-        self.airport_surfaces = None;
         self.clearance_line = None;
         self.active = default_active(&self.layers);
         self.selected = None;

@@ -5,8 +5,9 @@
 //! outside them marked.
 
 use super::layout::{Align, Layout, Table, col};
-use super::sheet::{legend, map_figure, title_block, title_block_height};
+use super::sheet::{Entry, legend, map_figure, title_block, title_block_height};
 use super::{GREY, INK, PageSetup};
+use crate::model::Layer;
 use crate::render::map_image::{ImagePaint, ImageStyle, SheetInfo};
 use crate::report::coverage::{CoverageReport, circles_layer, outside_layer, residential_layer};
 use crate::report::{MapContext, Progress, ReportError, ReportLang};
@@ -69,8 +70,14 @@ pub fn coverage_layout(
             continue;
         };
         let w = l.content_w();
-        // Two maps to an A4 page, with their headings, legends and captions.
-        let h = (w * 0.5).min((l.bottom() - l.margin) * 0.45).round();
+        // A type to a page, its map as tall as the plan's shape asks (its box
+        // on the ground, east-west shortened by the cosine of the latitude),
+        // within a half and three fifths of the page, so the plan fills the
+        // frame rather than a strip of it.
+        let ground =
+            (bbox.height() / (bbox.width() * bbox.center().y.to_radians().cos()).max(1e-9)) as f32;
+        let page = l.bottom() - l.margin;
+        let h = (w * ground).clamp(w * 0.5, page * 0.6).round();
         l.ensure(h + 110.0);
         let head = crate::report::coverage::map_heading(t, zh);
         l.bookmark(&head);
@@ -91,13 +98,26 @@ pub fn coverage_layout(
         } else {
             "Other planned land"
         };
+        // The facility layers show this type's facilities only: the others'
+        // symbols and names would crowd the map and its legend and say nothing
+        // about these circles.
+        let of_kind: Vec<(usize, Layer)> = ctx
+            .layers
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, s))| matches!(s.paint, ImagePaint::Points(_)))
+            .map(|(k, (l, _))| (k, facilities_of_kind(l, kind)))
+            .collect();
         let mut with = MapContext {
             layers: ctx
                 .layers
                 .iter()
-                .map(|(l, s)| {
+                .enumerate()
+                .map(|(k, (l, s))| {
                     if std::ptr::eq(*l, r.parcels) {
                         (*l, named(ImagePaint::Fill(PLAN_GREY), other))
+                    } else if let Some((_, only)) = of_kind.iter().find(|(j, _)| *j == k) {
+                        (only, s.clone())
                     } else {
                         (*l, s.clone())
                     }
@@ -136,12 +156,76 @@ pub fn coverage_layout(
         let (x, y) = (l.col_x, l.y);
         let entries = map_figure(&mut l, &with, r.parcels, &[], bbox, (x, y, w, h), r.lang)?;
         l.y += h + 6.0;
-        legend(&mut l, &entries, zh);
+        legend(&mut l, &short_legend(entries), zh);
         l.line(&crate::report::coverage::map_caption(t, zh), 8.5, GREY);
         progress.step()?;
     }
     l.footers(&r.title, r.lang);
     Ok(l)
+}
+
+/// The facilities of one type in a facility layer (typed by its 类型 field), as
+/// a layer of their own with the layer's fields, so a type's map draws and
+/// names those alone. A layer without a type field is kept whole.
+pub(crate) fn facilities_of_kind(layer: &Layer, kind: &str) -> Layer {
+    let keep: Vec<usize> = match crate::render::symbols::type_field(layer) {
+        Some(f) => (0..layer.len())
+            .filter(|&i| layer.value(i, f).to_text().as_deref() == Some(kind))
+            .collect(),
+        None => (0..layer.len()).collect(),
+    };
+    let columns = layer
+        .columns
+        .iter()
+        .map(|c| keep.iter().filter_map(|&i| c.get(i).cloned()).collect())
+        .collect();
+    Layer::build(
+        layer.name.clone(),
+        layer.source.clone(),
+        layer.source_crs.clone(),
+        layer.fields.clone(),
+        columns,
+        keep.iter()
+            .map(|&i| layer.geometries.get(i).cloned().flatten())
+            .collect(),
+        keep.iter()
+            .map(|&i| layer.source_index.get(i).copied().unwrap_or(0))
+            .collect(),
+        keep.iter()
+            .map(|&i| layer.feature_ids.get(i).cloned().flatten())
+            .collect(),
+        &[],
+        Vec::new(),
+        0,
+    )
+}
+
+/// A type map's legend, one line a thing drawn: a layer listed by its classes
+/// or types (水系, 道路, the grey 其他规划用地, the facilities) becomes one line
+/// under its own name (or, with one entry, that entry's own), so the legend
+/// says what the map is about in a few lines instead of every class of the plan.
+pub(crate) fn short_legend(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut out: Vec<Entry> = Vec::new();
+    let mut k = 0;
+    while let Some(e) = entries.get(k) {
+        let Some(group) = e.group.clone() else {
+            out.push(e.clone());
+            k += 1;
+            continue;
+        };
+        let run = entries
+            .iter()
+            .skip(k)
+            .take_while(|x| x.group.as_deref() == Some(group.as_str()))
+            .count();
+        out.push(Entry {
+            swatch: e.swatch.clone(),
+            label: if run == 1 { e.label.clone() } else { group },
+            group: None,
+        });
+        k += run.max(1);
+    }
+    out
 }
 
 /// The table of every type: one row a type, in the facility's symbol colour.

@@ -15,7 +15,7 @@
 //! Expressions translate to SQL (see [`crate::expr::Expr::to_sql`]); those that
 //! cannot are evaluated here over the attribute rows of the query's area.
 
-use geo::{Coord, Geometry, MultiPolygon, Rect};
+use geo::{Coord, Geometry, LineString, MultiPolygon, Rect};
 use postgres::types::ToSql;
 
 use super::{
@@ -24,6 +24,7 @@ use super::{
 use crate::expr::{Expr, SqlContext, SqlParam, quote_ident};
 use crate::io::parse::ParsedFeature;
 use crate::model::{AttrValue, FieldRoles, Layer};
+use crate::selection::SelectOp;
 use crate::sources::{FileCrs, LayerBuilder, LoadControl, LoadError, LoadOptions};
 
 /// Where a query looks.
@@ -40,6 +41,13 @@ pub enum Region {
         area: MultiPolygon<f64>,
         within: bool,
     },
+    /// The rows a drawn lon/lat line crosses.
+    Line(LineString<f64>),
+    /// A selection built up by steps, as the window's tools make it: each
+    /// region replaces, adds to, toggles or takes away from the ones before, so
+    /// that the whole selection is one predicate the server evaluates (and sums)
+    /// at once.
+    Combined(Vec<(Region, SelectOp)>),
 }
 
 /// What a statistic groups by.
@@ -139,6 +147,34 @@ impl LiveTable {
         })
     }
 
+    /// The lon/lat extent from the planner's statistics (`ST_EstimatedExtent`,
+    /// a catalogue read instead of a scan of every row), for a map to open on;
+    /// the exact [`LiveTable::extent`] when the address filters the table, the
+    /// statistics are missing, or the table has no SRID.
+    pub fn extent_fast(&mut self) -> Result<Option<Rect<f64>>, LoadError> {
+        if self.filter.is_none() && self.meta.srid != 0 {
+            let sql = format!(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Transform(ST_SetSRID(ST_EstimatedExtent($1, $2, $3)::geometry, {}), 4326) AS e) s",
+                self.meta.srid
+            );
+            let estimate = self.client.query_one(
+                sql.as_str(),
+                &[
+                    &self.meta.schema,
+                    &self.meta.table,
+                    &self.meta.geometry_column,
+                ],
+            );
+            if let Ok(row) = estimate {
+                let get = |k: usize| row.try_get::<_, Option<f64>>(k).ok().flatten();
+                if let (Some(a), Some(b), Some(c), Some(d)) = (get(0), get(1), get(2), get(3)) {
+                    return Ok(Some(Rect::new((a, b), (c, d))));
+                }
+            }
+        }
+        self.extent()
+    }
+
     /// The conditions of a region, filter and expression, with their parameters,
     /// and the expression when it could not be translated (to be evaluated on the
     /// client).
@@ -149,6 +185,30 @@ impl LiveTable {
         params: &mut Vec<Param>,
     ) -> (Vec<String>, Option<&'e Expr>) {
         let mut out: Vec<String> = self.filter.iter().cloned().collect();
+        out.extend(self.region_conditions(region, params));
+        let mut rest = None;
+        if let Some(e) = expr {
+            let columns = self.meta.sql_columns();
+            let area = self.meta.area_sql();
+            let ctx = SqlContext {
+                columns: &columns,
+                area_sql: &area,
+                first_param: params.len() + 1,
+            };
+            match e.to_sql(&ctx) {
+                Ok(c) => {
+                    out.push(c.sql);
+                    params.extend(c.params.into_iter().map(Param::Sql));
+                }
+                Err(_) => rest = Some(e),
+            }
+        }
+        (out, rest)
+    }
+
+    /// The conditions of a region alone (without the address's filter).
+    fn region_conditions(&self, region: &Region, params: &mut Vec<Param>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
         let g = self.meta.geom_sql();
         let ll = self.meta.lon_lat_sql();
         // The index is on the table's own coordinates: the query shape goes to
@@ -197,25 +257,39 @@ impl LiveTable {
                     out.push(format!("ST_Intersects({ll}, {shape})"));
                 }
             }
-        }
-        let mut rest = None;
-        if let Some(e) = expr {
-            let columns = self.meta.sql_columns();
-            let area = self.meta.area_sql();
-            let ctx = SqlContext {
-                columns: &columns,
-                area_sql: &area,
-                first_param: params.len() + 1,
-            };
-            match e.to_sql(&ctx) {
-                Ok(c) => {
-                    out.push(c.sql);
-                    params.extend(c.params.into_iter().map(Param::Sql));
+            Region::Line(line) => {
+                let mut wkb = Vec::new();
+                crate::sources::wkb::write(&Geometry::LineString(line.clone()), &mut wkb);
+                params.push(Param::Bytes(wkb));
+                let shape = format!("ST_GeomFromWKB(${}, 4326)", params.len());
+                out.push(index_box(&shape));
+                out.push(format!("ST_Intersects({ll}, {shape})"));
+            }
+            Region::Combined(steps) => {
+                // Each step's test is a boolean; the steps fold left into one.
+                // `IS DISTINCT FROM` is a toggle that stays true or false where
+                // either side is NULL.
+                let mut folded: Option<String> = None;
+                for (step, op) in steps {
+                    let test = Self::joined(&self.region_conditions(step, params));
+                    folded = Some(match (folded, op) {
+                        (None, SelectOp::Subtract) => "FALSE".to_string(),
+                        (None, _) | (Some(_), SelectOp::Replace) => test,
+                        (Some(a), SelectOp::Add) => format!("({a} OR {test})"),
+                        (Some(a), SelectOp::Subtract) => {
+                            format!("({a} AND NOT coalesce({test}, FALSE))")
+                        }
+                        (Some(a), SelectOp::Toggle) => {
+                            format!(
+                                "(coalesce({a}, FALSE) IS DISTINCT FROM coalesce({test}, FALSE))"
+                            )
+                        }
+                    });
                 }
-                Err(_) => rest = Some(e),
+                out.push(folded.unwrap_or_else(|| "FALSE".to_string()));
             }
         }
-        (out, rest)
+        out
     }
 
     fn query(&mut self, sql: &str, params: Vec<Param>) -> Result<Vec<postgres::Row>, LoadError> {
@@ -230,6 +304,15 @@ impl LiveTable {
         self.client
             .query(sql, &refs)
             .map_err(|e| classify(&self.shown, &e, true))
+    }
+
+    /// Conditions as one boolean (TRUE when there are none).
+    fn joined(conditions: &[String]) -> String {
+        if conditions.is_empty() {
+            "TRUE".to_string()
+        } else {
+            format!("({})", conditions.join(" AND "))
+        }
     }
 
     fn where_clause(conditions: &[String]) -> String {
@@ -567,6 +650,29 @@ impl LiveTable {
         Ok(out)
     }
 
+    /// The planner's estimate of the rows a region holds (`EXPLAIN`, which
+    /// reads no rows), or `None` when the server gives none.
+    fn estimate_rows(&mut self, region: &Region) -> Option<f64> {
+        let mut params = Vec::new();
+        let (mut conditions, _) = self.conditions(region, None, &mut params);
+        // Only the index box: the planner cannot estimate an exact test on a
+        // transformed geometry and takes it as one row.
+        conditions.retain(|c| c.contains(" && "));
+        let sql = format!(
+            "EXPLAIN SELECT 1 FROM {}{}",
+            self.meta.from_sql(),
+            Self::where_clause(&conditions)
+        );
+        let rows = self.query(&sql, params).ok()?;
+        let line: String = rows.first()?.try_get(0).ok()?;
+        let after = line.split(" rows=").nth(1)?;
+        after
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    }
+
     /// The rows a map view shows: lon/lat geometry simplified to
     /// `tolerance_deg` (about a pixel), the land-use value and the id, at most
     /// `cap` rows (the rest are counted in `more`).
@@ -588,15 +694,49 @@ impl LiveTable {
         };
         params.push(Param::Sql(SqlParam::Number(tolerance_deg.max(0.0))));
         let tol = params.len();
-        let sql = format!(
-            "SELECT ST_AsBinary(ST_Force2D(ST_SimplifyPreserveTopology({}, ${tol}::float8))), {landuse}, {id} FROM {}{} LIMIT {}",
-            self.meta.lon_lat_sql(),
-            self.meta.from_sql(),
-            Self::where_clause(&conditions),
-            cap.saturating_add(1)
-        );
-        let rows = self.query(&sql, params)?;
-        let more = rows.len() > cap;
+        let (lon_lat, clause) = (self.meta.lon_lat_sql(), Self::where_clause(&conditions));
+        let select = |from: &str| {
+            format!(
+                "SELECT ST_AsBinary(ST_Force2D(ST_SimplifyPreserveTopology({lon_lat}, ${tol}::float8))), {landuse}, {id} FROM {from}{clause} LIMIT {}",
+                cap.saturating_add(1)
+            )
+        };
+        // A view with far more rows than the cap (a whole city far out) is
+        // drawn from a sample of the table's pages spread over it, rather than
+        // from the first rows the scan meets, which would all lie in one corner.
+        // The sample is twice the cap, so that it fills the cap, and repeatable,
+        // so that the same view shows the same rows.
+        let sample = self
+            .estimate_rows(&Region::Rect(view))
+            .filter(|e| *e > cap as f64 * 1.5)
+            .map(|e| (2.0 * cap as f64 / e * 100.0).clamp(0.0001, 100.0));
+        let from = self.meta.from_sql();
+        let sampled = match sample {
+            Some(pct) => {
+                let params_again = {
+                    let mut p = Vec::new();
+                    let _ = self.conditions(&Region::Rect(view), None, &mut p);
+                    p.push(Param::Sql(SqlParam::Number(tolerance_deg.max(0.0))));
+                    p
+                };
+                // A view (not a table) cannot be sampled: it is then read as
+                // the first rows of the view.
+                self.query(
+                    &select(&format!(
+                        "{from} TABLESAMPLE SYSTEM ({pct:.6}) REPEATABLE (0)"
+                    )),
+                    params_again,
+                )
+                .ok()
+            }
+            None => None,
+        };
+        let is_sample = sampled.is_some();
+        let rows = match sampled {
+            Some(rows) => rows,
+            None => self.query(&select(&from), params)?,
+        };
+        let more = is_sample || rows.len() > cap;
         let mut out = Vec::with_capacity(rows.len().min(cap));
         let mut bad = 0usize;
         for r in rows.iter().take(cap) {
@@ -618,8 +758,41 @@ impl LiveTable {
         Ok(ViewRows {
             rows: out,
             more,
+            sampled: is_sample,
             bad,
         })
+    }
+}
+
+impl ViewRows {
+    /// The rows as a layer the map draws and the tools select in: each row's
+    /// geometry with its id and land-use value (under the table's own column
+    /// name, so that the field roles, colours and labels are a file's).
+    pub fn into_layer(self, table: &LiveTable, options: &LoadOptions) -> Result<Layer, LoadError> {
+        let mut builder = LayerBuilder::new(None);
+        let landuse = table.landuse_column();
+        let names: Vec<String> = landuse.iter().cloned().collect();
+        let slots = builder.columns_for(&names);
+        builder.reserve(self.rows.len());
+        for row in self.rows {
+            let props = match (&landuse, row.landuse) {
+                (Some(_), Some(v)) => vec![(0u32, AttrValue::Text(v.as_str().into()))],
+                _ => Vec::new(),
+            };
+            let mut f = ParsedFeature::plain(Some(row.geometry), props);
+            f.id = row.id.map(|i| i.as_str().into());
+            let index = builder.seen;
+            builder.seen += 1;
+            builder.push(&slots, f, index);
+        }
+        let name = table.address.layer_name();
+        builder.finish(
+            FileCrs::Absent,
+            &table.shown,
+            &name,
+            options,
+            LoadControl::default(),
+        )
     }
 }
 
@@ -637,6 +810,9 @@ pub struct ViewRows {
     pub rows: Vec<ViewRow>,
     /// Whether the view holds more rows than the cap.
     pub more: bool,
+    /// Whether the rows are a sample of the table's pages (the view held far
+    /// more rows than the cap).
+    pub sampled: bool,
     /// Rows whose geometry could not be decoded (left out).
     pub bad: usize,
 }
