@@ -680,6 +680,20 @@ pub fn life_circles(
             },
         );
     }
+    // A 民生 briefing reads the 5-, then the 10-, then the 15-minute circle's
+    // services, in the standard's order within each; facility types that are
+    // no life-circle service (a substation, a police station) come last.
+    types.sort_by_cached_key(|t| {
+        let place = coverage::GB50180_TYPES
+            .iter()
+            .position(|(name, _)| *name == t.kind.trim());
+        (
+            t.life_circle.is_none(),
+            t.life_circle,
+            place,
+            t.kind.clone(),
+        )
+    });
     let result = CoverageResult {
         residential_parcels: residential.parcels.len(),
         residential_area_m2: residential.total_area_m2(),

@@ -474,3 +474,20 @@ fn a_handout_slide_that_names_the_clearance_layer_prints_the_surfaces() {
     let opening = slide_page("空港新城全区与嘉兴南湖机场");
     assert!(!opening.contains(CLEARANCE_LAYER), "{opening}");
 }
+
+#[test]
+fn life_circle_services_come_first_by_circle_and_other_facilities_last() {
+    use parcelview::analysis::coverage::LifeCircle;
+    let project = bundled();
+    let (result, _) = command::project_coverage(&project).unwrap();
+    let circles: Vec<Option<LifeCircle>> = result.types.iter().map(|t| t.life_circle).collect();
+    // The services of the 5-, 10- and 15-minute circles, in that order, then
+    // the types the standard does not list (a substation, a police station).
+    let first_other = circles.iter().position(Option::is_none).unwrap();
+    assert!(first_other > 0);
+    assert!(circles[first_other..].iter().all(Option::is_none));
+    assert!(circles[..first_other].windows(2).all(|w| w[0] <= w[1]));
+    let kinds: Vec<&str> = result.types.iter().map(|t| t.kind.as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"幼儿园"));
+    assert!(kinds[first_other..].contains(&"变电站"));
+}
